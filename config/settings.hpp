@@ -1,0 +1,119 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "decision/model_spec.hpp"
+#include "decision/route.hpp"
+#include "decision/world_model.hpp"
+
+namespace llmopt {
+
+// The typed configuration of one llmopt process. Every field's default,
+// bounds and documentation are declared once, in config/schema.cpp; the
+// structs here carry values only.
+
+struct kafka_settings {
+  std::string brokers;  // empty: start the embedded broker
+  std::string group_id;
+  std::string client_id;
+  std::string topic_cost;
+  std::string topic_latency;
+  std::string topic_sentinel;
+  std::string topic_shield;
+  std::string topic_observatory;
+  std::string topic_dlq;
+  std::string topic_decisions;
+  int embedded_partitions = 0;  // partitions per topic in the embedded broker
+};
+
+struct http_settings {
+  std::string listen;  // "host:port"; port 0 picks a free port
+  int threads = 0;
+  long long max_body_bytes = 0;
+};
+
+struct store_settings {
+  std::string path;  // empty: <state_dir>/llmopt.db
+};
+
+struct collector_settings {
+  long long max_message_bytes = 0;
+  int batch_max = 0;        // signals per poll
+  int poll_timeout_ms = 0;  // longest a poll waits for the first message
+};
+
+struct aggregator_settings {
+  int window_s = 0;            // the live window of latency and error samples
+  int window_max_samples = 0;  // per model
+};
+
+struct decision_settings {
+  int tick_ms = 0;                    // rescore every route this often
+  double temperature = 0;             // softmax temperature over expected utility
+  double min_weight_change = 0;       // smaller moves are not a new decision
+  double down_error_rate = 0;         // error rate at which a model counts as down
+  int down_min_calls = 0;             // ... over at least this many calls in the window
+  int anomaly_ttl_s = 0;              // an anomaly never resolved expires after this
+  double quality_prior_strength = 0;  // pseudo-observations behind a model's quality prior
+  double default_input_tokens = 0;    // per request, before any call is seen
+  double default_output_tokens = 0;
+};
+
+struct router_settings {
+  int max_attempts = 0;  // candidates tried per request
+};
+
+struct log_settings {
+  std::string level;   // trace, debug, info, warn, error
+  std::string format;  // text or json
+};
+
+// Where a provider's models are served.
+struct provider_settings {
+  std::string name;     // the provider part of model keys ("openai")
+  std::string kind;     // "openai_compatible" or "simulated"
+  std::string base_url; // e.g. https://api.openai.com/v1 (unused when simulated)
+  std::string api_key;  // a reference such as "${OPENAI_API_KEY}", never the secret
+  int timeout_ms = 0;
+};
+
+struct model_settings {
+  model_spec spec;
+  // How the model behaves when its provider is simulated.
+  std::optional<model_behaviour> simulation;
+};
+
+struct settings {
+  std::string source;     // the file it was loaded from, or "<built-in>"
+  std::string state_dir;  // for kafka.bootstrap and the default store path
+  kafka_settings kafka;
+  http_settings http;
+  store_settings store;
+  collector_settings collector;
+  aggregator_settings aggregator;
+  decision_settings decision;
+  router_settings router;
+  log_settings log;
+  std::vector<provider_settings> providers;
+  std::vector<model_settings> models;
+  std::vector<route_spec> routes;
+
+  // The store file: store.path, else <state_dir>/llmopt.db.
+  std::string store_path() const {
+    return store.path.empty() ? state_dir + "/llmopt.db" : store.path;
+  }
+  const provider_settings* find_provider(const std::string& name) const {
+    for (const auto& p : providers)
+      if (p.name == name) return &p;
+    return nullptr;
+  }
+  const model_settings* find_model(const model_key& id) const {
+    for (const auto& m : models)
+      if (m.spec.id == id) return &m;
+    return nullptr;
+  }
+};
+
+}  // namespace llmopt

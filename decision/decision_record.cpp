@@ -1,0 +1,108 @@
+#include "decision/decision_record.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+namespace llmopt {
+namespace {
+
+template <class T>
+void put_optional(nlohmann::json& j, const char* key, const std::optional<T>& v) {
+  if (v) j[key] = *v;
+}
+
+template <class T>
+void get_optional(const nlohmann::json& j, const char* key, std::optional<T>& v) {
+  auto it = j.find(key);
+  if (it != j.end() && !it->is_null()) v = it->get<T>();
+}
+
+std::string format_time(time_ms at) {
+  std::time_t secs = static_cast<std::time_t>(at / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, at % 1000);
+  return buf;
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const candidate_assessment& c) {
+  j = nlohmann::json{{"model", c.model},
+                     {"weight", c.weight},
+                     {"previous_weight", c.previous_weight},
+                     {"excluded", c.excluded},
+                     {"quality", c.quality},
+                     {"quality_samples", c.quality_samples},
+                     {"error_rate", c.error_rate},
+                     {"calls", c.calls},
+                     {"expected_latency_ms", c.expected_latency_ms},
+                     {"expected_cost_usd", c.expected_cost_usd}};
+  put_optional(j, "score", c.score);
+  put_optional(j, "p50_ms", c.p50_ms);
+  put_optional(j, "p95_ms", c.p95_ms);
+}
+
+void from_json(const nlohmann::json& j, candidate_assessment& c) {
+  c.model = j.at("model").get<std::string>();
+  c.weight = j.at("weight").get<double>();
+  c.previous_weight = j.value("previous_weight", 0.0);
+  c.excluded = j.value("excluded", std::string{});
+  c.quality = j.value("quality", 0.0);
+  c.quality_samples = j.value("quality_samples", 0.0);
+  c.error_rate = j.value("error_rate", 0.0);
+  c.calls = j.value("calls", 0LL);
+  c.expected_latency_ms = j.value("expected_latency_ms", 0.0);
+  c.expected_cost_usd = j.value("expected_cost_usd", 0.0);
+  get_optional(j, "score", c.score);
+  get_optional(j, "p50_ms", c.p50_ms);
+  get_optional(j, "p95_ms", c.p95_ms);
+}
+
+void to_json(nlohmann::json& j, const decision& d) {
+  j = nlohmann::json{{"id", d.id},
+                     {"at_ms", d.at},
+                     {"at", format_time(d.at)},
+                     {"route", d.route},
+                     {"trigger", d.trigger},
+                     {"reasons", d.reasons},
+                     {"candidates", d.candidates}};
+}
+
+void from_json(const nlohmann::json& j, decision& d) {
+  d.id = j.at("id").get<long long>();
+  d.at = j.at("at_ms").get<time_ms>();
+  d.route = j.at("route").get<std::string>();
+  d.trigger = j.value("trigger", std::string{});
+  d.reasons = j.value("reasons", std::vector<std::string>{});
+  d.candidates = j.value("candidates", std::vector<candidate_assessment>{});
+}
+
+std::string explain(const decision& d) {
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof line, "decision %lld  route %s  at %s\ntrigger: %s\n", d.id,
+                d.route.c_str(), format_time(d.at).c_str(), d.trigger.c_str());
+  out += line;
+  out += "reasons:\n";
+  for (const auto& r : d.reasons) out += "  - " + r + "\n";
+  out += "candidates:\n";
+  std::snprintf(line, sizeof line, "  %-36s %7s %7s %8s %7s %6s %9s %10s  %s\n", "model", "weight",
+                "before", "score", "quality", "errors", "latency", "cost/req", "excluded");
+  out += line;
+  for (const auto& c : d.candidates) {
+    char score[32] = "-";
+    if (c.score) std::snprintf(score, sizeof score, "%.4f", *c.score);
+    std::snprintf(line, sizeof line, "  %-36s %7.3f %7.3f %8s %7.3f %6.3f %7.0fms %10.6f  %s\n",
+                  c.model.c_str(), c.weight, c.previous_weight, score, c.quality, c.error_rate,
+                  c.expected_latency_ms, c.expected_cost_usd, c.excluded.c_str());
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace llmopt

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "decision/model_key.hpp"
+
+namespace llmopt {
+
+// The weights of the route's utility (spec/scenario.md, "Utility"):
+//   u = quality * good - cost * cost_usd / cost_ref_usd - latency * latency_ms / latency_ref_ms
+//   u = -1 for a failed request
+struct objective {
+  double quality = 0;
+  double cost = 0;
+  double latency = 0;
+};
+
+// A route: a name callers use as the `model` of a request, the models that
+// may serve it, and what "best" means for it.
+struct route_spec {
+  std::string name;
+  std::vector<model_key> candidates;
+  objective weights;
+  double cost_ref_usd = 0;
+  double latency_ref_ms = 0;
+};
+
+// The utility of one request outcome on `route`.
+inline double request_utility(const route_spec& route, bool failed, bool good, double cost_usd,
+                              double latency_ms) {
+  if (failed) return -1.0;
+  return route.weights.quality * (good ? 1.0 : 0.0) -
+         route.weights.cost * cost_usd / route.cost_ref_usd -
+         route.weights.latency * latency_ms / route.latency_ref_ms;
+}
+
+}  // namespace llmopt
