@@ -89,7 +89,8 @@ std::string explain(const decision& d) {
                 d.route.c_str(), format_time(d.at).c_str(), d.trigger.c_str());
   out += line;
   out += "reasons:\n";
-  for (const auto& r : d.reasons) out += "  - " + r + "\n";
+  for (const auto& r : d.reasons)
+    out += "  - " + r + "\n";
   out += "candidates:\n";
   std::snprintf(line, sizeof line, "  %-36s %7s %7s %8s %7s %6s %9s %10s  %s\n", "model", "weight",
                 "before", "score", "quality", "errors", "latency", "cost/req", "excluded");

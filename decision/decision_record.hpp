@@ -21,12 +21,12 @@ struct candidate_assessment {
   std::string excluded;
 
   // Inputs to the score.
-  double quality = 0;             // posterior mean of P(good answer)
-  double quality_samples = 0;     // feedback samples behind it
-  double error_rate = 0;          // over the live window
-  long long calls = 0;            // outcomes in the live window
+  double quality = 0;          // posterior mean of P(good answer)
+  double quality_samples = 0;  // feedback samples behind it
+  double error_rate = 0;       // over the live window
+  long long calls = 0;         // outcomes in the live window
   double expected_latency_ms = 0;
-  double expected_cost_usd = 0;   // per request
+  double expected_cost_usd = 0;  // per request
   std::optional<double> p50_ms;
   std::optional<double> p95_ms;
 };

@@ -16,8 +16,7 @@ using time_ms = long long;
 // that already contains ':' is used as is; otherwise "provider:model_id".
 // An empty provider yields the bare model id.
 inline model_key make_model_key(std::string_view provider, std::string_view model_id) {
-  if (model_id.find(':') != std::string_view::npos || provider.empty())
-    return model_key{model_id};
+  if (model_id.find(':') != std::string_view::npos || provider.empty()) return model_key{model_id};
   model_key key;
   key.reserve(provider.size() + 1 + model_id.size());
   key.append(provider).append(1, ':').append(model_id);

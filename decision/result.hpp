@@ -52,6 +52,8 @@ class result {
 // A result that carries no value.
 struct ok_t {};
 using status = result<ok_t>;
-inline status ok_status() { return ok_t{}; }
+inline status ok_status() {
+  return ok_t{};
+}
 
 }  // namespace llmopt

@@ -37,13 +37,15 @@ std::vector<model_key> route_weights::attempt_order(double u) const {
   eligible.erase(eligible.begin() + static_cast<std::ptrdiff_t>(first));
   std::stable_sort(eligible.begin(), eligible.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
-  for (auto& entry : eligible) order.push_back(std::move(entry.first));
+  for (auto& entry : eligible)
+    order.push_back(std::move(entry.first));
   return order;
 }
 
 void to_json(nlohmann::json& j, const route_weights& w) {
   auto weights = nlohmann::json::object();
-  for (const auto& [model, weight] : w.weights) weights[model] = weight;
+  for (const auto& [model, weight] : w.weights)
+    weights[model] = weight;
   j = nlohmann::json{{"route", w.route}, {"decision_id", w.decision_id}, {"weights", weights}};
 }
 

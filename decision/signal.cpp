@@ -23,36 +23,59 @@ constexpr std::array<std::string_view, 4> severity_names{"low", "medium", "high"
 constexpr std::array<std::string_view, 4> latency_anomaly_type_names{
     "spike", "degradation", "timeout_increase", "variance_change"};
 constexpr std::array<std::string_view, 10> anomaly_type_names{
-    "latency_spike",       "error_rate_increase", "throughput_drop",   "cost_anomaly",
-    "quality_degradation", "availability_issue",  "rate_limit_approach", "token_usage_spike",
+    "latency_spike",         "error_rate_increase",
+    "throughput_drop",       "cost_anomaly",
+    "quality_degradation",   "availability_issue",
+    "rate_limit_approach",   "token_usage_spike",
     "response_size_anomaly", "custom"};
-constexpr std::array<std::string_view, 6> drift_type_names{
-    "performance_drift", "quality_drift",      "cost_drift",
-    "behavior_drift",    "distribution_drift", "concept_drift"};
+constexpr std::array<std::string_view, 6> drift_type_names{"performance_drift",  "quality_drift",
+                                                           "cost_drift",         "behavior_drift",
+                                                           "distribution_drift", "concept_drift"};
 constexpr std::array<std::string_view, 10> policy_reason_names{
-    "pii_detected",      "content_policy_violation", "rate_limit_exceeded", "token_limit_exceeded",
-    "blocked_pattern",   "injection_attempt",        "jailbreak_attempt",   "unauthorized_model",
-    "geo_restriction",   "custom_rule"};
+    "pii_detected",         "content_policy_violation", "rate_limit_exceeded",
+    "token_limit_exceeded", "blocked_pattern",          "injection_attempt",
+    "jailbreak_attempt",    "unauthorized_model",       "geo_restriction",
+    "custom_rule"};
 constexpr std::array<std::string_view, 4> policy_action_names{"block", "warn", "redact", "modify"};
 constexpr std::array<std::string_view, 4> pii_action_names{"block", "redact", "warn", "log"};
 constexpr std::array<std::string_view, 2> pii_direction_names{"input", "output"};
 constexpr std::array<std::string_view, 3> call_status_names{"ok", "error", "timeout"};
 constexpr std::array<std::string_view, signal_kind_count> signal_kind_names{
-    "cost",          "latency_profile", "latency_anomaly", "anomaly",          "drift",
-    "policy_block",  "pii_detection",   "call_outcome",    "quality_feedback", "structured_event"};
+    "cost",         "latency_profile", "latency_anomaly", "anomaly",          "drift",
+    "policy_block", "pii_detection",   "call_outcome",    "quality_feedback", "structured_event"};
 
 }  // namespace
 
-std::string_view to_string(severity x) { return name_of(severity_names, x); }
-std::string_view to_string(latency_anomaly_type x) { return name_of(latency_anomaly_type_names, x); }
-std::string_view to_string(anomaly_type x) { return name_of(anomaly_type_names, x); }
-std::string_view to_string(drift_type x) { return name_of(drift_type_names, x); }
-std::string_view to_string(policy_reason x) { return name_of(policy_reason_names, x); }
-std::string_view to_string(policy_action x) { return name_of(policy_action_names, x); }
-std::string_view to_string(pii_action x) { return name_of(pii_action_names, x); }
-std::string_view to_string(pii_direction x) { return name_of(pii_direction_names, x); }
-std::string_view to_string(call_status x) { return name_of(call_status_names, x); }
-std::string_view to_string(signal_kind x) { return name_of(signal_kind_names, x); }
+std::string_view to_string(severity x) {
+  return name_of(severity_names, x);
+}
+std::string_view to_string(latency_anomaly_type x) {
+  return name_of(latency_anomaly_type_names, x);
+}
+std::string_view to_string(anomaly_type x) {
+  return name_of(anomaly_type_names, x);
+}
+std::string_view to_string(drift_type x) {
+  return name_of(drift_type_names, x);
+}
+std::string_view to_string(policy_reason x) {
+  return name_of(policy_reason_names, x);
+}
+std::string_view to_string(policy_action x) {
+  return name_of(policy_action_names, x);
+}
+std::string_view to_string(pii_action x) {
+  return name_of(pii_action_names, x);
+}
+std::string_view to_string(pii_direction x) {
+  return name_of(pii_direction_names, x);
+}
+std::string_view to_string(call_status x) {
+  return name_of(call_status_names, x);
+}
+std::string_view to_string(signal_kind x) {
+  return name_of(signal_kind_names, x);
+}
 
 std::optional<severity> parse_severity(std::string_view s) {
   if (s == "info") return severity::low;
@@ -87,7 +110,8 @@ std::optional<call_status> parse_call_status(std::string_view s) {
 
 bool is_urgent(const typed_signal& s) {
   if (auto* a = std::get_if<anomaly_event>(&s.body))
-    return !a->active || a->level == severity::critical || a->type == anomaly_type::availability_issue;
+    return !a->active || a->level == severity::critical ||
+           a->type == anomaly_type::availability_issue;
   if (auto* a = std::get_if<latency_anomaly>(&s.body)) return a->level == severity::critical;
   if (auto* p = std::get_if<policy_block>(&s.body)) return p->action == policy_action::block;
   return false;

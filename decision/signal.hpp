@@ -187,9 +187,9 @@ struct structured_event {
 };
 
 // The order of alternatives is the order of signal_kind.
-using signal_body = std::variant<cost_sample, latency_profile, latency_anomaly, anomaly_event,
-                                 drift_signal, policy_block, pii_detection, call_outcome,
-                                 quality_feedback, structured_event>;
+using signal_body =
+    std::variant<cost_sample, latency_profile, latency_anomaly, anomaly_event, drift_signal,
+                 policy_block, pii_detection, call_outcome, quality_feedback, structured_event>;
 
 enum class signal_kind {
   cost,
@@ -210,9 +210,9 @@ std::string_view to_string(signal_kind x);
 
 // One signal, whatever its upstream shape.
 struct typed_signal {
-  std::string id;     // the upstream's id (eventId, profileId, anomalyId, ...)
-  time_ms at = 0;     // when it happened, per the upstream
-  model_key model;    // canonical "provider:model"; empty if the signal names none
+  std::string id;   // the upstream's id (eventId, profileId, anomalyId, ...)
+  time_ms at = 0;   // when it happened, per the upstream
+  model_key model;  // canonical "provider:model"; empty if the signal names none
   signal_body body;
 
   signal_kind kind() const { return static_cast<signal_kind>(body.index()); }

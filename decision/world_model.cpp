@@ -49,7 +49,9 @@ lognormal lognormal::from_median_p95(double median, double p95) {
   return d;
 }
 
-double lognormal::at(double z) const { return std::exp(mu + sigma * z); }
+double lognormal::at(double z) const {
+  return std::exp(mu + sigma * z);
+}
 
 double uniform_draw(std::uint64_t seed, std::uint64_t index, std::uint64_t stream) {
   std::uint64_t h = splitmix64(seed ^ splitmix64(index ^ splitmix64(stream)));
@@ -93,8 +95,7 @@ result<std::vector<simulated_model>> parse_simulated_models(const nlohmann::json
     auto number = [&](const nlohmann::json& obj, const char* key, const std::string& path,
                       double& dst) -> status {
       auto it = obj.find(key);
-      if (it == obj.end() || !it->is_number())
-        return model_error(i, path, "expected a number");
+      if (it == obj.end() || !it->is_number()) return model_error(i, path, "expected a number");
       dst = it->get<double>();
       if (!std::isfinite(dst) || dst < 0) return model_error(i, path, "expected a number >= 0");
       return ok_status();

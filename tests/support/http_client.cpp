@@ -37,7 +37,8 @@ http_response http_request(const std::string& method, const std::string& url,
   http_response r;
   CURL* curl = curl_easy_init();
   curl_slist* list = nullptr;
-  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+  for (const auto& h : headers)
+    list = curl_slist_append(list, h.c_str());
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
   if (method != "GET") {

@@ -17,8 +17,7 @@ struct http_response {
 // "Name: value" lines.
 http_response http_request(const std::string& method, const std::string& url,
                            const std::string& body = {},
-                           const std::vector<std::string>& headers = {},
-                           long timeout_ms = 10000);
+                           const std::vector<std::string>& headers = {}, long timeout_ms = 10000);
 
 inline http_response http_get(const std::string& url, long timeout_ms = 10000) {
   return http_request("GET", url, {}, {}, timeout_ms);

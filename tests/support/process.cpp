@@ -39,12 +39,16 @@ int spawn(const std::vector<std::string>& argv, const std::vector<std::string>& 
   int in[2], out[2], err[2];
   if (::pipe(in) || ::pipe(out) || ::pipe(err)) throw std::runtime_error("pipe failed");
   std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
-  for (const auto& e : extra_env) env_strings.push_back(e);
+  for (char** e = environ; *e; ++e)
+    env_strings.emplace_back(*e);
+  for (const auto& e : extra_env)
+    env_strings.push_back(e);
   std::vector<char*> args, env;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  for (const auto& e : env_strings) env.push_back(const_cast<char*>(e.c_str()));
+  for (const auto& e : env_strings)
+    env.push_back(const_cast<char*>(e.c_str()));
   env.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
@@ -52,7 +56,8 @@ int spawn(const std::vector<std::string>& argv, const std::vector<std::string>& 
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
-    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) ::close(fd);
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]})
+      ::close(fd);
     ::execve(args[0], args.data(), env.data());
     ::execvpe(args[0], args.data(), env.data());
     std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));

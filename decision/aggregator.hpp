@@ -1,0 +1,42 @@
+#pragma once
+
+#include <array>
+#include <unordered_map>
+#include <vector>
+
+#include "decision/model_spec.hpp"
+#include "decision/model_stats.hpp"
+
+namespace llmopt {
+
+// The live statistics of every model: signals in, model views out.
+//
+// Pure and single-threaded: the aggregator actor owns one in the daemon, the
+// simulator owns one on virtual time. `now` is passed in; it must not go
+// backwards between calls.
+class aggregator {
+ public:
+  // `catalog` gives the quality prior of known models; models that appear
+  // only in signals start from a neutral prior of 0.5.
+  aggregator(aggregator_options options, const std::vector<model_spec>& catalog);
+
+  // Applies one signal. A signal that names no model changes nothing but the
+  // counters.
+  void apply(const typed_signal& s, time_ms now);
+
+  // The view of every model seen or declared, by key.
+  std::unordered_map<model_key, model_view> views(time_ms now);
+
+  // Signals applied, per kind, since construction.
+  const std::array<long long, signal_kind_count>& applied() const { return applied_; }
+
+ private:
+  model_stats& stats_for(const model_key& model);
+
+  aggregator_options options_;
+  std::unordered_map<model_key, double> priors_;
+  std::unordered_map<model_key, model_stats> models_;
+  std::array<long long, signal_kind_count> applied_{};
+};
+
+}  // namespace llmopt

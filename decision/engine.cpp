@@ -1,0 +1,149 @@
+#include "decision/engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+
+namespace llmopt {
+namespace {
+
+std::string printf_string(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string printf_string(const char* fmt, ...) {
+  char buf[512];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, args);
+  va_end(args);
+  return buf;
+}
+
+std::vector<std::string> excluded_models(const std::vector<candidate_assessment>& candidates) {
+  std::vector<std::string> out;
+  for (const auto& c : candidates)
+    if (!c.excluded.empty()) out.push_back(c.model);
+  return out;
+}
+
+bool blocked_by_policy(const candidate_assessment& c) {
+  return c.excluded.rfind("blocked by policy", 0) == 0;
+}
+
+}  // namespace
+
+decision_engine::decision_engine(engine_options options, std::vector<route_spec> routes,
+                                 std::vector<model_spec> models, long long last_decision_id)
+    : options_(options), routes_(std::move(routes)), next_id_(last_decision_id + 1) {
+  for (auto& m : models)
+    models_.emplace(m.id, std::move(m));
+}
+
+std::vector<candidate_assessment> decision_engine::assess_route(
+    const route_spec& route, const std::unordered_map<model_key, model_view>& views) const {
+  std::vector<candidate_assessment> out;
+  std::vector<std::size_t> eligible;
+  std::vector<double> scores;
+  const route_weights* current = nullptr;
+  if (auto it = table_.find(route.name); it != table_.end()) current = &it->second;
+  for (const auto& candidate : route.candidates) {
+    auto spec = models_.find(candidate);
+    auto view = views.find(candidate);
+    auto a = assess(route, spec == models_.end() ? nullptr : &spec->second,
+                    view == views.end() ? nullptr : &view->second, options_);
+    a.model = candidate;
+    a.previous_weight = current ? current->weight_of(candidate) : 0;
+    if (a.score) {
+      eligible.push_back(out.size());
+      scores.push_back(*a.score);
+    }
+    out.push_back(std::move(a));
+  }
+  if (!eligible.empty()) {
+    auto w = softmax_weights(scores, options_.temperature);
+    for (std::size_t i = 0; i < eligible.size(); ++i)
+      out[eligible[i]].weight = w[i];
+  } else {
+    // Every candidate is blocked or down. Down models may still answer; a
+    // policy-blocked one must not. Spread over the former as a last resort.
+    std::vector<candidate_assessment*> fallback;
+    for (auto& a : out)
+      if (!blocked_by_policy(a)) fallback.push_back(&a);
+    for (auto* a : fallback)
+      a->weight = 1.0 / static_cast<double>(fallback.size());
+  }
+  return out;
+}
+
+bool decision_engine::is_material(const route_spec& route,
+                                  const std::vector<candidate_assessment>& candidates) const {
+  auto current = table_.find(route.name);
+  if (current == table_.end()) return true;
+  auto previous = excluded_.find(route.name);
+  if (previous == excluded_.end() || previous->second != excluded_models(candidates)) return true;
+  for (const auto& c : candidates) {
+    if (std::abs(c.weight - c.previous_weight) >= options_.min_weight_change) return true;
+    // A model that lost or gained all its traffic is always worth recording.
+    if ((c.weight == 0) != (c.previous_weight == 0)) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> decision_engine::reasons_for(
+    const std::vector<candidate_assessment>& candidates, const std::string& trigger) const {
+  std::vector<std::string> reasons;
+  if (trigger != "tick") reasons.push_back("triggered by " + trigger);
+  for (const auto& c : candidates) {
+    if (!c.excluded.empty() && c.previous_weight > 0)
+      reasons.push_back(printf_string("%s excluded (weight %.3f -> 0): %s", c.model.c_str(),
+                                      c.previous_weight, c.excluded.c_str()));
+    else if (!c.excluded.empty())
+      reasons.push_back(printf_string("%s excluded: %s", c.model.c_str(), c.excluded.c_str()));
+  }
+  const candidate_assessment* best = nullptr;
+  for (const auto& c : candidates)
+    if (c.score && (!best || *c.score > *best->score)) best = &c;
+  if (best) {
+    reasons.push_back(printf_string(
+        "best %s: expected utility %.4f (quality %.3f, error rate %.3f over %lld calls, "
+        "latency %.0f ms, cost $%.6f)",
+        best->model.c_str(), *best->score, best->quality, best->error_rate, best->calls,
+        best->expected_latency_ms, best->expected_cost_usd));
+  } else {
+    reasons.push_back("no candidate is eligible; spreading over those not blocked by policy");
+  }
+  for (const auto& c : candidates) {
+    if (std::abs(c.weight - c.previous_weight) >= options_.min_weight_change ||
+        (c.weight == 0) != (c.previous_weight == 0))
+      reasons.push_back(
+          printf_string("%s weight %.3f -> %.3f", c.model.c_str(), c.previous_weight, c.weight));
+  }
+  return reasons;
+}
+
+std::vector<decision> decision_engine::decide(
+    const std::unordered_map<model_key, model_view>& views, time_ms now,
+    const std::string& trigger) {
+  std::vector<decision> made;
+  for (const auto& route : routes_) {
+    auto candidates = assess_route(route, views);
+    if (!is_material(route, candidates)) continue;
+    decision d;
+    d.id = next_id_++;
+    d.at = now;
+    d.route = route.name;
+    d.trigger = trigger;
+    d.reasons = reasons_for(candidates, trigger);
+    route_weights w;
+    w.route = route.name;
+    w.decision_id = d.id;
+    for (const auto& c : candidates)
+      w.weights.emplace_back(c.model, c.weight);
+    table_[route.name] = std::move(w);
+    excluded_[route.name] = excluded_models(candidates);
+    d.candidates = std::move(candidates);
+    made.push_back(std::move(d));
+  }
+  return made;
+}
+
+}  // namespace llmopt

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "decision/decision_record.hpp"
+#include "decision/routing_table.hpp"
+#include "decision/scoring.hpp"
+
+namespace llmopt {
+
+// Turns model views into routing weights, one route at a time: drop the
+// candidates that are blocked or down, score the rest by the route's expected
+// utility, and weight them by a softmax of the scores. Only a material change
+// of a route's weights (or of who is excluded) becomes a decision; smaller
+// moves leave the route as it is, so traffic does not jitter.
+//
+// Pure and single-threaded: owned by the decision actor in the daemon and by
+// the simulator on virtual time.
+class decision_engine {
+ public:
+  // Decisions are numbered from last_decision_id + 1.
+  decision_engine(engine_options options, std::vector<route_spec> routes,
+                  std::vector<model_spec> models, long long last_decision_id);
+
+  // Rescores every route at `now`. `trigger` says why ("tick", "startup", or
+  // the describe() of an urgent signal). Returns the decisions made, in
+  // route order; table() reflects them.
+  std::vector<decision> decide(const std::unordered_map<model_key, model_view>& views, time_ms now,
+                               const std::string& trigger);
+
+  const routing_table& table() const { return table_; }
+  const std::vector<route_spec>& routes() const { return routes_; }
+
+ private:
+  std::vector<candidate_assessment> assess_route(
+      const route_spec& route, const std::unordered_map<model_key, model_view>& views) const;
+  bool is_material(const route_spec& route,
+                   const std::vector<candidate_assessment>& candidates) const;
+  std::vector<std::string> reasons_for(const std::vector<candidate_assessment>& candidates,
+                                       const std::string& trigger) const;
+
+  engine_options options_;
+  std::vector<route_spec> routes_;
+  std::unordered_map<model_key, model_spec> models_;
+  long long next_id_;
+  routing_table table_;
+  std::unordered_map<std::string, std::vector<std::string>> excluded_;  // per route, last decision
+};
+
+}  // namespace llmopt

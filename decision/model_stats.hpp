@@ -1,0 +1,102 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "decision/quality_posterior.hpp"
+#include "decision/signal.hpp"
+#include "decision/timed_window.hpp"
+
+namespace llmopt {
+
+struct aggregator_options {
+  time_ms window_ms = 60'000;  // live window of latency, outcome and cost samples
+  std::size_t window_max_samples = 2048;
+  time_ms anomaly_ttl_ms = 600'000;   // an anomaly never resolved expires after this
+  double quality_prior_strength = 2;  // pseudo-observations behind the quality prior
+};
+
+// An anomaly or drift in force on a model.
+struct active_flag {
+  std::string id;    // the upstream's anomaly or drift id
+  std::string type;  // e.g. "availability_issue", "spike", "quality_drift"
+  severity level = severity::low;
+  double magnitude = 0;  // drift magnitude x confidence; 0 for anomalies
+  time_ms since = 0;
+  time_ms until = 0;        // expiry unless resolved earlier
+  std::string description;  // describe() of the signal that raised it
+};
+
+// A policy that keeps a model off a route.
+struct policy_hold {
+  std::string policy_id;
+  std::string description;  // describe() of the blocking signal
+};
+
+// A model's statistics as seen at one moment: what the decision engine reads.
+struct model_view {
+  model_key model;
+
+  // Latency over the live window (own call outcomes, cost telemetry, spans).
+  std::size_t latency_samples = 0;
+  std::optional<double> p50_ms;
+  std::optional<double> p95_ms;
+  std::optional<double> mean_latency_ms;
+  // The newest upstream LatencyProfile, if any.
+  std::optional<latency_profile> profile;
+  time_ms profile_at = 0;
+
+  // Outcomes over the live window.
+  long long calls = 0;
+  long long errors = 0;
+
+  // Cost per request over the live window, from cost telemetry and calls.
+  std::optional<double> cost_per_request;
+  std::optional<double> mean_input_tokens;
+  std::optional<double> mean_output_tokens;
+
+  quality_posterior quality;                               // all routes
+  std::map<std::string, quality_posterior> route_quality;  // feedback that named a route
+
+  std::vector<active_flag> anomalies;
+  std::vector<active_flag> drifts;
+  // Routes this model is blocked from by policy ("" = every route).
+  std::map<std::string, policy_hold> blocked_routes;
+
+  long long signals = 0;      // signals applied to this model, ever
+  double total_cost_usd = 0;  // cost reported for this model, ever
+
+  double error_rate() const {
+    return calls == 0 ? 0.0 : static_cast<double>(errors) / static_cast<double>(calls);
+  }
+  // The blocking policy for `route`, or nullptr when the model may serve it.
+  const policy_hold* block_for(const std::string& route) const;
+};
+
+// Everything the aggregator keeps for one model. Owned by the aggregator.
+class model_stats {
+ public:
+  model_stats(model_key model, const aggregator_options& options, double quality_prior);
+
+  void apply(const typed_signal& s, time_ms now);
+  model_view view(time_ms now);
+
+ private:
+  void add_outcome(time_ms now, const call_outcome& c);
+  void add_cost(time_ms now, double cost_usd, long long input_tokens, long long output_tokens);
+  void raise(std::vector<active_flag>& flags, active_flag flag);
+  void expire(time_ms now);
+
+  aggregator_options options_;
+  quality_posterior quality_prior_;
+  model_view base_;  // the fields that are not windows
+  timed_window latency_;
+  timed_window outcomes_;  // 1 for an error, 0 for a success
+  timed_window cost_;
+  timed_window input_tokens_;
+  timed_window output_tokens_;
+};
+
+}  // namespace llmopt

@@ -1,0 +1,112 @@
+#include "decision/scoring.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace llmopt {
+namespace {
+
+// Prior of the error-rate estimate: 0.1 errors in 5 calls (2%), so a few
+// lucky calls do not make a model look perfect and one error does not sink it.
+constexpr double error_prior_errors = 0.1;
+constexpr double error_prior_calls = 5;
+
+bool anomaly_takes_model_down(const active_flag& f) {
+  return f.level == severity::critical ||
+         (f.type == "availability_issue" && f.level >= severity::high);
+}
+
+std::string format(const char* fmt, double a, long long b) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, fmt, a, b);
+  return buf;
+}
+
+double drift_penalty(const model_view& v) {
+  // A quality, concept or behaviour drift discounts the quality estimate by
+  // half its magnitude x confidence until fresh feedback outweighs it.
+  double penalty = 0;
+  for (const auto& d : v.drifts)
+    if (d.type == "quality_drift" || d.type == "concept_drift" || d.type == "behavior_drift")
+      penalty = std::max(penalty, 0.5 * d.magnitude);
+  return penalty;
+}
+
+}  // namespace
+
+candidate_assessment assess(const route_spec& route, const model_spec* spec, const model_view* view,
+                            const engine_options& options) {
+  candidate_assessment a;
+  a.model = spec ? spec->id : (view ? view->model : model_key{});
+  model_view empty;
+  const model_view& v = view ? *view : empty;
+
+  // Inputs.
+  const quality_posterior* q = &v.quality;
+  auto rq = v.route_quality.find(route.name);
+  if (rq != v.route_quality.end()) q = &rq->second;
+  a.quality = q->mean() * (1 - drift_penalty(v));
+  a.quality_samples = q->samples;
+  a.calls = v.calls;
+  a.error_rate = v.error_rate();
+  a.p50_ms = v.p50_ms;
+  a.p95_ms = v.p95_ms;
+  if (v.mean_latency_ms) {
+    a.expected_latency_ms = *v.mean_latency_ms;
+  } else if (v.profile) {
+    a.expected_latency_ms = v.profile->mean_ms > 0 ? v.profile->mean_ms : v.profile->p50_ms;
+  } else {
+    a.expected_latency_ms = options.default_latency_ms;
+  }
+  if (v.cost_per_request) {
+    a.expected_cost_usd = *v.cost_per_request;
+  } else if (spec) {
+    double in = v.mean_input_tokens.value_or(options.default_input_tokens);
+    double out = v.mean_output_tokens.value_or(options.default_output_tokens);
+    a.expected_cost_usd =
+        spec->price.cost_usd(static_cast<long long>(in), static_cast<long long>(out));
+  }
+
+  // Constraints.
+  if (const policy_hold* hold = v.block_for(route.name)) {
+    a.excluded = "blocked by policy: " + hold->description;
+    return a;
+  }
+  for (const auto& f : v.anomalies) {
+    if (anomaly_takes_model_down(f)) {
+      a.excluded = "down: " + f.description;
+      return a;
+    }
+  }
+  if (v.calls >= options.down_min_calls && a.error_rate >= options.down_error_rate) {
+    a.excluded = format("down: error rate %.2f over %lld calls", a.error_rate, v.calls);
+    return a;
+  }
+
+  // Expected utility of one request (spec/scenario.md, "Utility").
+  const double p_error = (static_cast<double>(v.errors) + error_prior_errors) /
+                         (static_cast<double>(v.calls) + error_prior_calls);
+  const double success_utility =
+      request_utility(route, false, true, a.expected_cost_usd, a.expected_latency_ms) -
+      route.weights.quality * (1 - a.quality);
+  a.score = (1 - p_error) * success_utility - p_error;
+  return a;
+}
+
+std::vector<double> softmax_weights(const std::vector<double>& scores, double temperature) {
+  LLMOPT_ASSERT(!scores.empty() && temperature > 0);
+  const double best = *std::max_element(scores.begin(), scores.end());
+  std::vector<double> w;
+  w.reserve(scores.size());
+  double total = 0;
+  for (double s : scores) {
+    w.push_back(std::exp((s - best) / temperature));
+    total += w.back();
+  }
+  for (double& x : w)
+    x /= total;
+  return w;
+}
+
+}  // namespace llmopt

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <string>
+
+#include "decision/signal.hpp"
+
+// Small builders of typed signals for decision tests.
+namespace llmopt::test {
+
+inline typed_signal outcome(const model_key& m, bool ok, double latency_ms, double cost_usd = 0.001,
+                            const std::string& route = "chat") {
+  call_outcome c;
+  c.route = route;
+  c.status = ok ? call_status::ok : call_status::error;
+  c.latency_ms = latency_ms;
+  c.input_tokens = 800;
+  c.output_tokens = 300;
+  if (ok) c.cost_usd = cost_usd;
+  return typed_signal{"", 0, m, c};
+}
+
+inline typed_signal anomaly(const model_key& m, const std::string& id, anomaly_type type,
+                            severity level, bool active = true) {
+  anomaly_event a;
+  a.anomaly_id = id;
+  a.type = type;
+  a.level = level;
+  a.active = active;
+  return typed_signal{id, 0, m, a};
+}
+
+inline typed_signal block(const model_key& m, const std::string& policy, const std::string& route,
+                          policy_action action = policy_action::block,
+                          policy_reason reason = policy_reason::unauthorized_model) {
+  policy_block p;
+  p.policy_id = policy;
+  p.reason = reason;
+  p.action = action;
+  p.level = severity::high;
+  p.route = route;
+  return typed_signal{"pb-" + policy, 0, m, p};
+}
+
+inline typed_signal feedback(const model_key& m, double quality, const std::string& route = "") {
+  return typed_signal{"", 0, m, quality_feedback{route, quality}};
+}
+
+}  // namespace llmopt::test
