@@ -1,0 +1,301 @@
+#include "config/schema.hpp"
+
+#include <cctype>
+#include <limits>
+
+#include "config/text_rules.hpp"
+
+namespace llmopt::cfg {
+
+namespace {
+
+constexpr double unbounded = std::numeric_limits<double>::infinity();
+
+// -- field factories ---------------------------------------------------------
+
+field_spec text(std::string name, std::string fallback, std::string doc, text_rule rule = {}) {
+  field_spec f;
+  f.name = std::move(name);
+  f.kind = value_kind::text;
+  f.fallback = std::move(fallback);
+  f.rule = rule;
+  f.doc = std::move(doc);
+  return f;
+}
+
+field_spec required_text(std::string name, text_rule rule, std::string doc) {
+  auto f = text(std::move(name), {}, std::move(doc), rule);
+  f.fallback.reset();
+  return f;
+}
+
+field_spec integer(std::string name, long long fallback, long long min, long long max,
+                   std::string doc) {
+  field_spec f;
+  f.name = std::move(name);
+  f.kind = value_kind::integer;
+  f.fallback = fallback;
+  f.min = static_cast<double>(min);
+  f.max = static_cast<double>(max);
+  f.doc = std::move(doc);
+  return f;
+}
+
+field_spec number(std::string name, double fallback, double min, double max, std::string doc) {
+  field_spec f;
+  f.name = std::move(name);
+  f.kind = value_kind::number;
+  f.fallback = fallback;
+  f.min = min;
+  f.max = max;
+  f.doc = std::move(doc);
+  return f;
+}
+
+// A number in (min, max]: zero is not a valid reference.
+field_spec positive(field_spec f) {
+  f.min_exclusive = true;
+  return f;
+}
+
+// A required number whose bounds are checked elsewhere (by validate() of the
+// decision type it fills).
+field_spec required_number(std::string name, std::string doc) {
+  auto f = number(std::move(name), 0, -unbounded, unbounded, std::move(doc));
+  f.fallback.reset();
+  return f;
+}
+
+field_spec choice(std::string name, std::string fallback, std::vector<std::string> choices,
+                  std::string doc) {
+  field_spec f;
+  f.name = std::move(name);
+  f.kind = value_kind::choice;
+  f.fallback = std::move(fallback);
+  f.choices = std::move(choices);
+  f.doc = std::move(doc);
+  return f;
+}
+
+field_spec required_list(std::string name, text_rule element, std::string doc) {
+  field_spec f;
+  f.name = std::move(name);
+  f.kind = value_kind::text_list;
+  f.rule = element;
+  f.doc = std::move(doc);
+  return f;
+}
+
+field_spec secret(field_spec f) {
+  f.secret = true;
+  return f;
+}
+
+// The simulation fields emplace model_settings::simulation when first set, so
+// a model without a [simulation] table keeps it empty.
+model_behaviour& behaviour_of(model_settings& m) {
+  if (!m.simulation) m.simulation.emplace();
+  return *m.simulation;
+}
+
+}  // namespace
+
+// -- the declarations --------------------------------------------------------
+
+const table_schema<settings>& settings_schema() {
+  using S = settings;
+  static const table_schema<settings> schema{
+      {
+          {text("state_dir", "./var", "where kafka.bootstrap and the default store live",
+                non_empty),
+           [](S& s) -> setting_ref { return &s.state_dir; }},
+
+          {text("kafka.brokers", "",
+                "bootstrap servers (host:port,...); empty starts the embedded broker"),
+           [](S& s) -> setting_ref { return &s.kafka.brokers; }},
+          {text("kafka.group_id", "llmopt", "consumer group of the collector", non_empty),
+           [](S& s) -> setting_ref { return &s.kafka.group_id; }},
+          {text("kafka.client_id", "llmopt", "client id reported to the brokers", non_empty),
+           [](S& s) -> setting_ref { return &s.kafka.client_id; }},
+          {text("kafka.topics.cost", "llm.signals.cost", "cost signals (cost-ops)", non_empty),
+           [](S& s) -> setting_ref { return &s.kafka.topic_cost; }},
+          {text("kafka.topics.latency", "llm.signals.latency", "latency signals (latency-lens)",
+                non_empty),
+           [](S& s) -> setting_ref { return &s.kafka.topic_latency; }},
+          {text("kafka.topics.sentinel", "llm.signals.sentinel",
+                "drift and anomaly signals (sentinel)", non_empty),
+           [](S& s) -> setting_ref { return &s.kafka.topic_sentinel; }},
+          {text("kafka.topics.shield", "llm.signals.shield", "policy blocks (shield)", non_empty),
+           [](S& s) -> setting_ref { return &s.kafka.topic_shield; }},
+          {text("kafka.topics.observatory", "llm.signals.observatory",
+                "traces and feedback (observatory)", non_empty),
+           [](S& s) -> setting_ref { return &s.kafka.topic_observatory; }},
+          {text("kafka.topics.dlq", "llm.signals.dlq",
+                "dead letters: malformed signals with a reason", non_empty),
+           [](S& s) -> setting_ref { return &s.kafka.topic_dlq; }},
+          {text("kafka.topics.decisions", "llm.routing.decisions",
+                "routing decisions out, key = route (compacted)", non_empty),
+           [](S& s) -> setting_ref { return &s.kafka.topic_decisions; }},
+          {integer("kafka.embedded_partitions", 4, 1, 256,
+                   "partitions per topic in the embedded broker"),
+           [](S& s) -> setting_ref { return &s.kafka.embedded_partitions; }},
+
+          {text("http.listen", "127.0.0.1:8080",
+                "address of the gateway and admin API; port 0 picks a free port", host_port),
+           [](S& s) -> setting_ref { return &s.http.listen; }},
+          {integer("http.threads", 2, 1, 64, "threads serving HTTP"),
+           [](S& s) -> setting_ref { return &s.http.threads; }},
+          {integer("http.max_body_bytes", 1048576, 1024, 67108864, "largest request body accepted"),
+           [](S& s) -> setting_ref { return &s.http.max_body_bytes; }},
+
+          {text("store.path", "", "the SQLite file; empty means <state_dir>/llmopt.db"),
+           [](S& s) -> setting_ref { return &s.store.path; }},
+
+          {integer("collector.max_message_bytes", 65536, 256, 16777216,
+                   "larger signals go to the DLQ"),
+           [](S& s) -> setting_ref { return &s.collector.max_message_bytes; }},
+          {integer("collector.batch_max", 1000, 1, 100000, "signals taken per poll"),
+           [](S& s) -> setting_ref { return &s.collector.batch_max; }},
+          {integer("collector.poll_timeout_ms", 50, 1, 5000,
+                   "longest a poll waits for the first message"),
+           [](S& s) -> setting_ref { return &s.collector.poll_timeout_ms; }},
+
+          {integer("aggregator.window_s", 60, 1, 3600,
+                   "the live window of latency and error samples"),
+           [](S& s) -> setting_ref { return &s.aggregator.window_s; }},
+          {integer("aggregator.window_max_samples", 2048, 16, 1000000,
+                   "samples kept per model in the window"),
+           [](S& s) -> setting_ref { return &s.aggregator.window_max_samples; }},
+
+          {integer("decision.tick_ms", 1000, 10, 600000, "rescore every route this often"),
+           [](S& s) -> setting_ref { return &s.decision.tick_ms; }},
+          {number("decision.temperature", 0.05, 0.001, 10,
+                  "softmax temperature over expected utility"),
+           [](S& s) -> setting_ref { return &s.decision.temperature; }},
+          {number("decision.min_weight_change", 0.02, 0, 1,
+                  "smaller moves of a weight are not a new decision"),
+           [](S& s) -> setting_ref { return &s.decision.min_weight_change; }},
+          {number("decision.down_error_rate", 0.5, 0.01, 1,
+                  "error rate at which a model counts as down"),
+           [](S& s) -> setting_ref { return &s.decision.down_error_rate; }},
+          {integer("decision.down_min_calls", 5, 1, 100000,
+                   "... over at least this many calls in the window"),
+           [](S& s) -> setting_ref { return &s.decision.down_min_calls; }},
+          {integer("decision.anomaly_ttl_s", 600, 1, 86400,
+                   "an anomaly never resolved expires after this"),
+           [](S& s) -> setting_ref { return &s.decision.anomaly_ttl_s; }},
+          {number("decision.quality_prior_strength", 2, 0.1, 1000,
+                  "pseudo-observations behind a model's quality prior"),
+           [](S& s) -> setting_ref { return &s.decision.quality_prior_strength; }},
+          {number("decision.default_input_tokens", 800, 1, 10000000,
+                  "input tokens per request, before any call is seen"),
+           [](S& s) -> setting_ref { return &s.decision.default_input_tokens; }},
+          {number("decision.default_output_tokens", 300, 1, 10000000,
+                  "output tokens per request, before any call is seen"),
+           [](S& s) -> setting_ref { return &s.decision.default_output_tokens; }},
+
+          {integer("router.max_attempts", 3, 1, 10, "candidates tried per request"),
+           [](S& s) -> setting_ref { return &s.router.max_attempts; }},
+
+          {choice("log.level", "info", {"trace", "debug", "info", "warn", "error"},
+                  "least severe message logged"),
+           [](S& s) -> setting_ref { return &s.log.level; }},
+          {choice("log.format", "text", {"text", "json"},
+                  "text for people, json lines for collectors"),
+           [](S& s) -> setting_ref { return &s.log.format; }},
+      },
+      {}};
+  return schema;
+}
+
+const table_schema<provider_settings>& provider_schema() {
+  using P = provider_settings;
+  static const table_schema<provider_settings> schema{
+      {
+          {required_text("name", plain_name, "the provider part of model ids (\"openai\")"),
+           [](P& p) -> setting_ref { return &p.name; }},
+          {choice("kind", "openai_compatible", {"openai_compatible", "simulated"},
+                  "wire format, or simulated in-process"),
+           [](P& p) -> setting_ref { return &p.kind; }},
+          {text("base_url", "", "e.g. https://api.openai.com/v1; required unless simulated",
+                http_url),
+           [](P& p) -> setting_ref { return &p.base_url; }},
+          {secret(text("api_key", "", "the API key, as a reference to an environment variable",
+                       secret_reference)),
+           [](P& p) -> setting_ref { return &p.api_key; }},
+          {integer("timeout_ms", 30000, 100, 600000, "longest one call may take"),
+           [](P& p) -> setting_ref { return &p.timeout_ms; }},
+      },
+      {}};
+  return schema;
+}
+
+const table_schema<model_settings>& model_schema() {
+  using M = model_settings;
+  static const table_schema<model_settings> schema{
+      {
+          {required_text("id", model_id,
+                         "\"provider:model\"; the provider is declared in [[providers]]"),
+           [](M& m) -> setting_ref { return &m.spec.id; }},
+          {number("price_in_per_mtok", 0, 0, 1000, "USD per million input tokens"),
+           [](M& m) -> setting_ref { return &m.spec.price.in_per_mtok; }},
+          {number("price_out_per_mtok", 0, 0, 1000, "USD per million output tokens"),
+           [](M& m) -> setting_ref { return &m.spec.price.out_per_mtok; }},
+          {number("quality_prior", 0.5, 0, 1, "prior probability of a good answer"),
+           [](M& m) -> setting_ref { return &m.spec.quality_prior; }},
+          {required_number("simulation.latency_ms.median", "simulated median latency in ms (> 0)"),
+           [](M& m) -> setting_ref { return &behaviour_of(m).latency_median_ms; }},
+          {required_number("simulation.latency_ms.p95",
+                           "simulated 95th percentile latency in ms (>= median)"),
+           [](M& m) -> setting_ref { return &behaviour_of(m).latency_p95_ms; }},
+          {required_number("simulation.error_rate",
+                           "simulated probability that a call fails, in [0, 1]"),
+           [](M& m) -> setting_ref { return &behaviour_of(m).error_rate; }},
+          {required_number("simulation.quality",
+                           "simulated probability that an answer is good, in [0, 1]"),
+           [](M& m) -> setting_ref { return &behaviour_of(m).quality; }},
+      },
+      {"simulation"}};
+  return schema;
+}
+
+const table_schema<route_spec>& route_schema() {
+  using R = route_spec;
+  static const table_schema<route_spec> schema{
+      {
+          {required_text("name", plain_name,
+                         "what callers send as `model`; no ':' (provider:model bypasses routing)"),
+           [](R& r) -> setting_ref { return &r.name; }},
+          {required_list("candidates", model_id, "model ids declared in [[models]], no duplicates"),
+           [](R& r) -> setting_ref { return &r.candidates; }},
+          {number("objective.quality", 0.6, 0, 1,
+                  "utility weight of a good answer (weights sum > 0)"),
+           [](R& r) -> setting_ref { return &r.weights.quality; }},
+          {number("objective.cost", 0.2, 0, 1, "utility weight of cost / cost_ref_usd"),
+           [](R& r) -> setting_ref { return &r.weights.cost; }},
+          {number("objective.latency", 0.2, 0, 1, "utility weight of latency / latency_ref_ms"),
+           [](R& r) -> setting_ref { return &r.weights.latency; }},
+          {positive(number("cost_ref_usd", 0.01, 0, 1000,
+                           "the cost of a request that weighs as much as a good answer")),
+           [](R& r) -> setting_ref { return &r.cost_ref_usd; }},
+          {positive(number("latency_ref_ms", 5000, 0, 600000,
+                           "the latency that weighs as much as a good answer")),
+           [](R& r) -> setting_ref { return &r.latency_ref_ms; }},
+      },
+      {}};
+  return schema;
+}
+
+std::string env_name(const field_spec& spec) {
+  std::string out = "LLMOPT_";
+  for (char c : spec.name)
+    out += c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+const std::vector<std::string>& array_names() {
+  static const std::vector<std::string> names{"providers", "models", "routes"};
+  return names;
+}
+
+}  // namespace llmopt::cfg
