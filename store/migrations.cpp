@@ -1,0 +1,113 @@
+#include "store/migrations.hpp"
+
+#include <iterator>
+
+#include "store/transaction.hpp"
+
+namespace llmopt {
+namespace {
+
+// One step of the schema. Append only: step i (0-based) takes the file from
+// version i to version i + 1. Never edit or reorder a released step.
+struct migration {
+  const char* what;  // for error messages
+  const char* sql;
+};
+
+constexpr migration steps[] = {
+    {"v1: decision log and config snapshots", R"sql(
+CREATE TABLE decisions (
+  id        INTEGER PRIMARY KEY,  -- decision.id, given by the decision actor
+  at_ms     INTEGER NOT NULL,
+  route     TEXT NOT NULL,
+  "trigger" TEXT NOT NULL,
+  body      TEXT NOT NULL         -- the whole decision as JSON (decision_record.hpp)
+);
+CREATE INDEX decisions_by_route ON decisions (route, id);
+CREATE INDEX decisions_by_time ON decisions (at_ms);
+
+CREATE TABLE config_snapshots (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms   INTEGER NOT NULL,
+  source  TEXT NOT NULL,          -- where the text came from, e.g. the config file path
+  text    TEXT NOT NULL,          -- the raw config file; secrets only as ${VAR}
+  sha256  TEXT NOT NULL           -- lowercase hex digest of text
+);
+)sql"},
+};
+
+constexpr int known_version = static_cast<int>(std::size(steps));
+
+error too_new(const database& db, int version) {
+  return error{store_errc::too_new, "the llmopt store at " + db.path() + " has schema version " +
+                                        std::to_string(version) +
+                                        ", but this llmopt knows versions " + "up to " +
+                                        std::to_string(known_version) +
+                                        ": it was written by a newer llmopt; upgrade llmopt"};
+}
+
+// Applies step `index` if the file is still at version `index`. The version is
+// read again inside the transaction: another writer may have got there first.
+status apply(database& db, int index) {
+  auto tx = transaction::begin(db);
+  if (!tx) return tx.err();
+  auto version = schema_version(db);
+  if (!version) return version.err();
+  if (*version > known_version) return too_new(db, *version);
+  if (*version > index) return ok_status();
+  const migration& step = steps[index];
+  auto done = db.exec(step.sql);
+  if (!done)
+    return error{done.err().code, std::string("migration ") + step.what + ": " + done.err().detail};
+  auto bumped = db.exec("PRAGMA user_version = " + std::to_string(index + 1));
+  if (!bumped) return bumped.err();
+  return tx->commit();
+}
+
+}  // namespace
+
+int latest_schema_version() {
+  return known_version;
+}
+
+result<int> schema_version(database& db) {
+  auto stmt = db.prepare("PRAGMA user_version");
+  if (!stmt) return stmt.err();
+  auto row = stmt->step();
+  if (!row) return error{row.err().code, db.path() + ": " + row.err().detail};
+  if (!*row) return error{store_errc::general, db.path() + ": PRAGMA user_version returned no row"};
+  return static_cast<int>(stmt->column_int64(0));
+}
+
+status migrate(database& db) {
+  auto version = schema_version(db);
+  if (!version) return version.err();
+  if (*version > known_version) return too_new(db, *version);
+  for (int index = *version; index < known_version; ++index) {
+    auto applied = apply(db, index);
+    if (!applied) return applied;
+  }
+  return ok_status();
+}
+
+status check_schema(database& db) {
+  auto version = schema_version(db);
+  if (!version) return version.err();
+  if (*version > known_version) return too_new(db, *version);
+  if (*version == 0)
+    return error{store_errc::missing,
+                 "no llmopt store at " + db.path() +
+                     " (the file exists but holds no llmopt schema; has `llmopt "
+                     "serve` run with this config?)"};
+  return ok_status();
+}
+
+result<database> open_store(const std::string& path, open_mode mode) {
+  auto db = database::open(path, mode);
+  if (!db) return db;
+  auto ready = mode == open_mode::read_write ? migrate(*db) : check_schema(*db);
+  if (!ready) return ready.err();
+  return db;
+}
+
+}  // namespace llmopt
