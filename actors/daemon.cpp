@@ -1,0 +1,268 @@
+#include "actors/daemon.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <spdlog/spdlog.h>
+#include <caf/all.hpp>
+
+#include "actors/aggregator_actor.hpp"
+#include "actors/collector_actor.hpp"
+#include "actors/decision_actor.hpp"
+#include "actors/gateway.hpp"
+#include "actors/messages.hpp"
+#include "actors/router_actor.hpp"
+#include "actors/store_actor.hpp"
+#include "actors/wall_clock.hpp"
+#include "adapters/kafka/embedded_broker.hpp"
+#include "adapters/providers/curl_loop.hpp"
+#include "adapters/providers/openai_client.hpp"
+#include "adapters/providers/provider_sim.hpp"
+#include "config/loader.hpp"
+#include "store/config_snapshots.hpp"
+#include "store/migrations.hpp"
+
+namespace llmopt {
+
+// Everything the daemon owns, in construction order; destroyed in reverse.
+struct daemon::parts {
+  std::shared_ptr<database> db;
+  std::unique_ptr<kafka::embedded_broker> broker;
+  std::string bootstrap;
+  std::vector<std::unique_ptr<provider_sim>> sims;
+  std::unique_ptr<curl_loop> curl;
+  std::map<std::string, std::shared_ptr<provider_client>> providers;
+  std::unique_ptr<caf::actor_system_config> actor_config;
+  std::unique_ptr<caf::actor_system> system;
+  caf::actor aggregator, store, router, decision, collector;
+  std::unique_ptr<gateway> http;
+  bool stopped = false;
+};
+
+namespace {
+
+status fail(const std::string& what) {
+  return error{"startup", what};
+}
+
+std::vector<model_spec> catalog_of(const settings& s) {
+  std::vector<model_spec> out;
+  for (const auto& m : s.models)
+    out.push_back(m.spec);
+  return out;
+}
+
+status start_store(daemon::parts& p, const settings& s, const std::string& config_text) {
+  auto db = open_store(s.store_path(), open_mode::read_write);
+  if (!db) return db.err();
+  p.db = std::make_shared<database>(std::move(*db));
+  config_snapshots snapshots(*p.db);
+  return snapshots.save(wall_clock_ms(), s.source, config_text);
+}
+
+status start_kafka(daemon::parts& p, const settings& s) {
+  if (!s.kafka.brokers.empty()) {
+    p.bootstrap = s.kafka.brokers;
+    return ok_status();
+  }
+  auto broker = kafka::embedded_broker::start();
+  if (!broker) return broker.err();
+  p.broker = std::move(*broker);
+  const auto& k = s.kafka;
+  for (const auto* topic : {&k.topic_cost, &k.topic_latency, &k.topic_sentinel, &k.topic_shield,
+                            &k.topic_observatory, &k.topic_dlq, &k.topic_decisions})
+    if (auto st = p.broker->create_topic(*topic, k.embedded_partitions); !st) return st;
+  p.bootstrap = p.broker->bootstrap();
+  const std::string file = s.state_dir + "/kafka.bootstrap";
+  std::ofstream(file, std::ios::trunc) << p.bootstrap << "\n";
+  std::printf("llmopt: embedded kafka broker at %s (written to %s)\n", p.bootstrap.c_str(),
+              file.c_str());
+  return ok_status();
+}
+
+status start_providers(daemon::parts& p, const settings& s, const env_lookup& env) {
+  p.curl = std::make_unique<curl_loop>();
+  for (const auto& provider : s.providers) {
+    openai_client_options options;
+    options.timeout_ms = provider.timeout_ms;
+    if (provider.kind == "simulated") {
+      provider_sim_options sim;
+      sim.listen = "127.0.0.1:0";
+      sim.seed = p.sims.size() + 1;
+      for (const auto& m : s.models)
+        if (provider_of(m.spec.id) == provider.name && m.simulation)
+          sim.models.push_back({m.spec.id, m.spec.price, *m.simulation});
+      auto started = provider_sim::start(std::move(sim));
+      if (!started) return started.err();
+      options.base_url = (*started)->base_url();
+      std::printf("llmopt: simulated provider %s at %s\n", provider.name.c_str(),
+                  options.base_url.c_str());
+      p.sims.push_back(std::move(*started));
+    } else {
+      auto key = resolve_secret(provider.api_key, env);
+      if (!key) return fail("provider " + provider.name + ": " + key.err().detail);
+      options.base_url = provider.base_url;
+      options.api_key = std::move(*key);
+    }
+    p.providers[provider.name] = make_openai_compatible_client(*p.curl, std::move(options));
+  }
+  return ok_status();
+}
+
+collector_config make_collector_config(daemon::parts& p, const settings& s) {
+  const auto& k = s.kafka;
+  collector_config c;
+  kafka::consumer_options consumer;
+  consumer.brokers = p.bootstrap;
+  consumer.group_id = k.group_id;
+  consumer.client_id = k.client_id;
+  c.topics = {{k.topic_cost, topic_kind::cost},
+              {k.topic_latency, topic_kind::latency},
+              {k.topic_sentinel, topic_kind::sentinel},
+              {k.topic_shield, topic_kind::shield},
+              {k.topic_observatory, topic_kind::observatory}};
+  for (const auto& [topic, kind] : c.topics)
+    consumer.topics.push_back(topic);
+  auto created = kafka::consumer::create(std::move(consumer));
+  if (created)
+    c.consumer = std::move(*created);
+  else
+    spdlog::error("collector: {}", created.err().detail);
+  kafka::producer_options producer;
+  producer.brokers = p.bootstrap;
+  producer.client_id = k.client_id;
+  auto made = kafka::producer::create(std::move(producer));
+  if (made)
+    c.producer = std::move(*made);
+  else
+    spdlog::error("collector: {}", made.err().detail);
+  c.dlq_topic = k.topic_dlq;
+  c.limits.max_message_bytes = static_cast<std::size_t>(s.collector.max_message_bytes);
+  c.batch_max = static_cast<std::size_t>(s.collector.batch_max);
+  c.poll_timeout = std::chrono::milliseconds(s.collector.poll_timeout_ms);
+  return c;
+}
+
+status spawn_actors(daemon::parts& p, const settings& s) {
+  p.actor_config = std::make_unique<caf::actor_system_config>();
+  p.actor_config->set("scheduler.max-threads", 2);
+  p.actor_config->set("logger.console", caf::atom("none"));
+  p.system = std::make_unique<caf::actor_system>(*p.actor_config);
+  auto& sys = *p.system;
+
+  aggregator_options agg;
+  agg.window_ms = s.aggregator.window_s * 1000LL;
+  agg.window_max_samples = static_cast<std::size_t>(s.aggregator.window_max_samples);
+  agg.anomaly_ttl_ms = s.decision.anomaly_ttl_s * 1000LL;
+  agg.quality_prior_strength = s.decision.quality_prior_strength;
+  p.aggregator = sys.spawn(aggregator_actor, agg, catalog_of(s));
+  p.store = sys.spawn<caf::detached>(store_actor, p.db);
+
+  router_config router;
+  for (const auto& r : s.routes)
+    router.routes.push_back(r.name);
+  for (const auto& m : s.models)
+    router.models.emplace(m.spec.id, m.spec);
+  router.providers = p.providers;
+  router.max_attempts = s.router.max_attempts;
+  router.seed = static_cast<std::uint64_t>(wall_clock_ms());
+  router.aggregator = p.aggregator;
+  p.router = sys.spawn(router_actor, std::move(router));
+
+  auto last_id = decision_log(*p.db).last_id();
+  if (!last_id) return last_id.err();
+  engine_options engine;
+  engine.temperature = s.decision.temperature;
+  engine.min_weight_change = s.decision.min_weight_change;
+  engine.down_error_rate = s.decision.down_error_rate;
+  engine.down_min_calls = s.decision.down_min_calls;
+  engine.default_input_tokens = s.decision.default_input_tokens;
+  engine.default_output_tokens = s.decision.default_output_tokens;
+  auto engine_ptr = std::make_shared<decision_engine>(engine, s.routes, catalog_of(s), *last_id);
+  decision_actor_config dc;
+  dc.tick = std::chrono::milliseconds(s.decision.tick_ms);
+  dc.aggregator = p.aggregator;
+  dc.store = p.store;
+  dc.router = p.router;
+  p.decision = sys.spawn(decision_actor, engine_ptr, dc);
+  caf::anon_send(p.aggregator, p.decision);
+
+  auto collector = make_collector_config(p, s);
+  if (!collector.consumer || !collector.producer)
+    return fail("cannot create the Kafka clients for " + p.bootstrap);
+  collector.aggregator = p.aggregator;
+  collector.router = p.router;
+  p.collector = sys.spawn<caf::detached>(collector_actor, std::move(collector));
+  return ok_status();
+}
+
+}  // namespace
+
+daemon::daemon(std::unique_ptr<parts> p) : parts_(std::move(p)) {}
+
+daemon::~daemon() {
+  stop();
+}
+
+result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::string& config_text,
+                                              const env_lookup& env) {
+  std::error_code ec;
+  std::filesystem::create_directories(s.state_dir, ec);
+  if (ec) return error{"startup", "cannot create state_dir " + s.state_dir + ": " + ec.message()};
+  auto p = std::make_unique<parts>();
+  std::unique_ptr<daemon> d{new daemon(std::move(p))};
+  auto& parts = *d->parts_;
+  if (auto st = start_store(parts, s, config_text); !st) return st.err();
+  if (auto st = start_kafka(parts, s); !st) return st.err();
+  if (auto st = start_providers(parts, s, env); !st) return st.err();
+  if (auto st = spawn_actors(parts, s); !st) return st.err();
+
+  gateway_options g;
+  g.server.listen = s.http.listen;
+  g.server.threads = s.http.threads;
+  g.server.max_body_bytes = static_cast<std::size_t>(s.http.max_body_bytes);
+  for (const auto& r : s.routes)
+    g.routes.push_back(r.name);
+  for (const auto& m : s.models)
+    g.models.push_back(m.spec.id);
+  auto http = gateway::start(std::move(g), parts.router);
+  if (!http) return http.err();
+  parts.http = std::move(*http);
+  std::printf("llmopt: gateway listening on http://%s\n", parts.http->address().c_str());
+  std::fflush(stdout);
+  return d;
+}
+
+std::string daemon::gateway_address() const {
+  return parts_->http ? parts_->http->address() : std::string{};
+}
+
+void daemon::stop() {
+  auto& p = *parts_;
+  if (p.stopped) return;
+  p.stopped = true;
+  if (p.http) p.http->stop();
+  if (p.system) {
+    caf::scoped_actor self{*p.system};
+    // The collector first: closing its consumer commits the stored offsets.
+    for (auto* a : {&p.collector, &p.decision, &p.router, &p.aggregator, &p.store}) {
+      if (!*a) continue;
+      self->send_exit(*a, caf::exit_reason::user_shutdown);
+      self->wait_for(*a);
+      // A detached actor's thread ends only when its last handle is gone.
+      *a = nullptr;
+    }
+  }
+  // Calls still in flight complete (with an error) while the actor system
+  // exists, so their callbacks can still address it.
+  p.providers.clear();
+  p.curl.reset();
+  p.system.reset();
+  p.sims.clear();
+  p.db.reset();
+  p.broker.reset();
+  spdlog::info("llmopt stopped");
+}
+
+}  // namespace llmopt

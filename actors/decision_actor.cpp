@@ -1,0 +1,69 @@
+#include "actors/decision_actor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "actors/messages.hpp"
+#include "actors/wall_clock.hpp"
+
+namespace llmopt {
+namespace {
+
+using self_ptr = caf::stateful_actor<decision_state>*;
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts)
+    out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
+void decide(self_ptr self, const decision_actor_config& config, std::string trigger) {
+  if (self->state.deciding) {
+    auto& q = self->state.queued;
+    // A queued urgent trigger already covers a tick.
+    if (trigger != "tick" || q.empty()) q.push_back(std::move(trigger));
+    return;
+  }
+  self->state.deciding = true;
+  self->request(config.aggregator, caf::infinite, views_atom::value)
+      .then(
+          [=](const model_views& views) {
+            auto made = self->state.engine->decide(*views, wall_clock_ms(), trigger);
+            if (!made.empty()) {
+              for (const auto& d : made)
+                spdlog::info("decision {} route {}: {}", d.id, d.route,
+                             d.reasons.empty() ? std::string{} : d.reasons.front());
+              self->send(config.router, self->state.engine->table());
+              self->send(config.store, decision_batch{std::move(made)});
+            }
+            self->state.deciding = false;
+            if (!self->state.queued.empty()) {
+              auto next = join(self->state.queued);
+              self->state.queued.clear();
+              decide(self, config, std::move(next));
+            }
+          },
+          [=](const caf::error& err) {
+            spdlog::error("decision: no views from the aggregator: {}", caf::to_string(err));
+            self->state.deciding = false;
+          });
+}
+
+}  // namespace
+
+caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
+                             std::shared_ptr<decision_engine> engine,
+                             decision_actor_config config) {
+  self->state.engine = std::move(engine);
+  self->send(self, urgent_atom::value, std::string{"startup"});
+  self->delayed_send(self, config.tick, tick_atom::value);
+  return {
+      [=](tick_atom) {
+        decide(self, config, "tick");
+        self->delayed_send(self, config.tick, tick_atom::value);
+      },
+      [=](urgent_atom, std::string trigger) { decide(self, config, std::move(trigger)); },
+  };
+}
+
+}  // namespace llmopt

@@ -1,0 +1,98 @@
+#pragma once
+
+// Every message type and atom the actors exchange, in one place.
+//
+// The structs below travel between actors of one process only; they are
+// declared "unsafe" message types for CAF (never serialized).
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "adapters/providers/provider_client.hpp"
+#include "decision/decision_record.hpp"
+#include "decision/model_stats.hpp"
+#include "decision/routing_table.hpp"
+#include "decision/signal.hpp"
+
+namespace llmopt {
+
+// -- atoms --------------------------------------------------------------------
+
+using poll_atom = caf::atom_constant<caf::atom("poll")>;            // collector: poll Kafka again
+using tick_atom = caf::atom_constant<caf::atom("tick")>;            // decision: periodic rescoring
+using urgent_atom = caf::atom_constant<caf::atom("urgent")>;        // decision: decide now
+using views_atom = caf::atom_constant<caf::atom("views")>;          // aggregator: snapshot request
+using consuming_atom = caf::atom_constant<caf::atom("consuming")>;  // collector -> router
+
+// -- signals --------------------------------------------------------------------
+
+// Signals parsed from one Kafka poll, applied by the aggregator in one go.
+struct signal_batch {
+  std::vector<typed_signal> signals;
+};
+
+// Every model's view at one moment, shared read-only between actors.
+using model_views = std::shared_ptr<const std::unordered_map<model_key, model_view>>;
+
+// -- decisions ------------------------------------------------------------------
+
+struct decision_batch {
+  std::vector<decision> decisions;
+};
+
+// -- requests through the gateway -----------------------------------------------
+
+// The answer to a chat_job.
+struct chat_result {
+  int http_status = 200;   // 200, or the status to answer with
+  std::string error_type;  // OpenAI error type when not 200
+  std::string error_code;
+  std::string error_message;
+  std::string route;          // empty when routing was bypassed
+  model_key model;            // the model that answered (or was tried last)
+  long long decision_id = 0;  // the decision whose weights chose the model
+  int attempts = 0;
+  nlohmann::json body;  // the provider's response when 200
+};
+
+// What a caller asked for: a route name, or "provider:model" to bypass routing.
+struct chat_job {
+  std::string target;
+  nlohmann::json body;  // the OpenAI chat-completions request
+  // Called exactly once, from the router's thread.
+  std::function<void(chat_result)> done;
+};
+
+// One provider call finished (sent by the curl thread to the router).
+struct call_done {
+  long long job_id = 0;
+  chat_reply reply;
+};
+
+// A read of the routing table, for the admin API.
+struct table_query {
+  std::function<void(routing_table)> done;
+};
+
+// A read of readiness, for /health/ready.
+struct readiness_query {
+  std::function<void(bool ready, std::string why_not)> done;
+};
+
+}  // namespace llmopt
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::signal_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::typed_signal)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::model_views)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decision_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::routing_table)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::chat_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::call_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::table_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::readiness_query)

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <chrono>
+
+#include "decision/model_key.hpp"
+
+namespace llmopt {
+
+// The daemon's clock: wall time in epoch milliseconds. Actors read time only
+// through this function; decision/ receives it as a parameter.
+inline time_ms wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace llmopt

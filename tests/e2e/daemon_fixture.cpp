@@ -1,0 +1,150 @@
+#include "daemon_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+namespace llmopt::test {
+namespace {
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+    text.replace(pos, from.size(), to);
+  return text;
+}
+
+std::string after(const std::string& line, const std::string& marker) {
+  auto pos = line.find(marker);
+  if (pos == std::string::npos) return {};
+  auto rest = line.substr(pos + marker.size());
+  return rest.substr(0, rest.find(' '));
+}
+
+}  // namespace
+
+std::string simulated_config(const std::string& state_dir, const std::string& extra) {
+  return R"(state_dir = ")" + state_dir + R"("
+
+[http]
+listen = "127.0.0.1:0"
+
+[decision]
+tick_ms = 200
+
+[log]
+level = "info"
+
+[[providers]]
+name = "openai"
+kind = "simulated"
+
+[[providers]]
+name = "anthropic"
+kind = "simulated"
+
+[[models]]
+id = "openai:gpt-4o-mini"
+price_in_per_mtok = 0.15
+price_out_per_mtok = 0.6
+quality_prior = 0.7
+simulation = { latency_ms = { median = 15, p95 = 30 }, error_rate = 0.0, quality = 0.7 }
+
+[[models]]
+id = "openai:gpt-4o"
+price_in_per_mtok = 2.5
+price_out_per_mtok = 10.0
+quality_prior = 0.86
+simulation = { latency_ms = { median = 20, p95 = 40 }, error_rate = 0.0, quality = 0.86 }
+
+[[models]]
+id = "anthropic:claude-3-5-sonnet"
+price_in_per_mtok = 3.0
+price_out_per_mtok = 15.0
+quality_prior = 0.9
+simulation = { latency_ms = { median = 25, p95 = 50 }, error_rate = 0.0, quality = 0.9 }
+
+[[routes]]
+name = "chat"
+candidates = ["openai:gpt-4o", "anthropic:claude-3-5-sonnet", "openai:gpt-4o-mini"]
+objective = { quality = 0.6, cost = 0.2, latency = 0.2 }
+cost_ref_usd = 0.01
+latency_ref_ms = 5000
+)" + extra;
+}
+
+running_daemon::running_daemon(const std::string& config) {
+  config_path_ = dir_.file("llmopt.toml");
+  write_file(config_path_, replace_all(config, "${STATE_DIR}", dir_.path()));
+  process_ = std::make_unique<child_process>(
+      std::vector<std::string>{LLMOPT_BINARY, "serve", "--config", config_path_});
+  auto ready = process_->await_line(
+      [&](const std::string& line) {
+        if (line.find("gateway listening on ") != std::string::npos)
+          url_ = after(line, "gateway listening on ");
+        if (line.find("kafka broker at ") != std::string::npos)
+          bootstrap_ = after(line, "kafka broker at ");
+        return line == "llmopt: ready";
+      },
+      std::chrono::seconds(30));
+  INFO("daemon stdout:\n" << process_->out() << "\nstderr:\n" << process_->err());
+  REQUIRE(ready);
+  REQUIRE_FALSE(url_.empty());
+}
+
+nlohmann::json running_daemon::routes() {
+  auto r = http_get(url_ + "/admin/v1/routes");
+  REQUIRE(r.status == 200);
+  return nlohmann::json::parse(r.body)["routes"];
+}
+
+double running_daemon::weight(const std::string& route, const std::string& model) {
+  return routes()[route]["weights"].value(model, 0.0);
+}
+
+std::string running_daemon::heaviest(const std::string& route) {
+  std::string best;
+  double w = -1;
+  const auto table = routes();  // items() must not outlive the JSON it iterates
+  for (const auto& [model, weight] : table[route]["weights"].items()) {
+    if (weight.get<double>() > w) {
+      w = weight.get<double>();
+      best = model;
+    }
+  }
+  return best;
+}
+
+http_response running_daemon::chat(const std::string& target, const std::string& content) {
+  nlohmann::json body{{"model", target}, {"messages", {{{"role", "user"}, {"content", content}}}}};
+  return http_post_json(url_ + "/v1/chat/completions", body.dump());
+}
+
+nlohmann::json running_daemon::decisions(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{LLMOPT_BINARY, "decisions", "--config", config_path_, "--json"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = run(argv);
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  return nlohmann::json::parse(r.out);
+}
+
+int kcat_produce(const std::string& bootstrap, const std::string& topic, const std::string& key,
+                 const std::string& value) {
+  // -K picks a key delimiter that cannot occur in the test messages.
+  auto r =
+      run({"kcat", "-P", "-b", bootstrap, "-t", topic, "-K", "\x1f"}, key + "\x1f" + value + "\n");
+  INFO("kcat stderr: " << r.err);
+  return r.exit_code;
+}
+
+std::string line_with(const std::string& text, const std::string& needle) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    auto line = text.substr(start, end - start);
+    if (line.find(needle) != std::string::npos) return line;
+    start = end + 1;
+  }
+  return {};
+}
+
+}  // namespace llmopt::test

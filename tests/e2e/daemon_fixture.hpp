@@ -1,0 +1,61 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/http_client.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace llmopt::test {
+
+// A config with three simulated models on route "chat", fast enough for
+// tests, in-process simulated providers, an ephemeral gateway port and a
+// short decision tick. `extra` is appended (more [[providers]] etc.).
+std::string simulated_config(const std::string& state_dir, const std::string& extra = {});
+
+// `llmopt serve` as a child process, started on a config file in its own
+// temporary state directory, awaited until it prints "llmopt: ready".
+class running_daemon {
+ public:
+  // `config` may use ${STATE_DIR}, replaced by the temporary directory.
+  explicit running_daemon(const std::string& config);
+
+  const std::string& url() const { return url_; }              // http://127.0.0.1:PORT
+  const std::string& bootstrap() const { return bootstrap_; }  // Kafka
+  const std::string& config_path() const { return config_path_; }
+  const std::string& state_dir() const { return dir_.path(); }
+  child_process& process() { return *process_; }
+
+  // GET /admin/v1/routes -> {"chat": {"weights": {...}}, ...}
+  nlohmann::json routes();
+  double weight(const std::string& route, const std::string& model);
+  std::string heaviest(const std::string& route);
+
+  // POST /v1/chat/completions with model = target.
+  http_response chat(const std::string& target, const std::string& content = "hello");
+
+  // `llmopt decisions --config FILE --json [args]`, parsed.
+  nlohmann::json decisions(const std::vector<std::string>& args = {});
+
+ private:
+  temp_dir dir_;
+  std::string config_path_;
+  std::unique_ptr<child_process> process_;
+  std::string url_;
+  std::string bootstrap_;
+};
+
+// kcat -P: produces `value` (one message) with `key` to `topic`; returns
+// kcat's exit code.
+int kcat_produce(const std::string& bootstrap, const std::string& topic, const std::string& key,
+                 const std::string& value);
+
+// The first line of `text` that contains `needle`, or "".
+std::string line_with(const std::string& text, const std::string& needle);
+
+}  // namespace llmopt::test
