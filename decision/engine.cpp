@@ -45,11 +45,17 @@ std::vector<candidate_assessment> decision_engine::assess_route(
   std::vector<double> scores;
   const route_weights* current = nullptr;
   if (auto it = table_.find(route.name); it != table_.end()) current = &it->second;
+  std::vector<const model_view*> candidate_views;
   for (const auto& candidate : route.candidates) {
-    auto spec = models_.find(candidate);
     auto view = views.find(candidate);
-    auto a = assess(route, spec == models_.end() ? nullptr : &spec->second,
-                    view == views.end() ? nullptr : &view->second, options_);
+    candidate_views.push_back(view == views.end() ? nullptr : &view->second);
+  }
+  const token_expectation tokens = expected_tokens(candidate_views, options_);
+  for (std::size_t i = 0; i < route.candidates.size(); ++i) {
+    const auto& candidate = route.candidates[i];
+    auto spec = models_.find(candidate);
+    auto a = assess(route, spec == models_.end() ? nullptr : &spec->second, candidate_views[i],
+                    tokens, options_);
     a.model = candidate;
     a.previous_weight = current ? current->weight_of(candidate) : 0;
     if (a.score) {

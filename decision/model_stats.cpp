@@ -119,6 +119,7 @@ model_view model_stats::view(time_ms now) {
   v.mean_latency_ms = latency_.mean();
   v.calls = static_cast<long long>(outcomes_.size());
   v.errors = static_cast<long long>(outcomes_.sum() + 0.5);
+  v.cost_samples = cost_.size();
   v.cost_per_request = cost_.mean();
   v.mean_input_tokens = input_tokens_.mean();
   v.mean_output_tokens = output_tokens_.mean();

@@ -52,7 +52,9 @@ struct model_view {
   long long calls = 0;
   long long errors = 0;
 
-  // Cost per request over the live window, from cost telemetry and calls.
+  // Cost per request over the live window, from cost telemetry and calls,
+  // and the tokens of those same requests.
+  std::size_t cost_samples = 0;
   std::optional<double> cost_per_request;
   std::optional<double> mean_input_tokens;
   std::optional<double> mean_output_tokens;

@@ -35,8 +35,37 @@ double drift_penalty(const model_view& v) {
 
 }  // namespace
 
+token_expectation expected_tokens(const std::vector<const model_view*>& candidates,
+                                  const engine_options& options) {
+  double input = 0, output = 0, weight = 0;
+  for (const auto* v : candidates) {
+    if (!v || !v->mean_input_tokens || !v->mean_output_tokens) continue;
+    const double n = static_cast<double>(v->cost_samples);
+    input += n * *v->mean_input_tokens;
+    output += n * *v->mean_output_tokens;
+    weight += n;
+  }
+  if (weight == 0) return {options.default_input_tokens, options.default_output_tokens};
+  return {input / weight, output / weight};
+}
+
+double expected_cost(const model_spec* spec, const model_view& view, token_expectation tokens) {
+  const model_price price = spec ? spec->price : model_price{};
+  const double list = (tokens.input * price.in_per_mtok + tokens.output * price.out_per_mtok) / 1e6;
+  if (!view.cost_per_request || !view.mean_input_tokens || !view.mean_output_tokens) return list;
+  const double observed_list = (*view.mean_input_tokens * price.in_per_mtok +
+                                *view.mean_output_tokens * price.out_per_mtok) /
+                               1e6;
+  if (observed_list > 0) return list * (*view.cost_per_request / observed_list);
+  // No list price: the observed cost per token.
+  const double observed_tokens = *view.mean_input_tokens + *view.mean_output_tokens;
+  return observed_tokens > 0
+             ? *view.cost_per_request / observed_tokens * (tokens.input + tokens.output)
+             : *view.cost_per_request;
+}
+
 candidate_assessment assess(const route_spec& route, const model_spec* spec, const model_view* view,
-                            const engine_options& options) {
+                            token_expectation tokens, const engine_options& options) {
   candidate_assessment a;
   a.model = spec ? spec->id : (view ? view->model : model_key{});
   model_view empty;
@@ -59,14 +88,7 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
   } else {
     a.expected_latency_ms = options.default_latency_ms;
   }
-  if (v.cost_per_request) {
-    a.expected_cost_usd = *v.cost_per_request;
-  } else if (spec) {
-    double in = v.mean_input_tokens.value_or(options.default_input_tokens);
-    double out = v.mean_output_tokens.value_or(options.default_output_tokens);
-    a.expected_cost_usd =
-        spec->price.cost_usd(static_cast<long long>(in), static_cast<long long>(out));
-  }
+  a.expected_cost_usd = expected_cost(spec, v, tokens);
 
   // Constraints.
   if (const policy_hold* hold = v.block_for(route.name)) {

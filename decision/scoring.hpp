@@ -20,12 +20,29 @@ struct engine_options {
   double default_latency_ms = 1000;  // before any latency is known
 };
 
+// The tokens one request of a route is expected to use.
+struct token_expectation {
+  double input = 0;
+  double output = 0;
+};
+
+// Pools the mean tokens the candidates' calls used, weighted by how many
+// cost samples each has; the defaults of `options` when none has any. Every
+// candidate of a route is then priced for the same request.
+token_expectation expected_tokens(const std::vector<const model_view*>& candidates,
+                                  const engine_options& options);
+
+// The expected cost of a request of `tokens` on a model: its list price,
+// scaled by what cost telemetry says it really charges (observed cost over
+// the list cost of the same tokens) when there are cost samples.
+double expected_cost(const model_spec* spec, const model_view& view, token_expectation tokens);
+
 // Scores one candidate of `route`: its expected utility per request, from
 // the model's live view (nullptr: nothing seen yet) and its list price
-// (nullptr: unknown, cost 0). Sets `excluded` instead of a score when the
-// model is blocked by policy for the route or down.
+// (nullptr: unknown). Sets `excluded` instead of a score when the model is
+// blocked by policy for the route or down.
 candidate_assessment assess(const route_spec& route, const model_spec* spec, const model_view* view,
-                            const engine_options& options);
+                            token_expectation tokens, const engine_options& options);
 
 // Routing weights from scores: a softmax at `temperature`, summing to 1.
 // REQUIRES: scores non-empty, temperature > 0

@@ -36,7 +36,7 @@ TEST_CASE("the example config loads with the documented values", "[config][loade
   REQUIRE(mini);
   CHECK(mini->spec.price.in_per_mtok == Approx(0.15));
   CHECK(mini->spec.price.out_per_mtok == Approx(0.6));
-  CHECK(mini->spec.quality_prior == Approx(0.5));
+  CHECK(mini->spec.quality_prior == Approx(0.7));
   REQUIRE(mini->simulation);
   CHECK(mini->simulation->latency_median_ms == Approx(600));
   CHECK(mini->simulation->latency_p95_ms == Approx(1200));

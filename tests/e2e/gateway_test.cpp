@@ -19,9 +19,10 @@ nlohmann::json error_of(const http_response& r) {
 }  // namespace
 
 TEST_CASE("the gateway speaks the OpenAI API and reports its choices in headers") {
+  // One daemon for every check: starting one costs the broker's group join.
   running_daemon d(simulated_config("${STATE_DIR}"));
 
-  SECTION("a route answers with the route, model and decision headers") {
+  {  // a route answers with the route, model and decision headers
     auto r = d.chat("chat");
     REQUIRE(r.status == 200);
     auto body = nlohmann::json::parse(r.body);
@@ -32,18 +33,18 @@ TEST_CASE("the gateway speaks the OpenAI API and reports its choices in headers"
     auto decision = std::stoll(r.headers["x-llmopt-decision"]);
     REQUIRE(decision >= 1);
   }
-  SECTION("provider:model bypasses routing") {
+  {  // provider:model bypasses routing
     auto r = d.chat("anthropic:claude-3-5-sonnet");
     REQUIRE(r.status == 200);
     REQUIRE(r.headers["x-llmopt-model"] == "anthropic:claude-3-5-sonnet");
     REQUIRE(r.headers.count("x-llmopt-route") == 0);
   }
-  SECTION("bad JSON is a 400 with an OpenAI error object") {
+  {  // bad JSON is a 400 with an OpenAI error object
     auto r = http_post_json(d.url() + "/v1/chat/completions", "{\"model\": ");
     REQUIRE(r.status == 400);
     REQUIRE(error_of(r)["type"] == "invalid_request_error");
   }
-  SECTION("a missing field is a 400 naming it") {
+  {  // a missing field is a 400 naming it
     auto r = http_post_json(d.url() + "/v1/chat/completions", R"({"model":"chat"})");
     REQUIRE(r.status == 400);
     REQUIRE(error_of(r)["param"] == "messages");
@@ -52,13 +53,13 @@ TEST_CASE("the gateway speaks the OpenAI API and reports its choices in headers"
     REQUIRE(no_model.status == 400);
     REQUIRE(error_of(no_model)["param"] == "model");
   }
-  SECTION("an unknown route is a 404") {
+  {  // an unknown route is a 404
     auto r = d.chat("no-such-route");
     REQUIRE(r.status == 404);
     REQUIRE(error_of(r)["message"].get<std::string>().find("no-such-route") != std::string::npos);
     REQUIRE(d.chat("nowhere:model").status == 404);
   }
-  SECTION("models, health and routes") {
+  {  // models, health and routes
     auto models = nlohmann::json::parse(http_get(d.url() + "/v1/models").body);
     REQUIRE(models["object"] == "list");
     bool has_route = false;

@@ -1,0 +1,74 @@
+#include <catch2/catch.hpp>
+
+#include "decision/aggregator.hpp"
+#include "decision/scoring.hpp"
+#include "signal_fixtures.hpp"
+
+using namespace llmopt;
+using namespace llmopt::test;
+
+namespace {
+
+typed_signal cost(const model_key& m, long long in, long long out, double usd) {
+  cost_sample c;
+  c.input_tokens = in;
+  c.output_tokens = out;
+  c.cost_usd = usd;
+  return typed_signal{"c", 0, m, c};
+}
+
+const model_spec cheap{"a:cheap", {1, 2}, 0.5};
+const model_spec dear{"b:dear", {10, 20}, 0.5};
+
+}  // namespace
+
+TEST_CASE("every candidate is priced for the same request, pooled from the route's calls") {
+  aggregator agg(aggregator_options{}, {cheap, dear});
+  for (int i = 0; i < 10; ++i)
+    agg.apply(cost(cheap.id, 1000, 200, 0.0014), i);
+  auto views = agg.views(100);
+  engine_options options;
+  auto tokens = expected_tokens({&views[cheap.id], &views[dear.id]}, options);
+  REQUIRE(tokens.input == Approx(1000));
+  REQUIRE(tokens.output == Approx(200));
+  // The model nobody called is priced at list price for those tokens, not
+  // for the defaults.
+  REQUIRE(expected_cost(&dear, views[dear.id], tokens) == Approx(0.014));
+
+  auto none = expected_tokens({&views[dear.id]}, options);
+  REQUIRE(none.input == options.default_input_tokens);
+  REQUIRE(none.output == options.default_output_tokens);
+}
+
+TEST_CASE("a price change seen in cost telemetry is believed") {
+  aggregator agg(aggregator_options{}, {cheap});
+  // The provider now charges twice its list price.
+  for (int i = 0; i < 5; ++i)
+    agg.apply(cost(cheap.id, 500, 100, 2 * 0.0007), i);
+  auto view = agg.views(10)[cheap.id];
+  REQUIRE(expected_cost(&cheap, view, {1000, 200}) == Approx(2 * 0.0014));
+}
+
+TEST_CASE("a model without a list price is priced by its observed cost per token") {
+  const model_spec unpriced{"c:free", {0, 0}, 0.5};
+  aggregator agg(aggregator_options{}, {unpriced});
+  agg.apply(cost(unpriced.id, 300, 100, 0.004), 0);
+  auto view = agg.views(1)[unpriced.id];
+  REQUIRE(expected_cost(&unpriced, view, {600, 200}) == Approx(0.008));
+  REQUIRE(expected_cost(&unpriced, model_view{}, {600, 200}) == 0);
+}
+
+TEST_CASE("the score is the expected utility of the route's objective") {
+  const route_spec route{"r", {cheap.id}, {0.6, 0.2, 0.2}, 0.01, 5000};
+  aggregator agg(aggregator_options{}, {model_spec{cheap.id, cheap.price, 0.8}});
+  // 100 calls, no errors, 1000 ms each.
+  for (int i = 0; i < 100; ++i)
+    agg.apply(outcome(cheap.id, true, 1000, 0.0014), i);
+  auto view = agg.views(200)[cheap.id];
+  auto a = assess(route, &cheap, &view, {1000, 200}, engine_options{});
+  REQUIRE(a.excluded.empty());
+  const double p_error = 0.1 / 105;  // the error-rate prior over 100 clean calls
+  const double success = 0.6 * 0.8 - 0.2 * 0.0014 / 0.01 - 0.2 * 1000 / 5000.0;
+  REQUIRE(*a.score == Approx((1 - p_error) * success - p_error));
+  REQUIRE(a.expected_latency_ms == Approx(1000));
+}
