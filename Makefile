@@ -1,6 +1,7 @@
 # The two entry points of the README. Both install missing dependencies first.
 BUILD ?= build
 JOBS ?= $(shell nproc)
+MAKEFLAGS += --no-print-directory
 CONFIG ?= config/llmopt.example.toml
 
 .PHONY: deps build run test clean format
