@@ -1,35 +1,194 @@
 #include "actors/aggregator_actor.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "actors/messages.hpp"
+#include "actors/supervision.hpp"
 #include "actors/wall_clock.hpp"
 
 namespace llmopt {
 namespace {
 
-void apply(caf::stateful_actor<aggregator_state>* self, const typed_signal& s, time_ms now) {
-  self->state.stats->apply(s, now);
-  if (is_urgent(s) && self->state.decision)
+using self_ptr = caf::stateful_actor<aggregator_state>*;
+
+void apply(self_ptr self, signal_source source, const typed_signal& s, time_ms now) {
+  if (self->state.intake->apply(source, s, now) && is_urgent(s) && self->state.decision)
     self->send(self->state.decision, urgent_atom::value, describe(s));
+}
+
+void apply_batch(self_ptr self, const signal_batch& batch) {
+  auto& st = self->state;
+  const time_ms now = wall_clock_ms();
+  for (int i = 0; i < signal_source_count; ++i) {
+    const auto source = static_cast<signal_source>(i);
+    st.intake->count_received(source, batch.received[static_cast<std::size_t>(i)]);
+    st.intake->count_dead_lettered(source, batch.dead_lettered[static_cast<std::size_t>(i)]);
+  }
+  for (const auto& s : batch.signals)
+    apply(self, s.source, s.signal, now);
+  for (const auto& p : batch.positions)
+    st.positions[{p.topic, p.partition}] = p.offset;
+  st.dirty = true;
+}
+
+checkpoint snapshot(self_ptr self) {
+  auto& st = self->state;
+  auto saved = st.intake->save();
+  checkpoint c;
+  c.at = wall_clock_ms();
+  c.aggregates = std::move(saved.aggregates);
+  c.dedup = std::move(saved.dedup);
+  c.counters = std::move(saved.counters);
+  for (const auto& [tp, offset] : st.positions)
+    c.positions.push_back({tp.first, tp.second, offset});
+  return c;
+}
+
+// Saves a checkpoint, then has the collector commit its positions. `done`
+// runs once both happened (or failed).
+void save_checkpoint(self_ptr self, const aggregator_actor_config& config,
+                     std::function<void(bool)> done) {
+  auto& st = self->state;
+  st.saving = true;
+  st.dirty = false;
+  checkpoint c = snapshot(self);
+  commit_positions commit;
+  for (const auto& p : c.positions)
+    commit.positions.push_back({p.topic, p.partition, p.offset});
+  const time_ms at = c.at;
+  self->request(config.store, caf::infinite, std::move(c))
+      .then(
+          [=](long long id) {
+            self->state.last_checkpoint_id = id;
+            self->state.last_checkpoint_at = at;
+            self->state.last_checkpoint_error.clear();
+            if (!self->state.collector) {
+              self->state.saving = false;
+              done(true);
+              return;
+            }
+            self->request(self->state.collector, caf::infinite, commit)
+                .then(
+                    [=](bool) {
+                      self->state.saving = false;
+                      done(true);
+                    },
+                    [=](const caf::error&) {
+                      self->state.saving = false;
+                      done(true);  // saved; Kafka's copy of the offsets lags, which is safe
+                    });
+          },
+          [=](const caf::error& err) {
+            spdlog::error("aggregator: checkpoint not saved: {}", caf::to_string(err));
+            self->state.last_checkpoint_error = caf::to_string(err);
+            self->state.saving = false;
+            self->state.dirty = true;
+            done(false);
+          });
+}
+
+nlohmann::json pipeline_json(self_ptr self) {
+  const auto& st = self->state;
+  nlohmann::json j = st.intake->counters();
+  j["checkpoint"] = {{"id", st.last_checkpoint_id},
+                     {"at_ms", st.last_checkpoint_at},
+                     {"error", st.last_checkpoint_error}};
+  j["dedup_ids"] = st.intake->remembered_ids();
+  j["models"] = st.intake->aggregates().model_count();
+  return j;
+}
+
+nlohmann::json models_json(self_ptr self) {
+  auto views = self->state.intake->aggregates().views(wall_clock_ms());
+  auto out = nlohmann::json::object();
+  for (const auto& [key, v] : views) {
+    auto optional = [](const std::optional<double>& x) {
+      return x ? nlohmann::json(*x) : nlohmann::json();
+    };
+    out[key] = {{"window",
+                 {{"calls", v.calls},
+                  {"errors", v.errors},
+                  {"error_rate", v.error_rate()},
+                  {"latency_samples", v.latency_samples},
+                  {"p50_ms", optional(v.p50_ms)},
+                  {"p95_ms", optional(v.p95_ms)},
+                  {"mean_latency_ms", optional(v.mean_latency_ms)},
+                  {"cost_per_request_usd", optional(v.cost_per_request)}}},
+                {"lifetime",
+                 {{"signals", v.lifetime.signals},
+                  {"calls", v.lifetime.calls},
+                  {"errors", v.lifetime.errors},
+                  {"priced", v.lifetime.priced},
+                  {"cost_usd", v.lifetime.cost_usd},
+                  {"input_tokens", v.lifetime.input_tokens},
+                  {"output_tokens", v.lifetime.output_tokens}}},
+                {"quality", {{"mean", v.quality.mean()}, {"samples", v.quality.samples}}},
+                {"anomalies", v.anomalies.size()},
+                {"drifts", v.drifts.size()},
+                {"blocked_routes", v.blocked_routes.size()}};
+  }
+  return out;
 }
 
 }  // namespace
 
 caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
-                               aggregator_options options, std::vector<model_spec> catalog) {
-  self->state.stats = std::make_unique<aggregator>(options, catalog);
+                               aggregator_actor_config config) {
+  log_surprises(self, "aggregator");
+  auto& st = self->state;
+  st.intake = std::make_unique<signal_intake>(config.intake, config.catalog);
+  if (config.restore_from) {
+    const auto& c = *config.restore_from;
+    if (auto restored = st.intake->restore({c.aggregates, c.dedup, c.counters}); restored) {
+      for (const auto& p : c.positions)
+        st.positions[{p.topic, p.partition}] = p.offset;
+      st.last_checkpoint_id = c.id;
+      st.last_checkpoint_at = c.at;
+      spdlog::info("aggregator: restored checkpoint {} ({} models, {} positions)", c.id,
+                   st.intake->aggregates().model_count(), c.positions.size());
+    } else {
+      // Start afresh rather than from half a checkpoint.
+      spdlog::error("aggregator: checkpoint {} unusable, starting afresh: {}", c.id,
+                    restored.err().detail);
+      st.intake = std::make_unique<signal_intake>(config.intake, config.catalog);
+    }
+  }
+  config.restore_from.reset();
+  self->delayed_send(self, config.checkpoint_interval, tick_atom::value);
   return {
       [=](const signal_batch& batch) {
-        const time_ms now = wall_clock_ms();
-        for (const auto& s : batch.signals)
-          apply(self, s, now);
-        return static_cast<std::uint64_t>(batch.signals.size());
+        apply_batch(self, batch);
+        long long n = 0;
+        for (auto r : batch.received)
+          n += r;
+        return n;
       },
-      [=](const typed_signal& s) { apply(self, s, wall_clock_ms()); },
+      [=](const typed_signal& s) {
+        self->state.intake->count_received(signal_source::router, 1);
+        apply(self, signal_source::router, s, wall_clock_ms());
+        self->state.dirty = true;
+      },
       [=](views_atom) {
         return model_views{std::make_shared<const std::unordered_map<model_key, model_view>>(
-            self->state.stats->views(wall_clock_ms()))};
+            self->state.intake->aggregates().views(wall_clock_ms()))};
       },
-      [=](const caf::actor& decision) { self->state.decision = decision; },
+      // The periodic checkpoint, when something changed since the last.
+      [=](tick_atom) {
+        self->delayed_send(self, config.checkpoint_interval, tick_atom::value);
+        if (self->state.dirty && !self->state.saving) save_checkpoint(self, config, [](bool) {});
+      },
+      // A checkpoint now (shutdown): answers once it is saved and committed.
+      [=](checkpoint_atom) {
+        auto promise = self->make_response_promise<bool>();
+        save_checkpoint(self, config, [promise](bool ok) mutable { promise.deliver(ok); });
+        return promise;
+      },
+      [=](const pipeline_query& q) { q.done(pipeline_json(self)); },
+      [=](const models_query& q) { q.done(models_json(self)); },
+      [=](peers_atom, const caf::actor& decision, const caf::actor& collector) {
+        self->state.decision = decision;
+        self->state.collector = collector;
+      },
   };
 }
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
+#include "actors/supervision.hpp"
 #include "adapters/kafka/dead_letter.hpp"
 
 namespace llmopt {
@@ -10,24 +11,28 @@ namespace {
 
 using self_ptr = caf::stateful_actor<collector_state>*;
 
+constexpr int dead_letter_attempts = 12;
+
+signal_source source_of(topic_kind t) {
+  switch (t) {
+    case topic_kind::cost:
+      return signal_source::cost;
+    case topic_kind::latency:
+      return signal_source::latency;
+    case topic_kind::sentinel:
+      return signal_source::sentinel;
+    case topic_kind::shield:
+      return signal_source::shield;
+    case topic_kind::observatory:
+      return signal_source::observatory;
+  }
+  return signal_source::cost;
+}
+
 void schedule_poll(self_ptr self) {
   if (self->state.poll_scheduled) return;
   self->state.poll_scheduled = true;
   self->send(self, poll_atom::value);
-}
-
-// The next offset to consume of every partition in `messages`.
-std::vector<kafka::topic_partition_offset> next_offsets(
-    const std::vector<kafka::message>& messages) {
-  std::map<std::pair<std::string, int>, long long> next;
-  for (const auto& m : messages) {
-    auto& n = next[{std::string{m.topic()}, m.partition()}];
-    n = std::max(n, m.offset() + 1);
-  }
-  std::vector<kafka::topic_partition_offset> out;
-  for (const auto& [tp, offset] : next)
-    out.push_back({tp.first, tp.second, offset});
-  return out;
 }
 
 void report_consuming(self_ptr self, const collector_config& config) {
@@ -39,9 +44,52 @@ void report_consuming(self_ptr self, const collector_config& config) {
   self->send(config.router, consuming_atom::value, consuming);
 }
 
-void store_offsets(self_ptr self, const std::vector<kafka::topic_partition_offset>& offsets) {
-  if (auto st = self->state.consumer->store_offsets(offsets); !st)
-    spdlog::warn("collector: cannot store offsets: {}", st.err().detail);
+// Dead letters must be on the broker before the batch that counts them is
+// applied: a crash in between then replays them, never loses them. Retries
+// (a broker outage) and reports when the broker keeps refusing them.
+void send_dead_letters(self_ptr self, const collector_config& config,
+                       const std::vector<std::pair<const kafka::message*, error>>& dead) {
+  auto& producer = *self->state.producer;
+  for (int attempt = 1; attempt <= dead_letter_attempts; ++attempt) {
+    const long long failures_before = producer.delivery_failures();
+    bool queued = true;
+    for (const auto& [m, reason] : dead) {
+      if (auto sent = kafka::send_dead_letter(producer, config.dlq_topic, *m, reason); !sent) {
+        spdlog::warn("collector: dead letter not queued: {}", sent.err().detail);
+        queued = false;
+      }
+    }
+    auto flushed = producer.flush(std::chrono::seconds(5));
+    if (queued && flushed && producer.delivery_failures() == failures_before) return;
+    spdlog::warn("collector: dead letters not delivered (attempt {} of {}), retrying", attempt,
+                 dead_letter_attempts);
+  }
+  spdlog::error("collector: {} dead letter(s) could not be delivered; counted, not on {}",
+                dead.size(), config.dlq_topic);
+}
+
+void apply_watermarks(self_ptr self, const collector_config& config) {
+  auto& st = self->state;
+  if (!st.paused && st.in_flight >= config.high_watermark) {
+    if (auto paused = st.consumer->pause_all(); paused) {
+      st.paused = true;
+      ++st.pauses;
+      spdlog::info("collector: {} messages in flight, partitions paused", st.in_flight);
+    }
+  } else if (st.paused && st.in_flight < config.low_watermark) {
+    if (auto resumed = st.consumer->resume_all(); resumed) {
+      st.paused = false;
+      spdlog::info("collector: {} messages in flight, partitions resumed", st.in_flight);
+    }
+  }
+}
+
+void maybe_drained(self_ptr self) {
+  auto& st = self->state;
+  if (st.draining && st.in_flight == 0 && st.drained) {
+    st.drained->deliver(true);
+    st.drained.reset();
+  }
 }
 
 void poll_once(self_ptr self, const collector_config& config) {
@@ -52,74 +100,96 @@ void poll_once(self_ptr self, const collector_config& config) {
 
   signal_batch batch;
   batch.signals.reserve(messages.size());
-  std::size_t dead = 0;
-  const long long failures_before = st.producer->delivery_failures();
+  std::vector<std::pair<const kafka::message*, error>> dead;
+  // The next offset per partition; consecutive messages mostly share one,
+  // so the last entry is checked first. Topic names point into librdkafka's
+  // topic handles, which outlive the batch.
+  std::map<std::pair<std::string_view, int>, long long> next;
+  std::pair<std::string_view, int> last_partition{};
+  long long* last_next = nullptr;
   for (const auto& m : messages) {
-    auto topic = config.topics.find(std::string{m.topic()});
-    result<typed_signal> parsed =
-        topic == config.topics.end()
-            ? result<typed_signal>{error{"unknown_kind", "topic: not a signal topic"}}
-            : st.parser->parse(topic->second, m.value());
+    const std::pair<std::string_view, int> partition{m.topic(), m.partition()};
+    if (!last_next || partition != last_partition) {
+      last_partition = partition;
+      last_next = &next[partition];
+    }
+    *last_next = std::max(*last_next, m.offset() + 1);
+    auto topic = config.topics.find(m.topic());
+    if (topic == config.topics.end()) continue;  // not subscribed: cannot happen
+    const auto source = source_of(topic->second);
+    ++batch.received[static_cast<std::size_t>(source)];
+    auto parsed = st.parser->parse(topic->second, m.value());
     if (parsed) {
-      batch.signals.push_back(std::move(*parsed));
+      batch.signals.push_back({source, std::move(*parsed)});
       continue;
     }
-    ++dead;
-    spdlog::warn("collector: dead letter from {}/{}@{}: {} ({})", m.topic(), m.partition(),
-                 m.offset(), parsed.err().code, parsed.err().detail);
-    if (auto sent = kafka::send_dead_letter(*st.producer, config.dlq_topic, m, parsed.err()); !sent)
-      spdlog::error("collector: cannot dead-letter {}/{}@{}: {}", m.topic(), m.partition(),
-                    m.offset(), sent.err().detail);
+    ++batch.dead_lettered[static_cast<std::size_t>(source)];
+    spdlog::debug("collector: dead letter from {}/{}@{}: {} ({})", m.topic(), m.partition(),
+                  m.offset(), parsed.err().code, parsed.err().detail);
+    dead.emplace_back(&m, parsed.err());
   }
-  auto offsets = next_offsets(messages);
-  if (dead > 0) {
-    // The dead letters must be on the broker before their offsets commit;
-    // if they are not, store nothing of this poll. (A later poll's offsets
-    // still move past it: making a failed dead letter block consumption is
-    // part of the production-grade pipeline, issue 3.)
-    auto flushed = st.producer->flush(std::chrono::seconds(10));
-    if (!flushed || st.producer->delivery_failures() != failures_before) {
-      spdlog::error("collector: dead letters not delivered ({}); offsets of this poll not stored",
-                    flushed ? "delivery failed" : flushed.err().detail);
-      offsets.clear();
-    }
-    st.dead_lettered += static_cast<long long>(dead);
+  if (!dead.empty()) send_dead_letters(self, config, dead);
+  for (const auto& [tp, offset] : next) {
+    batch.positions.push_back({std::string{tp.first}, tp.second, offset});
+    // A partition reassigned to this collector resumes here.
+    (*st.positions)[{std::string{tp.first}, tp.second}] = offset;
   }
-  if (batch.signals.empty()) {
-    store_offsets(self, offsets);
-    return;
-  }
-  ++st.in_flight;
+
+  const auto n = static_cast<long long>(messages.size());
+  st.in_flight += n;
   self->request(config.aggregator, caf::infinite, std::move(batch))
       .then(
-          [=](std::uint64_t) {
-            store_offsets(self, offsets);
-            --self->state.in_flight;
+          [=](long long) {
+            self->state.in_flight -= n;
+            apply_watermarks(self, config);
+            maybe_drained(self);
             schedule_poll(self);
           },
           [=](const caf::error& err) {
-            // Not applied: leave the offsets unstored so the batch is replayed.
             spdlog::error("collector: aggregator failed a batch: {}", caf::to_string(err));
-            --self->state.in_flight;
+            self->state.in_flight -= n;
+            maybe_drained(self);
             schedule_poll(self);
           });
+  apply_watermarks(self, config);
 }
 
 }  // namespace
 
 caf::behavior collector_actor(caf::stateful_actor<collector_state>* self, collector_config config) {
-  self->state.consumer = std::move(config.consumer);
-  self->state.producer = std::move(config.producer);
-  self->state.parser = std::make_unique<signal_parser>(config.limits);
+  log_surprises(self, "collector");
+  auto& st = self->state;
+  st.consumer = std::move(config.consumer);
+  st.producer = std::move(config.producer);
+  st.positions = std::move(config.positions);
+  st.parser = std::make_unique<signal_parser>(config.limits);
   schedule_poll(self);
   return {
       [=](poll_atom) {
         self->state.poll_scheduled = false;
-        // Backpressure: while enough batches await the aggregator, stop
-        // polling; the reply that frees a slot schedules the next poll.
-        if (self->state.in_flight >= config.max_batches_in_flight) return;
+        if (self->state.draining) return;
         poll_once(self, config);
         schedule_poll(self);
+      },
+      [=](const commit_positions& commit) {
+        if (auto stored = self->state.consumer->store_offsets(commit.positions); !stored)
+          spdlog::debug("collector: {}", stored.err().detail);
+        return true;
+      },
+      [=](drain_atom) -> caf::result<bool> {
+        self->state.draining = true;
+        if (self->state.in_flight == 0) return true;
+        self->state.drained = self->make_response_promise();
+        return *self->state.drained;
+      },
+      [=](const pipeline_query& q) {
+        const auto& st = self->state;
+        q.done({{"in_flight", st.in_flight},
+                {"paused", st.paused},
+                {"pauses", st.pauses},
+                {"partitions", st.consumer->assignment().size()},
+                {"high_watermark", config.high_watermark},
+                {"low_watermark", config.low_watermark}});
       },
   };
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,20 +12,29 @@
 #include "adapters/kafka/consumer.hpp"
 #include "adapters/kafka/producer.hpp"
 #include "adapters/signals/signal_parser.hpp"
+#include "decision/pipeline_counters.hpp"
 
 namespace llmopt {
 
+// The next offset of each partition the collector has handed on. Shared
+// between the collector and its consumer's start_offset callback, which the
+// consumer calls on the collector's thread only.
+using partition_positions = std::map<std::pair<std::string, int>, long long>;
+
 struct collector_config {
   // Created by the daemon (so that a bad broker address fails start-up) and
-  // then owned by the collector alone.
+  // then owned by the collector alone. The consumer's start_offset reads
+  // `positions`.
   std::shared_ptr<kafka::consumer> consumer;
   std::shared_ptr<kafka::producer> producer;  // for dead letters
-  std::map<std::string, topic_kind> topics;   // signal topic -> what it carries
+  std::shared_ptr<partition_positions> positions;
+  std::map<std::string, topic_kind, std::less<>> topics;  // signal topic -> what it carries
   std::string dlq_topic;
   parse_limits limits;
   std::size_t batch_max = 1000;
   std::chrono::milliseconds poll_timeout{50};
-  int max_batches_in_flight = 4;  // polls stop while this many await the aggregator
+  long long high_watermark = 50'000;  // in-flight messages that pause the partitions
+  long long low_watermark = 25'000;   // ... and resume them
   caf::actor aggregator;
   caf::actor router;  // told whether the collector is consuming
 };
@@ -32,11 +42,15 @@ struct collector_config {
 struct collector_state {
   std::shared_ptr<kafka::consumer> consumer;
   std::shared_ptr<kafka::producer> producer;
+  std::shared_ptr<partition_positions> positions;
   std::unique_ptr<signal_parser> parser;
-  int in_flight = 0;
+  long long in_flight = 0;  // messages handed to the aggregator, not yet applied
+  bool paused = false;
+  long long pauses = 0;  // times the partitions were paused
   bool poll_scheduled = false;
   bool consuming = false;
-  long long dead_lettered = 0;
+  bool draining = false;
+  std::optional<caf::response_promise> drained;
   static inline const char* name = "collector";
 
   // Closing the consumer commits the offsets stored so far.
@@ -46,14 +60,20 @@ struct collector_state {
   }
 };
 
-// Consumes the signal topics in a consumer group, at least once.
+// Consumes the signal topics in a consumer group, at least once, with
+// bounded memory.
 //
 // Each poll's messages are parsed; bad ones go to the dead-letter topic with
-// their reason, good ones to the aggregator as one signal_batch. The
-// partitions' offsets are stored for commit only after the aggregator has
-// applied the batch (and the dead letters are flushed), so a crash replays
-// what was not applied and loses nothing. Blocking: spawn it detached.
-// On exit the consumer is closed, which commits the stored offsets.
+// their reason (retried until the broker has them), good ones to the
+// aggregator in one signal_batch with the counts and the partitions'
+// positions. Offsets are committed to Kafka only when the aggregator has
+// checkpointed them (commit_positions). When the messages in flight reach
+// the high watermark the partitions are paused (polling goes on, for the
+// group's sake) and resumed below the low watermark. Blocking: spawn it
+// detached.
+//
+// Receives: poll_atom (self), commit_positions (replies true), drain_atom
+// (stop polling; replies once nothing is in flight), pipeline_query.
 caf::behavior collector_actor(caf::stateful_actor<collector_state>* self, collector_config config);
 
 }  // namespace llmopt

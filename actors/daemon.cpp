@@ -20,6 +20,7 @@
 #include "adapters/providers/openai_client.hpp"
 #include "adapters/providers/provider_sim.hpp"
 #include "config/loader.hpp"
+#include "store/checkpoint_store.hpp"
 #include "store/config_snapshots.hpp"
 #include "store/migrations.hpp"
 
@@ -28,6 +29,7 @@ namespace llmopt {
 // Everything the daemon owns, in construction order; destroyed in reverse.
 struct daemon::parts {
   std::shared_ptr<database> db;
+  std::optional<checkpoint> restored;  // the newest checkpoint at start, until handed on
   std::unique_ptr<kafka::embedded_broker> broker;
   std::string bootstrap;
   std::vector<std::unique_ptr<provider_sim>> sims;
@@ -57,6 +59,9 @@ status start_store(daemon::parts& p, const settings& s, const std::string& confi
   auto db = open_store(s.store_path(), open_mode::read_write);
   if (!db) return db.err();
   p.db = std::make_shared<database>(std::move(*db));
+  auto latest = checkpoint_store(*p.db).latest();
+  if (!latest) return latest.err();
+  p.restored = std::move(*latest);
   config_snapshots snapshots(*p.db);
   return snapshots.save(wall_clock_ms(), s.source, config_text);
 }
@@ -110,54 +115,79 @@ status start_providers(daemon::parts& p, const settings& s, const env_lookup& en
   return ok_status();
 }
 
-collector_config make_collector_config(daemon::parts& p, const settings& s) {
+result<collector_config> make_collector_config(daemon::parts& p, const settings& s,
+                                               const env_lookup& env) {
   const auto& k = s.kafka;
+  auto properties = resolve_properties(k.properties, env);
+  if (!properties) return properties.err();
   collector_config c;
-  kafka::consumer_options consumer;
-  consumer.brokers = p.bootstrap;
-  consumer.group_id = k.group_id;
-  consumer.client_id = k.client_id;
   c.topics = {{k.topic_cost, topic_kind::cost},
               {k.topic_latency, topic_kind::latency},
               {k.topic_sentinel, topic_kind::sentinel},
               {k.topic_shield, topic_kind::shield},
               {k.topic_observatory, topic_kind::observatory}};
+  // Each partition resumes where the newest checkpoint left it, not where
+  // Kafka's committed offset (which lags the checkpoint) says.
+  c.positions = std::make_shared<partition_positions>();
+  if (p.restored)
+    for (const auto& pos : p.restored->positions)
+      (*c.positions)[{pos.topic, pos.partition}] = pos.offset;
+
+  kafka::consumer_options consumer;
+  consumer.brokers = p.bootstrap;
+  consumer.group_id = k.group_id;
+  consumer.client_id = k.client_id;
+  consumer.properties = *properties;
+  consumer.properties["session.timeout.ms"] = std::to_string(k.session_timeout_ms);
   for (const auto& [topic, kind] : c.topics)
     consumer.topics.push_back(topic);
+  consumer.start_offset = [positions = c.positions](const std::string& topic,
+                                                    int partition) -> std::optional<long long> {
+    auto it = positions->find({topic, partition});
+    if (it == positions->end()) return std::nullopt;
+    return it->second;
+  };
   auto created = kafka::consumer::create(std::move(consumer));
-  if (created)
-    c.consumer = std::move(*created);
-  else
-    spdlog::error("collector: {}", created.err().detail);
+  if (!created) return created.err();
+  c.consumer = std::move(*created);
+
   kafka::producer_options producer;
   producer.brokers = p.bootstrap;
   producer.client_id = k.client_id;
+  producer.properties = *properties;
   auto made = kafka::producer::create(std::move(producer));
-  if (made)
-    c.producer = std::move(*made);
-  else
-    spdlog::error("collector: {}", made.err().detail);
+  if (!made) return made.err();
+  c.producer = std::move(*made);
+
   c.dlq_topic = k.topic_dlq;
   c.limits.max_message_bytes = static_cast<std::size_t>(s.collector.max_message_bytes);
   c.batch_max = static_cast<std::size_t>(s.collector.batch_max);
   c.poll_timeout = std::chrono::milliseconds(s.collector.poll_timeout_ms);
+  c.high_watermark = s.collector.high_watermark;
+  c.low_watermark = s.collector.low_watermark;
   return c;
 }
 
-status spawn_actors(daemon::parts& p, const settings& s) {
+status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) {
   p.actor_config = std::make_unique<caf::actor_system_config>();
   p.actor_config->set("scheduler.max-threads", 2);
   p.actor_config->set("logger.console", caf::atom("none"));
   p.system = std::make_unique<caf::actor_system>(*p.actor_config);
   auto& sys = *p.system;
 
-  aggregator_options agg;
-  agg.window_ms = s.aggregator.window_s * 1000LL;
-  agg.window_max_samples = static_cast<std::size_t>(s.aggregator.window_max_samples);
-  agg.anomaly_ttl_ms = s.decision.anomaly_ttl_s * 1000LL;
-  agg.quality_prior_strength = s.decision.quality_prior_strength;
-  p.aggregator = sys.spawn(aggregator_actor, agg, catalog_of(s));
   p.store = sys.spawn<caf::detached>(store_actor, p.db);
+  aggregator_actor_config agg;
+  agg.intake.aggregates.window_ms = s.aggregator.window_s * 1000LL;
+  agg.intake.aggregates.window_buckets = s.aggregator.window_buckets;
+  agg.intake.aggregates.anomaly_ttl_ms = s.decision.anomaly_ttl_s * 1000LL;
+  agg.intake.aggregates.quality_prior_strength = s.decision.quality_prior_strength;
+  agg.intake.dedup_window_ms = s.collector.dedup_window_s * 1000LL;
+  agg.intake.dedup_max_ids = static_cast<std::size_t>(s.collector.dedup_max_ids);
+  agg.catalog = catalog_of(s);
+  agg.restore_from = p.restored;
+  agg.checkpoint_interval = std::chrono::milliseconds(s.checkpoint.interval_ms);
+  agg.store = p.store;
+  p.aggregator = sys.spawn(aggregator_actor, std::move(agg));
 
   router_config router;
   for (const auto& r : s.routes)
@@ -186,14 +216,14 @@ status spawn_actors(daemon::parts& p, const settings& s) {
   dc.store = p.store;
   dc.router = p.router;
   p.decision = sys.spawn(decision_actor, engine_ptr, dc);
-  caf::anon_send(p.aggregator, p.decision);
 
-  auto collector = make_collector_config(p, s);
-  if (!collector.consumer || !collector.producer)
-    return fail("cannot create the Kafka clients for " + p.bootstrap);
-  collector.aggregator = p.aggregator;
-  collector.router = p.router;
-  p.collector = sys.spawn<caf::detached>(collector_actor, std::move(collector));
+  auto collector = make_collector_config(p, s, env);
+  if (!collector) return collector.err();
+  collector->aggregator = p.aggregator;
+  collector->router = p.router;
+  p.collector = sys.spawn<caf::detached>(collector_actor, std::move(*collector));
+  caf::anon_send(p.aggregator, peers_atom::value, p.decision, p.collector);
+  p.restored.reset();
   return ok_status();
 }
 
@@ -216,7 +246,7 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   if (auto st = start_store(parts, s, config_text); !st) return st.err();
   if (auto st = start_kafka(parts, s); !st) return st.err();
   if (auto st = start_providers(parts, s, env); !st) return st.err();
-  if (auto st = spawn_actors(parts, s); !st) return st.err();
+  if (auto st = spawn_actors(parts, s, env); !st) return st.err();
 
   gateway_options g;
   g.server.listen = s.http.listen;
@@ -226,7 +256,7 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
     g.routes.push_back(r.name);
   for (const auto& m : s.models)
     g.models.push_back(m.spec.id);
-  auto http = gateway::start(std::move(g), parts.router);
+  auto http = gateway::start(std::move(g), {parts.router, parts.aggregator, parts.collector});
   if (!http) return http.err();
   parts.http = std::move(*http);
   std::printf("llmopt: gateway listening on http://%s\n", parts.http->address().c_str());
@@ -243,9 +273,28 @@ void daemon::stop() {
   if (p.stopped) return;
   p.stopped = true;
   if (p.http) p.http->stop();
+  p.http.reset();  // it holds handles to the actors
   if (p.system) {
     caf::scoped_actor self{*p.system};
-    // The collector first: closing its consumer commits the stored offsets.
+    // Stop taking in signals, let what is in flight be applied, checkpoint it
+    // (which also commits its offsets to Kafka), then let the actors go,
+    // the collector first: closing its consumer commits once more.
+    const auto grace = std::chrono::seconds(30);
+    if (p.collector)
+      self->request(p.collector, grace, drain_atom::value)
+          .receive([](bool) {},
+                   [](caf::error& e) {
+                     spdlog::warn("shutdown: collector not drained: {}", caf::to_string(e));
+                   });
+    if (p.aggregator)
+      self->request(p.aggregator, grace, checkpoint_atom::value)
+          .receive(
+              [](bool saved) {
+                if (!saved) spdlog::warn("shutdown: no final checkpoint");
+              },
+              [](caf::error& e) {
+                spdlog::warn("shutdown: no final checkpoint: {}", caf::to_string(e));
+              });
     for (auto* a : {&p.collector, &p.decision, &p.router, &p.aggregator, &p.store}) {
       if (!*a) continue;
       self->send_exit(*a, caf::exit_reason::user_shutdown);

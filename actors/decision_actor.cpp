@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
+#include "actors/supervision.hpp"
 #include "actors/wall_clock.hpp"
 
 namespace llmopt {
@@ -54,6 +55,7 @@ void decide(self_ptr self, const decision_actor_config& config, std::string trig
 caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
                              std::shared_ptr<decision_engine> engine,
                              decision_actor_config config) {
+  log_surprises(self, "decision");
   self->state.engine = std::move(engine);
   self->send(self, urgent_atom::value, std::string{"startup"});
   self->delayed_send(self, config.tick, tick_atom::value);

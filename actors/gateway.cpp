@@ -56,11 +56,11 @@ std::optional<http::response> invalid_chat_request(const nlohmann::json& body) {
 
 }  // namespace
 
-gateway::gateway(gateway_options options, caf::actor router)
-    : options_(std::move(options)), router_(std::move(router)) {}
+gateway::gateway(gateway_options options, gateway_peers peers)
+    : options_(std::move(options)), peers_(std::move(peers)) {}
 
-result<std::unique_ptr<gateway>> gateway::start(gateway_options options, caf::actor router) {
-  std::unique_ptr<gateway> g{new gateway(std::move(options), std::move(router))};
+result<std::unique_ptr<gateway>> gateway::start(gateway_options options, gateway_peers peers) {
+  std::unique_ptr<gateway> g{new gateway(std::move(options), std::move(peers))};
   auto* raw = g.get();
   auto server =
       http::server::start(g->options_.server, [raw](http::request req, http::responder respond) {
@@ -88,17 +88,24 @@ void gateway::handle(http::request req, http::responder respond) {
   } else if (path == "/health/ready") {
     if (!only("GET")) return;
     caf::anon_send(
-        router_, readiness_query{[respond](bool ready, std::string why_not) {
+        peers_.router, readiness_query{[respond](bool ready, std::string why_not) {
           respond(ready ? json_response(200, {{"status", "ready"}})
                         : json_response(503, {{"status", "not_ready"}, {"reason", why_not}}));
         }});
   } else if (path == "/admin/v1/routes") {
     if (!only("GET")) return;
-    caf::anon_send(router_, table_query{[respond](routing_table table) {
+    caf::anon_send(peers_.router, table_query{[respond](routing_table table) {
                      nlohmann::json routes = nlohmann::json::object();
                      for (const auto& [name, weights] : table)
                        routes[name] = weights;
                      respond(json_response(200, {{"routes", routes}}));
+                   }});
+  } else if (path == "/admin/v1/pipeline") {
+    if (only("GET")) pipeline(std::move(respond));
+  } else if (path == "/admin/v1/models") {
+    if (!only("GET")) return;
+    caf::anon_send(peers_.aggregator, models_query{[respond](nlohmann::json models) {
+                     respond(json_response(200, {{"models", std::move(models)}}));
                    }});
   } else {
     respond(http::error_response(404, "invalid_request_error", "no such endpoint: " + path,
@@ -118,9 +125,21 @@ void gateway::chat_completions(const http::request& req, http::responder respond
     return;
   }
   std::string target = body["model"].get<std::string>();
-  caf::anon_send(router_,
+  caf::anon_send(peers_.router,
                  chat_job{std::move(target), std::move(body),
                           [respond](chat_result result) { respond(chat_response(result)); }});
+}
+
+// The collector's state, then the aggregator's counters, in one document.
+void gateway::pipeline(http::responder respond) {
+  auto aggregator = peers_.aggregator;
+  caf::anon_send(peers_.collector, pipeline_query{[aggregator, respond](nlohmann::json collector) {
+                   caf::anon_send(aggregator,
+                                  pipeline_query{[collector, respond](nlohmann::json counters) {
+                                    counters["collector"] = collector;
+                                    respond(json_response(200, counters));
+                                  }});
+                 }});
 }
 
 http::response gateway::models() const {

@@ -17,28 +17,38 @@ struct gateway_options {
   std::vector<std::string> models;  // declared model keys, for GET /v1/models
 };
 
+// The actors the gateway talks to.
+struct gateway_peers {
+  caf::actor router;      // chat jobs, routing table, readiness
+  caf::actor aggregator;  // pipeline counters, model statistics
+  caf::actor collector;   // in-flight and paused state
+};
+
 // The OpenAI-compatible HTTP front door and the admin API:
 //   POST /v1/chat/completions  (model: a route, or provider:model)
 //   GET  /v1/models
 //   GET  /health/live, /health/ready
-//   GET  /admin/v1/routes
+//   GET  /admin/v1/routes      current weights per route
+//   GET  /admin/v1/pipeline    counters per source, collector and checkpoint state
+//   GET  /admin/v1/models      live window and lifetime totals per model
 // Handlers run on the HTTP server's threads and never block: each request
 // becomes a message to the router carrying a callback that answers it.
 class gateway {
  public:
-  static result<std::unique_ptr<gateway>> start(gateway_options options, caf::actor router);
+  static result<std::unique_ptr<gateway>> start(gateway_options options, gateway_peers peers);
 
   std::string address() const { return server_->address(); }
   void stop() { server_->stop(); }
 
  private:
-  gateway(gateway_options options, caf::actor router);
+  gateway(gateway_options options, gateway_peers peers);
   void handle(http::request req, http::responder respond);
   void chat_completions(const http::request& req, http::responder respond);
   http::response models() const;
+  void pipeline(http::responder respond);
 
   gateway_options options_;
-  caf::actor router_;
+  gateway_peers peers_;
   std::unique_ptr<http::server> server_;
 };
 

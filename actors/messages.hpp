@@ -5,6 +5,7 @@
 // The structs below travel between actors of one process only; they are
 // declared "unsafe" message types for CAF (never serialized).
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,11 +15,14 @@
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
+#include "adapters/kafka/consumer.hpp"
 #include "adapters/providers/provider_client.hpp"
 #include "decision/decision_record.hpp"
 #include "decision/model_stats.hpp"
+#include "decision/pipeline_counters.hpp"
 #include "decision/routing_table.hpp"
 #include "decision/signal.hpp"
+#include "store/checkpoint_store.hpp"
 
 namespace llmopt {
 
@@ -29,12 +33,32 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;            // decision:
 using urgent_atom = caf::atom_constant<caf::atom("urgent")>;        // decision: decide now
 using views_atom = caf::atom_constant<caf::atom("views")>;          // aggregator: snapshot request
 using consuming_atom = caf::atom_constant<caf::atom("consuming")>;  // collector -> router
+using checkpoint_atom = caf::atom_constant<caf::atom("ckpt")>;  // aggregator: save a checkpoint now
+using drain_atom =
+    caf::atom_constant<caf::atom("drain")>;  // collector: stop polling, await in-flight
+using peers_atom = caf::atom_constant<caf::atom("peers")>;  // actors spawned after the receiver
 
 // -- signals --------------------------------------------------------------------
 
-// Signals parsed from one Kafka poll, applied by the aggregator in one go.
+struct sourced_signal {
+  signal_source source;
+  typed_signal signal;
+};
+
+// What one Kafka poll brought: the signals parsed from it, how many messages
+// each source delivered and how many were dead-lettered, and the position
+// (next offset) of every partition it read. Applied by the aggregator in one
+// go, so that the aggregates, the counters and the positions move together.
 struct signal_batch {
-  std::vector<typed_signal> signals;
+  std::vector<sourced_signal> signals;
+  std::array<long long, signal_source_count> received{};
+  std::array<long long, signal_source_count> dead_lettered{};
+  std::vector<kafka::topic_partition_offset> positions;
+};
+
+// Positions the store has checkpointed: the collector may commit them.
+struct commit_positions {
+  std::vector<kafka::topic_partition_offset> positions;
 };
 
 // Every model's view at one moment, shared read-only between actors.
@@ -80,6 +104,15 @@ struct table_query {
   std::function<void(routing_table)> done;
 };
 
+// Reads for the admin API: JSON documents built by the actor that owns the
+// data.
+struct pipeline_query {
+  std::function<void(nlohmann::json)> done;
+};
+struct models_query {
+  std::function<void(nlohmann::json)> done;
+};
+
 // A read of readiness, for /health/ready.
 struct readiness_query {
   std::function<void(bool ready, std::string why_not)> done;
@@ -96,3 +129,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::chat_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::call_done)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::table_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::readiness_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::commit_positions)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::pipeline_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::models_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::checkpoint)

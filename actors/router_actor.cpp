@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/supervision.hpp"
 #include "actors/wall_clock.hpp"
 
 namespace llmopt {
@@ -148,6 +149,7 @@ void announce_ready(self_ptr self) {
 }  // namespace
 
 caf::behavior router_actor(caf::stateful_actor<router_state>* self, router_config config) {
+  log_surprises(self, "router");
   self->state.rng.seed(config.seed);
   return {
       [=](const routing_table& table) {

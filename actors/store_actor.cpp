@@ -3,17 +3,28 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
+#include "actors/supervision.hpp"
 
 namespace llmopt {
 
 caf::behavior store_actor(caf::stateful_actor<store_state>* self, std::shared_ptr<database> db) {
+  log_surprises(self, "store");
   self->state.db = std::move(db);
   self->state.decisions = std::make_unique<decision_log>(*self->state.db);
+  self->state.checkpoints = std::make_unique<checkpoint_store>(*self->state.db);
   return {
       [=](const decision_batch& batch) {
         if (auto st = self->state.decisions->append(batch.decisions); !st)
           spdlog::error("store: cannot record {} decision(s): {}", batch.decisions.size(),
                         st.err().detail);
+      },
+      [=](const checkpoint& c) -> caf::result<long long> {
+        auto saved = self->state.checkpoints->save(c);
+        if (!saved) {
+          spdlog::error("store: checkpoint not saved: {}", saved.err().detail);
+          return caf::make_error(caf::sec::runtime_error, saved.err().detail);
+        }
+        return *saved;
       },
   };
 }

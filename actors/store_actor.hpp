@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include "store/checkpoint_store.hpp"
 #include "store/database.hpp"
 #include "store/decision_log.hpp"
 
@@ -12,6 +13,7 @@ namespace llmopt {
 struct store_state {
   std::shared_ptr<database> db;
   std::unique_ptr<decision_log> decisions;
+  std::unique_ptr<checkpoint_store> checkpoints;
   static inline const char* name = "store";
 };
 
@@ -19,6 +21,8 @@ struct store_state {
 //
 // Receives:
 //   decision_batch -> appends the decisions in one transaction
+//   checkpoint     -> saves it in one transaction; replies with its id, or
+//                     an error (the previous checkpoint then stays the newest)
 caf::behavior store_actor(caf::stateful_actor<store_state>* self, std::shared_ptr<database> db);
 
 }  // namespace llmopt

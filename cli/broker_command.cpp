@@ -1,3 +1,6 @@
+#include <pthread.h>
+#include <signal.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +17,35 @@ struct broker_args {
   std::string bootstrap_file;
 };
 
+// SIGINT/SIGTERM stop the broker; SIGUSR1 takes every broker down (an
+// outage, for tests in another process) and SIGUSR2 brings them back.
+sigset_t broker_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2})
+    sigaddset(&set, sig);
+  return set;
+}
+
+// Answers outage signals until SIGINT or SIGTERM arrives.
+// REQUIRES: broker_signals() blocked in every thread (before the broker started).
+void serve_signals(kafka::embedded_broker& broker) {
+  const sigset_t set = broker_signals();
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig != SIGUSR1 && sig != SIGUSR2) return;
+    bool down = sig == SIGUSR1;
+    auto st = down ? broker.set_all_brokers_down() : broker.set_all_brokers_up();
+    if (!st) {
+      std::fprintf(stderr, "llmopt: %s\n", st.err().detail.c_str());
+      continue;
+    }
+    std::printf("llmopt: brokers %s\n", down ? "down" : "up");
+    std::fflush(stdout);
+  }
+}
+
 int run_broker(const broker_args& args) {
   auto config = load_config(args.config);
   if (!config) {
@@ -22,7 +54,10 @@ int run_broker(const broker_args& args) {
   }
   const auto& k = config->values.kafka;
   int partitions = args.partitions > 0 ? args.partitions : k.embedded_partitions;
-  block_shutdown_signals();
+  // Blocked before the mock cluster starts its threads, so that they inherit
+  // the mask and only sigwait() below receives these signals.
+  const sigset_t signals = broker_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto broker = kafka::embedded_broker::start();
   if (!broker) {
     std::fprintf(stderr, "llmopt: %s\n", broker.err().detail.c_str());
@@ -45,7 +80,7 @@ int run_broker(const broker_args& args) {
   std::printf("llmopt: kafka broker at %s (%d partitions per topic; written to %s)\n",
               (*broker)->bootstrap().c_str(), partitions, file.c_str());
   std::fflush(stdout);
-  wait_for_shutdown_signal();
+  serve_signals(**broker);
   return 0;
 }
 
@@ -55,6 +90,10 @@ void add_broker_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<broker_args>();
   auto* cmd = app.add_subcommand(
       "broker", "run the embedded Kafka broker (in memory) with llmopt's topics, standalone");
+  cmd->footer(
+      "Signals: SIGUSR1 takes every broker down (connections dropped and refused) and prints\n"
+      "'llmopt: brokers down'; SIGUSR2 brings them back and prints 'llmopt: brokers up'.\n"
+      "SIGINT or SIGTERM stops the broker (exit 0). Data lives in memory only.");
   cmd->add_option_function<std::string>(
       "--config,-c", [args](const std::string& p) { args->config = p; },
       "configuration file for topic names and state_dir");

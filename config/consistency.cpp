@@ -1,8 +1,10 @@
 #include "config/consistency.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "config/field_check.hpp"
+#include "config/schema.hpp"
 #include "config/table_reader.hpp"
 
 namespace llmopt::cfg {
@@ -120,7 +122,74 @@ status check_routes(const settings& s, const entry_errors& errors) {
   return ok_status();
 }
 
+// -- orderings of top-level fields ------------------------------------------
+
+double as_number(const setting_value& value) {
+  if (const auto* i = std::get_if<long long>(&value)) return static_cast<double>(*i);
+  return std::get<double>(value);
+}
+
+// Where the value of a top-level field came from, to place an error about it.
+class value_origin {
+ public:
+  value_origin(const toml::table& root, const std::string& source, const env_lookup& env)
+      : root_(root), source_(source), env_(env) {}
+
+  bool was_set(const field_spec& spec) const {
+    return env_text(spec).has_value() || toml::at_path(root_, spec.name);
+  }
+
+  // An error about the value of `spec`, "expected WHAT, got VALUE".
+  error expected(const field_spec& spec, const setting_value& value,
+                 const std::string& what) const {
+    if (auto text = env_text(spec))
+      return error{"config", "env " + env_name(spec) + ": expected " + what + ", got " +
+                                 render_string(*text)};
+    auto node = toml::at_path(root_, spec.name);
+    auto where = node ? node.node()->source().begin : toml::source_position{1, 1};
+    return located_error(source_, where, spec.name,
+                         "expected " + what + ", got " + render_value(value));
+  }
+
+ private:
+  std::optional<std::string> env_text(const field_spec& spec) const {
+    return env_ ? env_(env_name(spec)) : std::nullopt;
+  }
+
+  const toml::table& root_;
+  const std::string& source_;
+  const env_lookup& env_;
+};
+
+std::string kind_name(const field_spec& spec) {
+  return spec.kind == value_kind::integer ? "an integer" : "a number";
+}
+
 }  // namespace
+
+status check_orderings(const settings& s, const toml::table& root, const std::string& source,
+                       const env_lookup& env) {
+  const auto& schema = settings_schema();
+  value_origin origin(root, source, env);
+  for (std::size_t i = 0; i < schema.fields.size(); ++i) {
+    const auto& lower = schema.fields[i].spec;
+    if (lower.less_than.empty()) continue;
+    auto j = index_of(schema, lower.less_than);
+    LLMOPT_ASSERT(j.has_value());
+    const auto& upper = schema.fields[*j].spec;
+    auto low = value_of(schema, i, s);
+    auto high = value_of(schema, *j, s);
+    if (as_number(low) < as_number(high)) continue;
+    if (!origin.was_set(lower) && origin.was_set(upper))
+      return origin.expected(
+          upper, high,
+          kind_name(upper) + " greater than " + lower.name + " (" + render_value(low) + ")");
+    return origin.expected(
+        lower, low,
+        kind_name(lower) + " less than " + upper.name + " (" + render_value(high) + ")");
+  }
+  return ok_status();
+}
 
 status check_consistency(const settings& s, const toml::table& root, const std::string& source) {
   if (auto st = check_providers(s, entry_errors(root, source, "providers")); !st) return st;

@@ -4,6 +4,7 @@
 
 #include <toml++/toml.h>
 
+#include "config/loader.hpp"
 #include "config/settings.hpp"
 #include "decision/result.hpp"
 
@@ -21,5 +22,19 @@ namespace llmopt::cfg {
 // offending value in it (error code "config", detail "FILE:LINE:COL: KEY: ...").
 // REQUIRES: every field of `s` passed its own checks (cfg::read_table).
 status check_consistency(const settings& s, const toml::table& root, const std::string& source);
+
+// Checks that every top-level field declared less_than another (see
+// field_spec::less_than) holds a smaller value. The error is about the value
+// that was set: the lower one when both were, the upper one when only it
+// was. Its place is the environment variable that set it (format of an env
+// error), else its place in `root`:
+//   "FILE:LINE:COL: collector.low_watermark: expected an integer less than
+//    collector.high_watermark (50000), got 60000"
+//   "FILE:LINE:COL: collector.high_watermark: expected an integer greater than
+//    collector.low_watermark (25000), got 100"
+// REQUIRES: every field of `s` passed its own checks, and `env` (which may be
+// empty) is the environment the overrides were read from.
+status check_orderings(const settings& s, const toml::table& root, const std::string& source,
+                       const env_lookup& env);
 
 }  // namespace llmopt::cfg

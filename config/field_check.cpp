@@ -1,6 +1,7 @@
 #include "config/field_check.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
@@ -46,14 +47,48 @@ result<setting_value> checked(const field_spec& spec, setting_value value, const
         return mismatch(expectation(spec), got);
       break;
     case value_kind::text_list:
+    case value_kind::text_map:
       LLMOPT_ASSERT(false);
   }
   return value;
 }
 
+// "password, secret or key.pem"
+std::string either(const std::vector<std::string>& words) {
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") + words[i];
+  return out;
+}
+
+bool contains_word(const std::string& name, const std::vector<std::string>& words) {
+  std::string lower;
+  for (char c : name)
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const auto& word : words)
+    if (lower.find(word) != std::string::npos) return true;
+  return false;
+}
+
+// The dotted name of the first value under a table written by mistake for a
+// dotted name: sasl.username = "x" under [kafka.properties] is the table
+// "sasl" holding "username".
+std::string first_dotted_name(std::string name, const toml::table& table) {
+  const toml::table* at = &table;
+  while (at && !at->empty()) {
+    auto first = at->begin();
+    name += "." + std::string(first->first.str());
+    at = first->second.as_table();
+  }
+  return name;
+}
+
 }  // namespace
 
 std::string expectation(const field_spec& spec) {
+  auto below = [&] {
+    return spec.less_than.empty() ? std::string() : ", less than " + spec.less_than;
+  };
   auto range = [&] {
     return std::string(spec.min_exclusive ? "(" : "[") + render_number(spec.min) + ", " +
            render_number(spec.max) + "]";
@@ -62,9 +97,11 @@ std::string expectation(const field_spec& spec) {
     case value_kind::text:
       return spec.rule.expectation.empty() ? "a string" : std::string(spec.rule.expectation);
     case value_kind::integer:
-      return "an integer in " + range();
+      return "an integer in " + range() + below();
     case value_kind::number:
-      return std::isinf(spec.min) && std::isinf(spec.max) ? "a number" : "a number in " + range();
+      return (std::isinf(spec.min) && std::isinf(spec.max) ? "a number"
+                                                           : "a number in " + range()) +
+             below();
     case value_kind::choice: {
       std::string out = "one of ";
       for (std::size_t i = 0; i < spec.choices.size(); ++i)
@@ -74,6 +111,12 @@ std::string expectation(const field_spec& spec) {
     case value_kind::text_list:
       return "a non-empty array of " +
              std::string(spec.rule.plural.empty() ? "strings" : spec.rule.plural);
+    case value_kind::text_map: {
+      std::string out = "a table of names to strings, numbers or booleans";
+      if (!spec.secret_words.empty())
+        out += "; a name containing " + either(spec.secret_words) + " takes a ${NAME} reference";
+      return out;
+    }
   }
   return {};
 }
@@ -112,8 +155,33 @@ result<std::string> text_from_toml(const text_rule& rule, bool secret, const tom
   return text->get();
 }
 
+result<std::string> entry_from_toml(const field_spec& spec, const std::string& name,
+                                    const toml::node& node) {
+  LLMOPT_ASSERT(spec.kind == value_kind::text_map);
+  if (contains_word(name, spec.secret_words)) return text_from_toml(secret_reference, true, node);
+  switch (node.type()) {
+    case toml::node_type::string:
+      return text_from_toml(spec.rule, false, node);
+    case toml::node_type::integer:
+      return std::to_string(node.as_integer()->get());
+    case toml::node_type::floating_point:
+      if (std::isfinite(node.as_floating_point()->get()))
+        return render_number(node.as_floating_point()->get());
+      break;
+    case toml::node_type::boolean:
+      return std::string(node.as_boolean()->get() ? "true" : "false");
+    case toml::node_type::table:
+      return mismatch("a string, number or boolean",
+                      "a table; write a dotted name in quotes: " +
+                          render_string(first_dotted_name(name, *node.as_table())) + " = ...");
+    default:
+      break;
+  }
+  return mismatch("a string, number or boolean", describe(node, false));
+}
+
 result<setting_value> scalar_from_toml(const field_spec& spec, const toml::node& node) {
-  LLMOPT_ASSERT(spec.kind != value_kind::text_list);
+  LLMOPT_ASSERT(spec.kind != value_kind::text_list && spec.kind != value_kind::text_map);
   std::string got = describe(node, spec.secret);
   switch (spec.kind) {
     case value_kind::integer:
@@ -133,7 +201,7 @@ result<setting_value> scalar_from_toml(const field_spec& spec, const toml::node&
 }
 
 result<setting_value> scalar_from_text(const field_spec& spec, const std::string& text) {
-  LLMOPT_ASSERT(spec.kind != value_kind::text_list);
+  LLMOPT_ASSERT(spec.kind != value_kind::text_list && spec.kind != value_kind::text_map);
   std::string got = shown_string(text, spec.secret);
   const char* first = text.data();
   const char* last = text.data() + text.size();

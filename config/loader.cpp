@@ -75,6 +75,7 @@ status apply_env(const env_lookup& env, settings& s) {
   const auto& schema = settings_schema();
   for (std::size_t i = 0; i < schema.fields.size(); ++i) {
     const auto& spec = schema.fields[i].spec;
+    if (spec.kind == value_kind::text_map) continue;  // tables have no override
     std::string name = env_name(spec);
     auto text = env(name);
     if (!text) continue;
@@ -106,7 +107,10 @@ void render_fields(std::ostream& out, const table_schema<T>& schema, bool top_le
     out << indent << spec.name << describe_default(spec, schema.optional_sections) << "\n";
     out << indent << "    " << spec.doc << "\n";
     out << indent << "    " << expectation(spec);
-    if (top_level) out << "; env " << env_name(spec);
+    if (top_level && spec.kind == value_kind::text_map)
+      out << "; no env override (values may be ${NAME} references)";
+    else if (top_level)
+      out << "; env " << env_name(spec);
     out << "\n";
   }
 }
@@ -149,6 +153,7 @@ result<settings> parse_settings(std::string_view toml_text, const std::string& s
   if (auto st = read_entries(root, "routes", route_schema(), source_name, s.routes); !st)
     return st.err();
   if (auto st = apply_env(env, s); !st) return st.err();
+  if (auto st = check_orderings(s, root, source_name, env); !st) return st.err();
   if (auto st = check_consistency(s, root, source_name); !st) return st.err();
   return s;
 }
@@ -193,6 +198,25 @@ result<std::string> resolve_secret(const std::string& reference, const env_looku
     return config_error("secret ${" + variable + "}: environment variable " + variable +
                         " is not set");
   return *value;
+}
+
+result<std::map<std::string, std::string>> resolve_properties(
+    const std::map<std::string, std::string>& properties, const env_lookup& env) {
+  std::map<std::string, std::string> resolved;
+  for (const auto& [name, value] : properties) {
+    auto reference = secret_reference_name(value);
+    if (!reference) {
+      resolved.emplace(name, value);
+      continue;
+    }
+    std::string variable(*reference);
+    auto text = env ? env(variable) : std::nullopt;
+    if (!text)
+      return config_error("kafka.properties." + render_string(name) + ": environment variable " +
+                          variable + " is not set");
+    resolved.emplace(name, std::move(*text));
+  }
+  return resolved;
 }
 
 }  // namespace llmopt

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,7 +20,8 @@ namespace llmopt {
 //   "FILE:LINE:COL: invalid TOML: DESCRIPTION"       a syntax error
 //   "env LLMOPT_X: expected WHAT, got "TEXT""        a bad override
 // KEY is dotted from the top ("http.threads", "routes[1].objective.quality",
-// entries of arrays counted from 0). A required key missing from an entry of
+// entries of arrays counted from 0; an entry of a table of names is quoted:
+// kafka.properties."sasl.password"). A required key missing from an entry of
 // an array points at that entry's table header. Secrets are never repeated.
 
 // Looks up an environment variable; nullopt when it is not set. Config code
@@ -31,9 +33,11 @@ using env_lookup = std::function<std::optional<std::string>(const std::string&)>
 env_lookup process_env();
 
 // Parses `toml_text`, applies defaults for absent keys, then the environment
-// overrides: every setting outside the arrays of tables is overridden by
-// LLMOPT_ + its name uppercased with '.' → '_' (LLMOPT_HTTP_THREADS,
-// LLMOPT_KAFKA_TOPICS_COST), checked against the same bounds. An empty `env`
+// overrides: every setting outside the arrays of tables, except the table
+// kafka.properties, is overridden by LLMOPT_ + its name uppercased with
+// '.' → '_' (LLMOPT_HTTP_THREADS, LLMOPT_KAFKA_TOPICS_COST), checked against
+// the same bounds. Then the checks across settings (collector.low_watermark <
+// collector.high_watermark, the entries of the arrays). An empty `env`
 // function means no overrides. The result's `source` is `source_name`, which
 // is also the FILE of messages.
 result<settings> parse_settings(std::string_view toml_text, const std::string& source_name,
@@ -56,5 +60,13 @@ std::string render_defaults();
 // "${NAME}" → the value of NAME in `env`. A variable that is not set, or a
 // reference of another form, is an error naming the variable (never a value).
 result<std::string> resolve_secret(const std::string& reference, const env_lookup& env);
+
+// kafka_settings::properties with every value that is exactly a "${NAME}"
+// reference replaced by the value of NAME in `env`; other values as written.
+// For the code that creates a Kafka client. A variable that is not set is an
+// error naming the property and the variable, never a value:
+//   kafka.properties."sasl.password": environment variable KAFKA_PASSWORD is not set
+result<std::map<std::string, std::string>> resolve_properties(
+    const std::map<std::string, std::string>& properties, const env_lookup& env);
 
 }  // namespace llmopt

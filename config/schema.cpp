@@ -91,6 +91,28 @@ field_spec secret(field_spec f) {
   return f;
 }
 
+// A table of names to text, empty by default.
+field_spec string_map(std::string name, std::string doc) {
+  field_spec f;
+  f.name = std::move(name);
+  f.kind = value_kind::text_map;
+  f.fallback = text_entries{};
+  f.doc = std::move(doc);
+  return f;
+}
+
+// Entries of a string map named with one of `words` hold secret references.
+field_spec secrets_named(std::vector<std::string> words, field_spec f) {
+  f.secret_words = std::move(words);
+  return f;
+}
+
+// A value that must stay below the value of the field `upper`.
+field_spec less_than(std::string upper, field_spec f) {
+  f.less_than = std::move(upper);
+  return f;
+}
+
 // The simulation fields emplace model_settings::simulation when first set, so
 // a model without a [simulation] table keeps it empty.
 model_behaviour& behaviour_of(model_settings& m) {
@@ -139,6 +161,16 @@ const table_schema<settings>& settings_schema() {
           {integer("kafka.embedded_partitions", 4, 1, 256,
                    "partitions per topic in the embedded broker"),
            [](S& s) -> setting_ref { return &s.kafka.embedded_partitions; }},
+          {integer("kafka.session_timeout_ms", 10000, 1000, 3600000,
+                   "consumer group session timeout: a restarted daemon waits up to this long for "
+                   "its partitions; brokers refuse values below their "
+                   "group.min.session.timeout.ms (6000 by default)"),
+           [](S& s) -> setting_ref { return &s.kafka.session_timeout_ms; }},
+          {secrets_named({"password", "secret", "key.pem"},
+                         string_map("kafka.properties",
+                                    "extra librdkafka properties for every Kafka client, e.g. "
+                                    "\"security.protocol\" = \"SASL_SSL\"")),
+           [](S& s) -> setting_ref { return &s.kafka.properties; }},
 
           {text("http.listen", "127.0.0.1:8080",
                 "address of the gateway and admin API; port 0 picks a free port", host_port),
@@ -159,13 +191,33 @@ const table_schema<settings>& settings_schema() {
           {integer("collector.poll_timeout_ms", 50, 1, 5000,
                    "longest a poll waits for the first message"),
            [](S& s) -> setting_ref { return &s.collector.poll_timeout_ms; }},
+          {integer("collector.high_watermark", 50000, 1, 10000000,
+                   "signals in flight (sent to the aggregator, not yet applied) at which the "
+                   "collector pauses its partitions"),
+           [](S& s) -> setting_ref { return &s.collector.high_watermark; }},
+          {less_than("collector.high_watermark",
+                     integer("collector.low_watermark", 25000, 0, 10000000,
+                             "signals in flight below which the collector resumes")),
+           [](S& s) -> setting_ref { return &s.collector.low_watermark; }},
+          {integer("collector.dedup_window_s", 600, 0, 86400,
+                   "a signal id applied within this many seconds is not applied again; 0 "
+                   "disables"),
+           [](S& s) -> setting_ref { return &s.collector.dedup_window_s; }},
+          {integer("collector.dedup_max_ids", 1000000, 0, 100000000,
+                   "signal ids remembered at most; the oldest are forgotten first"),
+           [](S& s) -> setting_ref { return &s.collector.dedup_max_ids; }},
 
           {integer("aggregator.window_s", 60, 1, 3600,
                    "the live window of latency and error samples"),
            [](S& s) -> setting_ref { return &s.aggregator.window_s; }},
-          {integer("aggregator.window_max_samples", 2048, 16, 1000000,
-                   "samples kept per model in the window"),
-           [](S& s) -> setting_ref { return &s.aggregator.window_max_samples; }},
+          {integer("aggregator.window_buckets", 12, 1, 3600,
+                   "the live window is kept as this many time buckets, of window_s / "
+                   "window_buckets each"),
+           [](S& s) -> setting_ref { return &s.aggregator.window_buckets; }},
+
+          {integer("checkpoint.interval_ms", 5000, 50, 3600000,
+                   "how often aggregates and consumed offsets are saved together"),
+           [](S& s) -> setting_ref { return &s.checkpoint.interval_ms; }},
 
           {integer("decision.tick_ms", 1000, 10, 600000, "rescore every route this often"),
            [](S& s) -> setting_ref { return &s.decision.tick_ms; }},

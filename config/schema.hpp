@@ -15,8 +15,10 @@ namespace llmopt::cfg {
 // -- fields ------------------------------------------------------------------
 
 // The kinds of value a setting holds. Integers must be TOML integers; numbers
-// accept TOML integers and floats; a choice is a string from a fixed list.
-enum class value_kind { text, integer, number, choice, text_list };
+// accept TOML integers and floats; a choice is a string from a fixed list; a
+// text map is a table of names to strings, numbers or booleans, each kept as
+// text ("1", "true").
+enum class value_kind { text, integer, number, choice, text_list, text_map };
 
 // Everything about one setting except where it lands: the single place its
 // name, type, default, bounds and doc are declared.
@@ -28,9 +30,16 @@ struct field_spec {
   double max = 0;                         //   (inclusive, except min when min_exclusive)
   bool min_exclusive = false;
   std::vector<std::string> choices;  // choice: the allowed values
-  text_rule rule;                    // text, text_list elements
+  text_rule rule;                    // text, text_list elements, text_map string values
   bool secret = false;               // messages never repeat the value
-  std::string doc;                   // one line
+  // text_map: an entry whose name contains one of these words (in any case)
+  // holds a secret: its value must be a "${NAME}" reference.
+  std::vector<std::string> secret_words;
+  // integer, number: another field of the same table whose value this one
+  // must stay below ("collector.high_watermark"); checked once all values
+  // are known (cfg::check_orderings).
+  std::string less_than;
+  std::string doc;  // one line
 
   bool required() const { return !fallback.has_value(); }
 };
@@ -53,7 +62,7 @@ struct table_schema {
 
 // -- the declarations --------------------------------------------------------
 
-// Every scalar setting outside the arrays of tables, in documentation order.
+// Every setting outside the arrays of tables, in documentation order.
 const table_schema<settings>& settings_schema();
 // The fields of one [[providers]], [[models]] and [[routes]] entry.
 const table_schema<provider_settings>& provider_schema();
@@ -83,6 +92,23 @@ std::vector<const field_spec*> specs_of(const table_schema<T>& schema) {
   for (const auto& f : schema.fields)
     out.push_back(&f.spec);
   return out;
+}
+
+// The value of field `index` of `target`.
+// REQUIRES: index < schema.fields.size()
+template <class T>
+setting_value value_of(const table_schema<T>& schema, std::size_t index, const T& target) {
+  LLMOPT_ASSERT(index < schema.fields.size());
+  // A slot only takes the address of a member; nothing is written through it.
+  return value_at(schema.fields[index].slot(const_cast<T&>(target)));
+}
+
+// The index of the field called `name`; nullopt when there is none.
+template <class T>
+std::optional<std::size_t> index_of(const table_schema<T>& schema, const std::string& name) {
+  for (std::size_t i = 0; i < schema.fields.size(); ++i)
+    if (schema.fields[i].spec.name == name) return i;
+  return std::nullopt;
 }
 
 // Sets field `index` of `target` to `value`.

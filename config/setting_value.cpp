@@ -16,10 +16,28 @@ void assign(const setting_ref& ref, const setting_value& value) {
         if constexpr (std::is_same_v<member, int> || std::is_same_v<member, long long>) {
           LLMOPT_ASSERT(std::holds_alternative<long long>(value));
           *target = static_cast<member>(std::get<long long>(value));
+        } else if constexpr (std::is_same_v<member, std::map<std::string, std::string>>) {
+          LLMOPT_ASSERT(std::holds_alternative<text_entries>(value));
+          const auto& entries = std::get<text_entries>(value);
+          *target = member(entries.begin(), entries.end());
         } else {
           LLMOPT_ASSERT(std::holds_alternative<member>(value));
           *target = std::get<member>(value);
         }
+      },
+      ref);
+}
+
+setting_value value_at(const setting_ref& ref) {
+  return std::visit(
+      [](auto* source) -> setting_value {
+        using member = std::remove_pointer_t<decltype(source)>;
+        if constexpr (std::is_same_v<member, int>)
+          return static_cast<long long>(*source);
+        else if constexpr (std::is_same_v<member, std::map<std::string, std::string>>)
+          return text_entries(source->begin(), source->end());
+        else
+          return *source;
       },
       ref);
 }
@@ -51,6 +69,12 @@ std::string render_value(const setting_value& value) {
   if (auto* i = std::get_if<long long>(&value)) return std::to_string(*i);
   if (auto* d = std::get_if<double>(&value)) return render_number(*d);
   if (auto* s = std::get_if<std::string>(&value)) return render_string(*s);
+  if (auto* entries = std::get_if<text_entries>(&value)) {
+    std::string out = "{";
+    for (const auto& [name, text] : *entries)
+      out += (out.size() > 1 ? ", " : " ") + render_string(name) + " = " + render_string(text);
+    return out + (entries->empty() ? "}" : " }");
+  }
   std::string out = "[";
   for (const auto& item : std::get<std::vector<std::string>>(value)) {
     if (out.size() > 1) out += ", ";

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,12 @@ struct kafka_settings {
   std::string topic_dlq;
   std::string topic_decisions;
   int embedded_partitions = 0;  // partitions per topic in the embedded broker
+  int session_timeout_ms = 0;   // consumer group session timeout
+  // Extra librdkafka properties for every client, as written in the file: a
+  // value may be a "${NAME}" reference, and is one when the name contains
+  // password, secret or key.pem. resolve_properties() (config/loader.hpp) turns
+  // references into values when a client is created.
+  std::map<std::string, std::string> properties;
 };
 
 struct http_settings {
@@ -40,13 +47,21 @@ struct store_settings {
 
 struct collector_settings {
   long long max_message_bytes = 0;
-  int batch_max = 0;        // signals per poll
-  int poll_timeout_ms = 0;  // longest a poll waits for the first message
+  int batch_max = 0;             // signals per poll
+  int poll_timeout_ms = 0;       // longest a poll waits for the first message
+  long long high_watermark = 0;  // signals in flight at which partitions are paused
+  long long low_watermark = 0;   // ... and below which they resume; < high_watermark
+  int dedup_window_s = 0;        // a signal id applied this recently is skipped; 0: off
+  long long dedup_max_ids = 0;   // ids remembered at most; the oldest are forgotten first
 };
 
 struct aggregator_settings {
-  int window_s = 0;            // the live window of latency and error samples
-  int window_max_samples = 0;  // per model
+  int window_s = 0;        // the live window of latency and error samples
+  int window_buckets = 0;  // time buckets of window_s / window_buckets each
+};
+
+struct checkpoint_settings {
+  int interval_ms = 0;  // aggregates and consumed offsets are saved together this often
 };
 
 struct decision_settings {
@@ -72,10 +87,10 @@ struct log_settings {
 
 // Where a provider's models are served.
 struct provider_settings {
-  std::string name;     // the provider part of model keys ("openai")
-  std::string kind;     // "openai_compatible" or "simulated"
-  std::string base_url; // e.g. https://api.openai.com/v1 (unused when simulated)
-  std::string api_key;  // a reference such as "${OPENAI_API_KEY}", never the secret
+  std::string name;      // the provider part of model keys ("openai")
+  std::string kind;      // "openai_compatible" or "simulated"
+  std::string base_url;  // e.g. https://api.openai.com/v1 (unused when simulated)
+  std::string api_key;   // a reference such as "${OPENAI_API_KEY}", never the secret
   int timeout_ms = 0;
 };
 
@@ -93,6 +108,7 @@ struct settings {
   store_settings store;
   collector_settings collector;
   aggregator_settings aggregator;
+  checkpoint_settings checkpoint;
   decision_settings decision;
   router_settings router;
   log_settings log;

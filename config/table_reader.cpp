@@ -35,6 +35,18 @@ bool before(toml::source_position a, toml::source_position b) {
   return a.line != b.line ? a.line < b.line : a.column < b.column;
 }
 
+// The entries of `table` in the order they are written.
+std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(
+    const toml::table& table) {
+  std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+  for (const auto& [key, node] : table)
+    entries.emplace_back(&key, &node);
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return before(a.first->source().begin, b.first->source().begin);
+  });
+  return entries;
+}
+
 class table_reader {
  public:
   table_reader(const table_shape& shape, const table_place& place)
@@ -42,13 +54,7 @@ class table_reader {
 
   // Reads the keys of `table`, whose own dotted path is `path` ("" or "kafka.").
   status walk(const toml::table& table, const std::string& path) {
-    std::vector<std::pair<const toml::key*, const toml::node*>> entries;
-    for (const auto& [key, node] : table)
-      entries.emplace_back(&key, &node);
-    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-      return before(a.first->source().begin, b.first->source().begin);
-    });
-    for (const auto& [key, node] : entries) {
+    for (const auto& [key, node] : in_file_order(table)) {
       std::string name = path + std::string(key->str());
       if (path.empty() && is_read_elsewhere(name)) continue;
       status st = ok_status();
@@ -103,29 +109,62 @@ class table_reader {
   status read_field(std::size_t index, const toml::node& node, const std::string& name) {
     const auto& spec = *shape_.fields[index];
     std::string key = place_.key_prefix + name;
-    auto here = node.source().begin;
-    if (spec.kind != value_kind::text_list) {
-      auto value = scalar_from_toml(spec, node);
-      if (!value) return located_error(place_.source, here, key, value.err().detail);
-      readings_.push_back({index, std::move(*value)});
-    } else {
-      const auto* array = node.as_array();
-      if (!array || array->empty())
-        return located_error(place_.source, here, key,
-                             "expected " + expectation(spec) + ", got " + describe(node, false));
-      std::vector<std::string> items;
-      for (std::size_t i = 0; i < array->size(); ++i) {
-        const auto& item = *array->get(i);
-        auto text = text_from_toml(spec.rule, spec.secret, item);
-        if (!text)
-          return located_error(place_.source, item.source().begin,
-                               key + "[" + std::to_string(i) + "]", text.err().detail);
-        items.push_back(std::move(*text));
-      }
-      readings_.push_back({index, std::move(items)});
-    }
+    auto value = spec.kind == value_kind::text_list  ? read_list(spec, node, key)
+                 : spec.kind == value_kind::text_map ? read_map(spec, node, key)
+                                                     : read_scalar(spec, node, key);
+    if (!value) return value.err();
+    readings_.push_back({index, std::move(*value)});
     seen_[index] = true;
     return ok_status();
+  }
+
+  result<setting_value> read_scalar(const field_spec& spec, const toml::node& node,
+                                    const std::string& key) const {
+    auto value = scalar_from_toml(spec, node);
+    if (!value) return located_error(place_.source, node.source().begin, key, value.err().detail);
+    return value;
+  }
+
+  // A non-empty array, each element checked by spec.rule.
+  result<setting_value> read_list(const field_spec& spec, const toml::node& node,
+                                  const std::string& key) const {
+    const auto* array = node.as_array();
+    if (!array || array->empty())
+      return located_error(place_.source, node.source().begin, key,
+                           "expected " + expectation(spec) + ", got " + describe(node, false));
+    std::vector<std::string> items;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const auto& item = *array->get(i);
+      auto text = text_from_toml(spec.rule, spec.secret, item);
+      if (!text)
+        return located_error(place_.source, item.source().begin,
+                             key + "[" + std::to_string(i) + "]", text.err().detail);
+      items.push_back(std::move(*text));
+    }
+    return setting_value(std::move(items));
+  }
+
+  // A table of non-empty names, each value checked by entry_from_toml. An
+  // entry's key in messages is quoted: kafka.properties."sasl.password".
+  result<setting_value> read_map(const field_spec& spec, const toml::node& node,
+                                 const std::string& key) const {
+    const auto* table = node.as_table();
+    if (!table)
+      return located_error(place_.source, node.source().begin, key,
+                           "expected " + expectation(spec) + ", got " + describe(node, false));
+    text_entries entries;
+    for (const auto& [name_key, value] : in_file_order(*table)) {
+      std::string name(name_key->str());
+      std::string entry_key = key + "." + render_string(name);
+      if (name.empty())
+        return located_error(place_.source, name_key->source().begin, entry_key,
+                             "expected a non-empty name, got \"\"");
+      auto text = entry_from_toml(spec, name, *value);
+      if (!text)
+        return located_error(place_.source, value->source().begin, entry_key, text.err().detail);
+      entries.emplace_back(std::move(name), std::move(*text));
+    }
+    return setting_value(std::move(entries));
   }
 
   status read_section(const toml::node& node, const std::string& name) {

@@ -1,6 +1,7 @@
 #pragma once
 
-#include <array>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -20,15 +21,19 @@ class aggregator {
   // only in signals start from a neutral prior of 0.5.
   aggregator(aggregator_options options, const std::vector<model_spec>& catalog);
 
-  // Applies one signal. A signal that names no model changes nothing but the
-  // counters.
+  // Applies one signal. A signal that names no model changes nothing.
   void apply(const typed_signal& s, time_ms now);
 
   // The view of every model seen or declared, by key.
   std::unordered_map<model_key, model_view> views(time_ms now);
 
-  // Signals applied, per kind, since construction.
-  const std::array<long long, signal_kind_count>& applied() const { return applied_; }
+  std::size_t model_count() const { return models_.size(); }
+
+  // Every model's state as bytes (MessagePack), for checkpoints; restore()
+  // replaces the state of the models it holds. Options and priors stay those
+  // of this aggregator.
+  std::string save() const;
+  status restore(std::string_view bytes);
 
  private:
   model_stats& stats_for(const model_key& model);
@@ -36,7 +41,6 @@ class aggregator {
   aggregator_options options_;
   std::unordered_map<model_key, double> priors_;
   std::unordered_map<model_key, model_stats> models_;
-  std::array<long long, signal_kind_count> applied_{};
 };
 
 }  // namespace llmopt

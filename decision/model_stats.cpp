@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 namespace llmopt {
 
 const policy_hold* model_view::block_for(const std::string& route) const {
@@ -13,28 +15,41 @@ const policy_hold* model_view::block_for(const std::string& route) const {
 model_stats::model_stats(model_key model, const aggregator_options& options, double quality_prior)
     : options_(options),
       quality_prior_(quality_posterior::from_prior(quality_prior, options.quality_prior_strength)),
-      latency_(options.window_ms, options.window_max_samples),
-      outcomes_(options.window_ms, options.window_max_samples),
-      cost_(options.window_ms, options.window_max_samples),
-      input_tokens_(options.window_ms, options.window_max_samples),
-      output_tokens_(options.window_ms, options.window_max_samples) {
+      window_(options.window_ms, options.window_buckets) {
   base_.model = std::move(model);
   base_.quality = quality_prior_;
 }
 
+void model_stats::add_latency(time_ms now, double latency_ms) {
+  auto& b = window_.at(now);
+  ++b.latency_count;
+  b.latency_sum += latency_ms;
+  b.latency.add(latency_ms);
+}
+
 void model_stats::add_outcome(time_ms now, const call_outcome& c) {
-  outcomes_.add(now, c.status == call_status::ok ? 0.0 : 1.0);
-  if (c.latency_ms > 0) latency_.add(now, c.latency_ms);
-  if (c.status == call_status::ok && c.cost_usd)
-    add_cost(now, *c.cost_usd, c.input_tokens, c.output_tokens);
+  auto& b = window_.at(now);
+  const bool failed = c.status != call_status::ok;
+  ++b.calls;
+  b.errors += failed;
+  ++base_.lifetime.calls;
+  base_.lifetime.errors += failed;
+  if (c.latency_ms > 0) add_latency(now, c.latency_ms);
+  if (!failed && c.cost_usd) add_cost(now, *c.cost_usd, c.input_tokens, c.output_tokens);
 }
 
 void model_stats::add_cost(time_ms now, double cost_usd, long long input_tokens,
                            long long output_tokens) {
-  cost_.add(now, cost_usd);
-  input_tokens_.add(now, static_cast<double>(input_tokens));
-  output_tokens_.add(now, static_cast<double>(output_tokens));
-  base_.total_cost_usd += cost_usd;
+  auto& b = window_.at(now);
+  ++b.cost_count;
+  b.cost_sum += cost_usd;
+  b.input_tokens += static_cast<double>(input_tokens);
+  b.output_tokens += static_cast<double>(output_tokens);
+  auto& life = base_.lifetime;
+  ++life.priced;
+  life.cost_usd += cost_usd;
+  life.input_tokens += static_cast<double>(input_tokens);
+  life.output_tokens += static_cast<double>(output_tokens);
 }
 
 void model_stats::raise(std::vector<active_flag>& flags, active_flag flag) {
@@ -44,8 +59,7 @@ void model_stats::raise(std::vector<active_flag>& flags, active_flag flag) {
 }
 
 void model_stats::apply(const typed_signal& s, time_ms now) {
-  ++base_.signals;
-  const std::string what = describe(s);
+  ++base_.lifetime.signals;
   std::visit(
       [&](const auto& b) {
         using T = std::decay_t<decltype(b)>;
@@ -53,7 +67,7 @@ void model_stats::apply(const typed_signal& s, time_ms now) {
           add_outcome(now, b);
         } else if constexpr (std::is_same_v<T, cost_sample>) {
           add_cost(now, b.cost_usd, b.input_tokens, b.output_tokens);
-          if (b.latency_ms) latency_.add(now, *b.latency_ms);
+          if (b.latency_ms) add_latency(now, *b.latency_ms);
         } else if constexpr (std::is_same_v<T, latency_profile>) {
           base_.profile = b;
           base_.profile_at = now;
@@ -73,21 +87,21 @@ void model_stats::apply(const typed_signal& s, time_ms now) {
                     a.end());
           } else {
             raise(base_.anomalies, {id, std::string{to_string(b.type)}, b.level, 0, now,
-                                    now + options_.anomaly_ttl_ms, what});
+                                    now + options_.anomaly_ttl_ms, describe(s)});
           }
         } else if constexpr (std::is_same_v<T, latency_anomaly>) {
           raise(base_.anomalies, {s.id, std::string{to_string(b.type)}, b.level, 0, now,
-                                  now + options_.anomaly_ttl_ms, what});
+                                  now + options_.anomaly_ttl_ms, describe(s)});
         } else if constexpr (std::is_same_v<T, drift_signal>) {
           raise(base_.drifts,
                 {s.id, std::string{to_string(b.type)}, severity::medium, b.magnitude * b.confidence,
-                 now, now + options_.anomaly_ttl_ms, what});
+                 now, now + options_.anomaly_ttl_ms, describe(s)});
         } else if constexpr (std::is_same_v<T, policy_block>) {
           const bool model_policy = b.reason == policy_reason::unauthorized_model ||
                                     b.reason == policy_reason::geo_restriction;
           if (!model_policy) return;
           if (b.action == policy_action::block) {
-            base_.blocked_routes[b.route] = policy_hold{b.policy_id, what};
+            base_.blocked_routes[b.route] = policy_hold{b.policy_id, describe(s)};
           } else {
             // A later event of the same policy that does not block allows the
             // model again on that route.
@@ -101,8 +115,6 @@ void model_stats::apply(const typed_signal& s, time_ms now) {
 }
 
 void model_stats::expire(time_ms now) {
-  for (auto* w : {&latency_, &outcomes_, &cost_, &input_tokens_, &output_tokens_})
-    w->expire(now);
   auto expired = [now](const active_flag& f) { return f.until <= now; };
   auto& a = base_.anomalies;
   a.erase(std::remove_if(a.begin(), a.end(), expired), a.end());
@@ -113,16 +125,20 @@ void model_stats::expire(time_ms now) {
 model_view model_stats::view(time_ms now) {
   expire(now);
   model_view v = base_;
-  v.latency_samples = latency_.size();
-  v.p50_ms = latency_.quantile(0.50);
-  v.p95_ms = latency_.quantile(0.95);
-  v.mean_latency_ms = latency_.mean();
-  v.calls = static_cast<long long>(outcomes_.size());
-  v.errors = static_cast<long long>(outcomes_.sum() + 0.5);
-  v.cost_samples = cost_.size();
-  v.cost_per_request = cost_.mean();
-  v.mean_input_tokens = input_tokens_.mean();
-  v.mean_output_tokens = output_tokens_.mean();
+  const window_bucket w = window_.total(now);
+  v.latency_samples = w.latency_count;
+  v.p50_ms = w.latency.quantile(0.50);
+  v.p95_ms = w.latency.quantile(0.95);
+  if (w.latency_count > 0) v.mean_latency_ms = w.latency_sum / static_cast<double>(w.latency_count);
+  v.calls = w.calls;
+  v.errors = w.errors;
+  v.cost_samples = w.cost_count;
+  if (w.cost_count > 0) {
+    const double n = static_cast<double>(w.cost_count);
+    v.cost_per_request = w.cost_sum / n;
+    v.mean_input_tokens = w.input_tokens / n;
+    v.mean_output_tokens = w.output_tokens / n;
+  }
   return v;
 }
 

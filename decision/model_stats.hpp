@@ -5,15 +5,17 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "decision/live_window.hpp"
 #include "decision/quality_posterior.hpp"
 #include "decision/signal.hpp"
-#include "decision/timed_window.hpp"
 
 namespace llmopt {
 
 struct aggregator_options {
-  time_ms window_ms = 60'000;  // live window of latency, outcome and cost samples
-  std::size_t window_max_samples = 2048;
+  time_ms window_ms = 60'000;         // live window of latency, outcome and cost samples
+  int window_buckets = 12;            // ... kept as this many time buckets
   time_ms anomaly_ttl_ms = 600'000;   // an anomaly never resolved expires after this
   double quality_prior_strength = 2;  // pseudo-observations behind the quality prior
 };
@@ -40,7 +42,7 @@ struct model_view {
   model_key model;
 
   // Latency over the live window (own call outcomes, cost telemetry, spans).
-  std::size_t latency_samples = 0;
+  long long latency_samples = 0;
   std::optional<double> p50_ms;
   std::optional<double> p95_ms;
   std::optional<double> mean_latency_ms;
@@ -54,7 +56,7 @@ struct model_view {
 
   // Cost per request over the live window, from cost telemetry and calls,
   // and the tokens of those same requests.
-  std::size_t cost_samples = 0;
+  long long cost_samples = 0;
   std::optional<double> cost_per_request;
   std::optional<double> mean_input_tokens;
   std::optional<double> mean_output_tokens;
@@ -67,8 +69,16 @@ struct model_view {
   // Routes this model is blocked from by policy ("" = every route).
   std::map<std::string, policy_hold> blocked_routes;
 
-  long long signals = 0;      // signals applied to this model, ever
-  double total_cost_usd = 0;  // cost reported for this model, ever
+  // Since the aggregator began (carried across restarts by checkpoints).
+  struct lifetime_totals {
+    long long signals = 0;
+    long long calls = 0;
+    long long errors = 0;
+    long long priced = 0;  // requests with a cost
+    double cost_usd = 0;
+    double input_tokens = 0;
+    double output_tokens = 0;
+  } lifetime;
 
   double error_rate() const {
     return calls == 0 ? 0.0 : static_cast<double>(errors) / static_cast<double>(calls);
@@ -85,20 +95,21 @@ class model_stats {
   void apply(const typed_signal& s, time_ms now);
   model_view view(time_ms now);
 
+  // The whole state as JSON, for checkpoints; restore() replaces it.
+  void save(nlohmann::json& out) const;
+  status restore(const nlohmann::json& in);
+
  private:
   void add_outcome(time_ms now, const call_outcome& c);
   void add_cost(time_ms now, double cost_usd, long long input_tokens, long long output_tokens);
+  void add_latency(time_ms now, double latency_ms);
   void raise(std::vector<active_flag>& flags, active_flag flag);
   void expire(time_ms now);
 
   aggregator_options options_;
   quality_posterior quality_prior_;
   model_view base_;  // the fields that are not windows
-  timed_window latency_;
-  timed_window outcomes_;  // 1 for an error, 0 for a success
-  timed_window cost_;
-  timed_window input_tokens_;
-  timed_window output_tokens_;
+  live_window window_;
 };
 
 }  // namespace llmopt

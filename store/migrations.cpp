@@ -34,6 +34,24 @@ CREATE TABLE config_snapshots (
   sha256  TEXT NOT NULL           -- lowercase hex digest of text
 );
 )sql"},
+    {"v2: pipeline checkpoints", R"sql(
+CREATE TABLE checkpoints (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: the highest is the newest
+  at_ms       INTEGER NOT NULL,
+  aggregates  BLOB NOT NULL,    -- the aggregator's state, opaque bytes
+  dedup       BLOB NOT NULL,    -- the dedup window, opaque bytes
+  counters    TEXT NOT NULL     -- JSON
+);
+
+-- Where each Kafka partition resumes when its checkpoint is restored.
+CREATE TABLE checkpoint_positions (
+  checkpoint_id INTEGER NOT NULL REFERENCES checkpoints (id) ON DELETE CASCADE,
+  topic         TEXT NOT NULL,
+  "partition"   INTEGER NOT NULL,
+  next_offset   INTEGER NOT NULL,  -- the next offset to consume
+  PRIMARY KEY (checkpoint_id, topic, "partition")
+) WITHOUT ROWID;
+)sql"},
 };
 
 constexpr int known_version = static_cast<int>(std::size(steps));
@@ -80,10 +98,18 @@ result<int> schema_version(database& db) {
 }
 
 status migrate(database& db) {
+  return migrate_to(db, known_version);
+}
+
+status migrate_to(database& db, int target) {
+  if (target < 0 || target > known_version)
+    return error{store_errc::general, "cannot migrate " + db.path() + " to schema version " +
+                                          std::to_string(target) + ": this llmopt knows 0 to " +
+                                          std::to_string(known_version)};
   auto version = schema_version(db);
   if (!version) return version.err();
   if (*version > known_version) return too_new(db, *version);
-  for (int index = *version; index < known_version; ++index) {
+  for (int index = *version; index < target; ++index) {
     auto applied = apply(db, index);
     if (!applied) return applied;
   }

@@ -27,6 +27,12 @@ result<int> schema_version(database& db);
 // REQUIRES: db opened read_write. Called by the store actor at startup.
 status migrate(database& db);
 
+// As migrate, but stops at version `target`: a file at or past it is left as
+// it is. For tests of a migration step, which need a file as an older llmopt
+// wrote it. Fails when `target` is not in [0, latest_schema_version()].
+// REQUIRES: db opened read_write.
+status migrate_to(database& db, int target);
+
 // For readers: fails with store_errc::too_new when the file has a newer version
 // than this build knows, and with store_errc::missing when it has no schema yet
 // (the writer created the file but never migrated it). An older version is

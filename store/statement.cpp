@@ -7,6 +7,15 @@
 #include "store/errc.hpp"
 
 namespace llmopt {
+namespace {
+
+// SQLite binds NULL, not an empty value, for a null pointer, which an empty
+// std::string_view may hold.
+const char* non_null(std::string_view value) {
+  return value.data() ? value.data() : "";
+}
+
+}  // namespace
 
 statement::statement(statement&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
@@ -43,9 +52,15 @@ statement& statement::bind_double(int index, double value) {
 }
 
 statement& statement::bind_text(int index, std::string_view value) {
-  note_bind(
-      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
-      index);
+  note_bind(sqlite3_bind_text64(stmt_, index, non_null(value), value.size(), SQLITE_TRANSIENT,
+                                SQLITE_UTF8),
+            index);
+  return *this;
+}
+
+statement& statement::bind_blob(int index, std::string_view bytes) {
+  note_bind(sqlite3_bind_blob64(stmt_, index, non_null(bytes), bytes.size(), SQLITE_TRANSIENT),
+            index);
   return *this;
 }
 
@@ -86,6 +101,13 @@ std::string statement::column_text(int index) const {
   auto text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
   if (!text) return {};
   return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
+}
+
+std::string statement::column_blob(int index) const {
+  // sqlite3_column_blob first, then the size: the order SQLite documents.
+  auto bytes = static_cast<const char*>(sqlite3_column_blob(stmt_, index));
+  if (!bytes) return {};
+  return std::string(bytes, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
 }
 
 bool statement::column_is_null(int index) const {

@@ -28,7 +28,10 @@ class statement {
 
   statement& bind_int64(int index, long long value);
   statement& bind_double(int index, double value);
-  statement& bind_text(int index, std::string_view value);  // copied by SQLite
+  // Text and blobs are copied by SQLite; an empty value is stored as an empty
+  // text or blob, never as NULL.
+  statement& bind_text(int index, std::string_view value);
+  statement& bind_blob(int index, std::string_view bytes);  // any bytes, NUL included
   statement& bind_null(int index);
 
   // Advances to the next row: true when a row is available, false when the
@@ -43,6 +46,7 @@ class statement {
   long long column_int64(int index) const;
   double column_double(int index) const;
   std::string column_text(int index) const;  // empty for NULL
+  std::string column_blob(int index) const;  // the bytes as stored; empty for NULL
   bool column_is_null(int index) const;
 
   // Makes the statement ready to step again from the start; clears bindings

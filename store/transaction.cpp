@@ -10,6 +10,12 @@ result<transaction> transaction::begin(database& db) {
   return transaction(db);
 }
 
+result<transaction> transaction::begin_read(database& db) {
+  auto begun = db.exec("BEGIN DEFERRED");
+  if (!begun) return begun.err();
+  return transaction(db);
+}
+
 transaction::transaction(transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
 
 transaction::~transaction() {

@@ -1,5 +1,8 @@
 #include "adapters/kafka/consumer.hpp"
 
+#include <algorithm>
+#include <map>
+
 #include <spdlog/spdlog.h>
 
 #include <cstring>
@@ -40,19 +43,76 @@ property_map default_properties(const consumer_options& o) {
       {"fetch.wait.max.ms", "100"},
       // Notice topics created after start within 30 s instead of 5 min.
       {"topic.metadata.refresh.interval.ms", "30000"},
+      // Prefetch limits, shared by all assigned partitions (librdkafka
+      // compares them with the one consumer queue). Once either is reached,
+      // librdkafka 2.0.2 (Debian 12) stops fetching and starts again only on
+      // its broker thread's next wake-up, up to 1 s later (2.2 added
+      // fetch.queue.backoff.ms for this), so the queue must last that long.
+      // Its defaults (100k messages, 64 MB) last 0.1 s at the 1M signals/s
+      // target. llmopt bench ingest, 1M signals on 2 cores (bench/README.md):
+      //   100k messages / 16 MB:  0.14-0.45M signals/s, peak RSS 173-265 MB
+      //   300k messages / 64 MB:  0.44-0.70M signals/s, peak RSS 247-310 MB
+      //   1M messages / 256 MB:   0.64-0.85M signals/s, peak RSS 284-359 MB
+      // Most of that RSS is librdkafka's queue (heaptrack: ~150 MB at peak
+      // with 300k/64 MB). The middle keeps memory bounded; a deployment that
+      // needs more speed raises both in kafka.properties.
+      {"queued.min.messages", "300000"},
+      {"queued.max.messages.kbytes", "65536"},
   };
 }
 
+// "t[0], t[1]@5": an explicit start offset follows the partition.
+// A partition list for logs, per topic with ranges: "t[0-63], u[0,2]";
+// explicit start offsets as "t[1]@5" while the list is short, else counted.
 std::string describe(const rd_kafka_topic_partition_list_t* list) {
-  std::string out;
+  if (list->cnt == 0) return "none";
+  constexpr int detailed = 8;
+  std::map<std::string, std::vector<std::pair<int, long long>>> by_topic;
+  int with_offset = 0;
   for (int i = 0; i < list->cnt; ++i) {
-    if (i) out += ", ";
-    out += std::string(list->elems[i].topic) + "[" + std::to_string(list->elems[i].partition) + "]";
+    const auto& e = list->elems[i];
+    by_topic[e.topic].emplace_back(e.partition, e.offset);
+    with_offset += e.offset >= 0;
   }
-  return out.empty() ? "none" : out;
+  std::string out;
+  for (auto& [topic, parts] : by_topic) {
+    std::sort(parts.begin(), parts.end());
+    out += (out.empty() ? "" : ", ") + topic + "[";
+    for (std::size_t i = 0; i < parts.size();) {
+      std::size_t j = i;
+      while (j + 1 < parts.size() && parts[j + 1].first == parts[j].first + 1)
+        ++j;
+      if (i) out += ",";
+      out += std::to_string(parts[i].first);
+      if (j > i) out += "-" + std::to_string(parts[j].first);
+      if (list->cnt <= detailed && i == j && parts[i].second >= 0)
+        out += "@" + std::to_string(parts[i].second);
+      i = j + 1;
+    }
+    out += "]";
+  }
+  if (list->cnt > detailed && with_offset > 0)
+    out += " (" + std::to_string(with_offset) + " from start offsets)";
+  return out;
+}
+
+// The application's start offset for one partition. noexcept: an exception
+// must not unwind through librdkafka's C frames, so it terminates here.
+std::optional<long long> ask_start_offset(const start_offset_fn& f, const std::string& topic,
+                                          int partition) noexcept {
+  return f(topic, partition);
+}
+
+int milliseconds_until(clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+  return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
 
 }  // namespace
+
+property_map consumer_properties(const consumer_options& options) {
+  return merge_properties(default_properties(options), options.properties);
+}
 
 topic_partition_offset next_position(const message& m) {
   return {std::string(m.topic()), m.partition(), m.offset() + 1};
@@ -64,8 +124,9 @@ result<std::unique_ptr<consumer>> consumer::create(consumer_options options) {
   if (options.topics.empty()) return kafka_error("consumer: no topics given");
 
   std::unique_ptr<consumer> self(new consumer());
-  auto props = merge_properties(default_properties(options), options.properties);
+  auto props = consumer_properties(options);
   self->name_ = props["client.id"];
+  self->start_offset_ = std::move(options.start_offset);
   auto conf = make_conf(props);
   if (!conf) return conf.err();
   rd_kafka_conf_set_opaque(conf->get(), self.get());
@@ -74,8 +135,10 @@ result<std::unique_ptr<consumer>> consumer::create(consumer_options options) {
   auto client = make_client(RD_KAFKA_CONSUMER, std::move(*conf));
   if (!client) return client.err();
   self->client_ = std::move(*client);
-  // Everything (messages, rebalances, errors) is served by consumer_poll.
+  // Everything (messages, rebalances, errors) arrives on the consumer queue,
+  // which poll_batch() serves.
   rd_kafka_poll_set_consumer(self->client_.get());
+  self->queue_.reset(rd_kafka_queue_get_consumer(self->client_.get()));
 
   partition_list_ptr topics(
       rd_kafka_topic_partition_list_new(static_cast<int>(options.topics.size())));
@@ -96,14 +159,32 @@ std::vector<message> consumer::poll_batch(std::size_t max, std::chrono::millisec
   std::vector<message> out;
   if (closed_ || max == 0) return out;
   auto deadline = clock::now() + timeout;
-  while (out.size() < max) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-    int wait_ms = out.empty() && left.count() > 0 ? static_cast<int>(left.count()) : 0;
-    message_ptr m(rd_kafka_consumer_poll(client_.get(), wait_ms));
-    if (!m) {
-      if (!out.empty() || wait_ms == 0) break;
-      continue;  // a callback ended the wait early
-    }
+  for (;;) {
+    // Take what is already fetched, up to max.
+    std::size_t want = max - out.size();
+    long got = take(want, 0, out);
+    if (got < 0 || out.size() == max) break;
+    if (static_cast<std::size_t>(got) == want) continue;  // some were events: more may wait
+    if (!out.empty()) break;
+    // Nothing yet: wait for one (serving rebalances and errors meanwhile),
+    // then take what arrived with it on the next round.
+    int wait_ms = milliseconds_until(deadline);
+    if (wait_ms == 0) break;
+    if (take(1, wait_ms, out) < 0) break;
+  }
+  return out;
+}
+
+long consumer::take(std::size_t max, int wait_ms, std::vector<message>& out) {
+  if (batch_.size() < max) batch_.resize(max);
+  ssize_t n = rd_kafka_consume_batch_queue(queue_.get(), wait_ms, batch_.data(), max);
+  if (n < 0) {
+    record_error(std::string("consuming: ") + rd_kafka_err2str(rd_kafka_last_error()));
+    return -1;
+  }
+  out.reserve(out.size() + static_cast<std::size_t>(n));
+  for (ssize_t i = 0; i < n; ++i) {
+    message_ptr m(batch_[static_cast<std::size_t>(i)]);
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
     if (m->err) {
       std::string where = m->rkt ? std::string(rd_kafka_topic_name(m->rkt)) + "[" +
@@ -114,7 +195,7 @@ std::vector<message> consumer::poll_batch(std::size_t max, std::chrono::millisec
     }
     out.emplace_back(std::move(m));
   }
-  return out;
+  return static_cast<long>(n);
 }
 
 status consumer::store_offsets(const std::vector<topic_partition_offset>& offsets) {
@@ -187,6 +268,7 @@ void consumer::close() {
   if (auto err = rd_kafka_consumer_close(client_.get())) {
     spdlog::warn("kafka consumer {}: closing: {}", name_, rd_kafka_err2str(err));
   }
+  queue_.reset();
 }
 
 void consumer::on_rebalance(rd_kafka_t*, rd_kafka_resp_err_t err,
@@ -203,14 +285,7 @@ void consumer::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_
   rd_kafka_t* rk = client_.get();
   bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    spdlog::info("kafka consumer {}: assigned {}", name_, describe(partitions));
-    if (cooperative) {
-      error_ptr e(rd_kafka_incremental_assign(rk, partitions));
-      if (e) record_error(std::string("assigning: ") + rd_kafka_error_string(e.get()));
-    } else if (auto e = rd_kafka_assign(rk, partitions)) {
-      record_error(std::string("assigning: ") + rd_kafka_err2str(e));
-    }
-    if (paused_ && partitions->cnt > 0) rd_kafka_pause_partitions(rk, partitions);
+    assign(partitions, cooperative);
     return;
   }
   if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
@@ -234,6 +309,38 @@ void consumer::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_
   // Neither event: librdkafka requires clearing the assignment to resync.
   record_error(std::string("rebalance failed: ") + rd_kafka_err2str(err));
   rd_kafka_assign(rk, nullptr);
+}
+
+void consumer::assign(const rd_kafka_topic_partition_list_t* partitions, bool cooperative) {
+  rd_kafka_t* rk = client_.get();
+  partition_list_ptr list = with_start_offsets(partitions);
+  spdlog::info("kafka consumer {}: assigned {}", name_, describe(list.get()));
+  if (cooperative) {
+    error_ptr e(rd_kafka_incremental_assign(rk, list.get()));
+    if (e) record_error(std::string("assigning: ") + rd_kafka_error_string(e.get()));
+  } else if (auto e = rd_kafka_assign(rk, list.get())) {
+    record_error(std::string("assigning: ") + rd_kafka_err2str(e));
+  }
+  if (paused_ && list->cnt > 0) rd_kafka_pause_partitions(rk, list.get());
+}
+
+// A copy of `partitions` with the application's start offsets filled in; the
+// others keep RD_KAFKA_OFFSET_INVALID, which means the committed offset.
+partition_list_ptr consumer::with_start_offsets(const rd_kafka_topic_partition_list_t* partitions) {
+  partition_list_ptr list(rd_kafka_topic_partition_list_copy(partitions));
+  if (!start_offset_) return list;
+  for (int i = 0; i < list->cnt; ++i) {
+    auto& e = list->elems[i];
+    auto start = ask_start_offset(start_offset_, e.topic, e.partition);
+    if (!start) continue;
+    if (*start < 0) {
+      record_error("start offset " + std::to_string(*start) + " for " + e.topic + "[" +
+                   std::to_string(e.partition) + "] is negative; using the committed offset");
+      continue;
+    }
+    e.offset = *start;
+  }
+  return list;
 }
 
 void consumer::record_error(const std::string& what) {

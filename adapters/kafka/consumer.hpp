@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,12 @@ struct topic_partition_offset {
 // The position just after `m`: what to store once `m` is fully handled.
 topic_partition_offset next_position(const message& m);
 
+// Where a newly assigned partition starts: the next offset to consume (the
+// offset of the last applied message plus one), or nullopt for the group's
+// committed offset (auto.offset.reset when there is none).
+using start_offset_fn =
+    std::function<std::optional<long long>(const std::string& topic, int partition)>;
+
 struct consumer_options {
   std::string brokers;   // bootstrap.servers, "host:port[,...]"
   std::string group_id;  // group.id; instances sharing it split the partitions
@@ -36,7 +43,20 @@ struct consumer_options {
   std::vector<std::string> topics;  // subscribed at create()
   // Extra librdkafka properties; they override the defaults in consumer.cpp.
   property_map properties;
+  // Asked for every partition of every assignment (the first and each later
+  // rebalance's, cooperative or eager), on the polling thread inside
+  // poll_batch() or close(); it must not throw (it runs inside a librdkafka
+  // callback: an exception terminates). Lets the application resume from
+  // its own checkpoint when Kafka's committed offset lags behind it. A
+  // negative value is an error (logged; the committed offset is used). An
+  // offset beyond the log end, or before its start, is reset by
+  // auto.offset.reset. Empty: every partition starts at its committed offset.
+  start_offset_fn start_offset;
 };
+
+// The librdkafka properties create() gives the client: the defaults in
+// consumer.cpp with options.properties applied on top.
+property_map consumer_properties(const consumer_options& options);
 
 // Concurrency: one thread only (the collector actor's). Every member,
 // including the destructor, must be called from that thread; rebalance and
@@ -62,9 +82,18 @@ class consumer {
   consumer& operator=(const consumer&) = delete;
 
   // Up to `max` messages; waits at most `timeout` for the first and then
-  // takes only what is already fetched. Serves rebalances, skips
-  // partition-EOF events, logs transport errors (rate-limited) and keeps the
-  // latest in last_error(). Returns nothing after close().
+  // takes only what is already fetched. Serves rebalances (start_offset is
+  // asked here), skips partition-EOF events, logs transport errors
+  // (rate-limited) and keeps the latest in last_error(). Returns nothing
+  // after close(). Messages come off librdkafka's queue in batches
+  // (rd_kafka_consume_batch_queue). As with one message at a time, a batch
+  // may hold messages dequeued before a rebalance in the same call revoked
+  // their partition; storing their offsets then fails.
+  //
+  // librdkafka 2.0.x's batch API loses or repeats messages if pause, resume,
+  // seek or (un)assign run *concurrently* with it (fixed in 2.1.0); this class
+  // calls them only on the polling thread, between batches or inside the
+  // rebalance callback, which is the sequential use librdkafka supports.
   std::vector<message> poll_batch(std::size_t max, std::chrono::milliseconds timeout);
 
   // Marks offsets to be committed. Fails for partitions not currently
@@ -102,6 +131,12 @@ class consumer {
                            rd_kafka_topic_partition_list_t* partitions, void* opaque);
   static void on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
+  void assign(const rd_kafka_topic_partition_list_t* partitions, bool cooperative);
+  partition_list_ptr with_start_offsets(const rd_kafka_topic_partition_list_t* partitions);
+  // One rd_kafka_consume_batch_queue() call of up to `max` entries, waiting
+  // up to wait_ms; appends the messages to `out`. Returns how many entries
+  // (messages and events) it took, or -1 on error.
+  long take(std::size_t max, int wait_ms, std::vector<message>& out);
   void record_error(const std::string& what);
   status set_paused(bool paused);
 
@@ -109,8 +144,13 @@ class consumer {
   bool paused_ = false;
   std::optional<error> last_error_;
   error_throttle error_log_;
-  std::string name_;   // client.id, for log lines
-  client_ptr client_;  // last: destroyed first, while the callbacks' state still exists
+  std::string name_;  // client.id, for log lines
+  start_offset_fn start_offset_;
+  std::vector<rd_kafka_message_t*> batch_;  // poll_batch()'s buffer, reused
+  // Destroyed first (reverse order), while the callbacks' state still
+  // exists; the queue, a reference into the client, before the client.
+  client_ptr client_;
+  queue_ptr queue_;  // the consumer queue: messages, rebalances, errors
 };
 
 }  // namespace llmopt::kafka

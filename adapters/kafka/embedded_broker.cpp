@@ -65,4 +65,21 @@ status embedded_broker::set_broker_up(int broker_id) {
   return ok_status();
 }
 
+status embedded_broker::set_all_brokers_down() {
+  return set_all(&embedded_broker::set_broker_down);
+}
+
+status embedded_broker::set_all_brokers_up() {
+  return set_all(&embedded_broker::set_broker_up);
+}
+
+status embedded_broker::set_all(status (embedded_broker::*set)(int)) {
+  std::string failed;
+  for (int id = 1; id <= broker_count_; ++id) {
+    if (auto s = (this->*set)(id); !s) failed += (failed.empty() ? "" : "; ") + s.err().detail;
+  }
+  if (!failed.empty()) return kafka_error(failed);
+  return ok_status();
+}
+
 }  // namespace llmopt::kafka

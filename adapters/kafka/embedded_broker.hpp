@@ -45,6 +45,11 @@ class embedded_broker {
   status set_broker_down(int broker_id);
   status set_broker_up(int broker_id);
 
+  // set_broker_down() / set_broker_up() on every broker: a whole-cluster
+  // outage and its end. Tries every broker; fails naming those that failed.
+  status set_all_brokers_down();
+  status set_all_brokers_up();
+
  private:
   struct cluster_deleter {
     void operator()(rd_kafka_mock_cluster_s* cluster) const;
@@ -52,6 +57,7 @@ class embedded_broker {
 
   embedded_broker() = default;
   status check_broker_id(int broker_id) const;
+  status set_all(status (embedded_broker::*set)(int));
 
   // Declaration order matters: the cluster is destroyed before the client
   // handle it does its bookkeeping on.

@@ -13,6 +13,15 @@ property_map default_properties(const producer_options& o) {
       // Wait up to 5 ms to batch bursts (a DLQ run, a routing table push)
       // into one request; small next to a signal's end-to-end latency.
       {"linger.ms", "5"},
+      // Bound what waits locally for the brokers, e.g. through a broker
+      // outage (messages are retried for message.timeout.ms, 5 min):
+      // librdkafka's 1 GB byte limit would let 100k dead letters of up to
+      // collector.max_message_bytes (64 KB) hold gigabytes. 64 MB takes a
+      // burst of 100k typical dead letters or decisions; past either limit
+      // produce() fails at once with "local queue full" (poll() or flush()
+      // and retry), it never blocks.
+      {"queue.buffering.max.messages", "100000"},
+      {"queue.buffering.max.kbytes", "65536"},
   };
 }
 
@@ -25,10 +34,14 @@ void* bytes_or_null(std::optional<std::string_view> bytes) {
 
 }  // namespace
 
+property_map producer_properties(const producer_options& options) {
+  return merge_properties(default_properties(options), options.properties);
+}
+
 result<std::unique_ptr<producer>> producer::create(producer_options options) {
   if (options.brokers.empty()) return kafka_error("producer: no brokers given");
   std::unique_ptr<producer> self(new producer());
-  auto props = merge_properties(default_properties(options), options.properties);
+  auto props = producer_properties(options);
   self->name_ = props["client.id"];
   auto conf = make_conf(props);
   if (!conf) return conf.err();

@@ -25,6 +25,10 @@ struct producer_options {
   property_map properties;
 };
 
+// The librdkafka properties create() gives the client: the defaults in
+// producer.cpp with options.properties applied on top.
+property_map producer_properties(const producer_options& options);
+
 // Concurrency: every member may be called from any thread (librdkafka's
 // producer is thread-safe). Delivery reports and error events are served on
 // the thread that calls poll() or flush(); call one of them regularly.
@@ -48,7 +52,8 @@ class producer {
   // Enqueues a copy of key, value and headers. nullopt key = null key
   // (distinct from an empty key); nullopt value = null value (a tombstone on
   // a compacted topic). Fails, without blocking, when the local queue is full
-  // (poll() or flush() and retry) or the topic name is invalid.
+  // (queue.buffering.max.messages / .kbytes, by default 100k messages or
+  // 64 MB: poll() or flush() and retry) or the topic name is invalid.
   status produce(const std::string& topic, std::optional<std::string_view> key,
                  std::optional<std::string_view> value, const header_list& headers = {});
 

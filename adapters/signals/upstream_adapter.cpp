@@ -3,6 +3,7 @@
 #include <string>
 
 #include "adapters/signals/dead_letter.hpp"
+#include "adapters/signals/error_detail.hpp"
 
 namespace llmopt {
 
@@ -24,6 +25,12 @@ model_key read_model_key(field_reader& r, model_presence presence) {
       presence == model_presence::required ? r.text("modelId") : r.optional_text("modelId");
   std::string_view provider = r.optional_text("provider");
   if (r.failed() || model_id.empty()) return {};
+  if (const auto colon = model_id.find(':');
+      colon != std::string_view::npos && (colon == 0 || colon + 1 == model_id.size())) {
+    r.fail(dead_letter::out_of_range, "modelId",
+           "expected \"provider:model\" with both parts, got " + quote_for_detail(model_id));
+    return {};
+  }
   if (presence == model_presence::required && provider.empty() &&
       model_id.find(':') == std::string_view::npos) {
     r.fail(dead_letter::missing_field, "provider",

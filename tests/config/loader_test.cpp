@@ -23,6 +23,7 @@ TEST_CASE("the example config loads with the documented values", "[config][loade
   CHECK(s.state_dir == "./var");
   CHECK(s.kafka.brokers.empty());  // the embedded broker
   CHECK(s.http.listen == "127.0.0.1:8080");
+  CHECK(s.kafka.properties.empty());  // only shown in a comment
 
   REQUIRE(s.providers.size() == 2);
   CHECK(s.providers[0].name == "openai");
@@ -84,14 +85,21 @@ TEST_CASE("an empty config is every default", "[config][loader]") {
   CHECK(s.kafka.topic_dlq == "llm.signals.dlq");
   CHECK(s.kafka.topic_decisions == "llm.routing.decisions");
   CHECK(s.kafka.embedded_partitions == 4);
+  CHECK(s.kafka.session_timeout_ms == 10000);
+  CHECK(s.kafka.properties.empty());
   CHECK(s.http.listen == "127.0.0.1:8080");
   CHECK(s.http.threads == 2);
   CHECK(s.http.max_body_bytes == 1048576);
   CHECK(s.collector.max_message_bytes == 65536);
   CHECK(s.collector.batch_max == 1000);
   CHECK(s.collector.poll_timeout_ms == 50);
+  CHECK(s.collector.high_watermark == 50000);
+  CHECK(s.collector.low_watermark == 25000);
+  CHECK(s.collector.dedup_window_s == 600);
+  CHECK(s.collector.dedup_max_ids == 1000000);
   CHECK(s.aggregator.window_s == 60);
-  CHECK(s.aggregator.window_max_samples == 2048);
+  CHECK(s.aggregator.window_buckets == 12);
+  CHECK(s.checkpoint.interval_ms == 5000);
   CHECK(s.decision.tick_ms == 1000);
   CHECK(s.decision.temperature == Approx(0.05));
   CHECK(s.decision.min_weight_change == Approx(0.02));

@@ -21,7 +21,9 @@ void check_fields(const table_schema<T>& schema) {
     CHECK(names.insert(f.spec.name).second);  // declared once
     CHECK_FALSE(f.spec.doc.empty());
     CHECK(f.slot != nullptr);
-    if (!f.spec.fallback || f.spec.kind == value_kind::text_list) continue;
+    if (!f.spec.fallback || f.spec.kind == value_kind::text_list ||
+        f.spec.kind == value_kind::text_map)
+      continue;
     // Every default passes its own checks: rendered as an env override, it
     // reads back as the same value.
     std::string text = std::visit(
@@ -64,7 +66,10 @@ TEST_CASE("render_defaults lists every setting with default, bounds and env", "[
     CHECK(listing.find("\n" + f.spec.name + " = " + render_value(*f.spec.fallback) + "\n") !=
           std::string::npos);
     CHECK(listing.find(f.spec.doc) != std::string::npos);
-    CHECK(listing.find(expectation(f.spec) + "; env " + env_name(f.spec)) != std::string::npos);
+    std::string overridden = f.spec.kind == value_kind::text_map
+                                 ? "; no env override (values may be ${NAME} references)"
+                                 : "; env " + env_name(f.spec);
+    CHECK(listing.find(expectation(f.spec) + overridden) != std::string::npos);
   }
   for (const auto& name : array_names())
     CHECK(listing.find("[[" + name + "]]") != std::string::npos);
@@ -81,6 +86,37 @@ TEST_CASE("render_defaults lists every setting with default, bounds and env", "[
   CHECK(listing.find("http.threads = 2\n") != std::string::npos);
   CHECK(listing.find("an integer in [1, 64]; env LLMOPT_HTTP_THREADS") != std::string::npos);
   CHECK(listing.find("one of trace, debug, info, warn, error") != std::string::npos);
+  CHECK(listing.find("\nkafka.properties = {}\n") != std::string::npos);
+  CHECK(listing.find("a name containing password, secret or key.pem takes a ${NAME} reference") !=
+        std::string::npos);
+  CHECK(listing.find("less than collector.high_watermark; env LLMOPT_COLLECTOR_LOW_WATERMARK") !=
+        std::string::npos);
+  CHECK(listing.find("window_max_samples") == std::string::npos);
+}
+
+TEST_CASE("every less_than names a field of the same kind, and defaults respect it",
+          "[config][schema]") {
+  const auto& schema = settings_schema();
+  settings d = default_settings();
+  auto number = [](const setting_value& v) {
+    return std::holds_alternative<long long>(v) ? static_cast<double>(std::get<long long>(v))
+                                                : std::get<double>(v);
+  };
+  for (std::size_t i = 0; i < schema.fields.size(); ++i) {
+    const auto& spec = schema.fields[i].spec;
+    if (spec.less_than.empty()) continue;
+    INFO(spec.name);
+    auto upper = index_of(schema, spec.less_than);
+    REQUIRE(upper.has_value());
+    CHECK(schema.fields[*upper].spec.kind == spec.kind);
+    CHECK(number(value_of(schema, i, d)) < number(value_of(schema, *upper, d)));
+  }
+}
+
+TEST_CASE("map values render as an inline TOML table", "[config][schema]") {
+  CHECK(render_value(text_entries{}) == "{}");
+  CHECK(render_value(text_entries{{"sasl.mechanism", "PLAIN"}, {"acks", "all"}}) ==
+        "{ \"sasl.mechanism\" = \"PLAIN\", \"acks\" = \"all\" }");
 }
 
 TEST_CASE("defaults applied from the schema fill every top-level field", "[config][schema]") {
@@ -89,4 +125,6 @@ TEST_CASE("defaults applied from the schema fill every top-level field", "[confi
   CHECK(s.collector.max_message_bytes == 65536);
   CHECK(s.kafka.topic_dlq == "llm.signals.dlq");
   CHECK(s.log.level == "info");
+  CHECK(s.checkpoint.interval_ms == 5000);
+  CHECK(s.aggregator.window_buckets == 12);
 }

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
+
 namespace llmopt::test {
 namespace {
 
@@ -73,6 +75,20 @@ latency_ref_ms = 5000
 running_daemon::running_daemon(const std::string& config) {
   config_path_ = dir_.file("llmopt.toml");
   write_file(config_path_, replace_all(config, "${STATE_DIR}", dir_.path()));
+  launch();
+}
+
+void running_daemon::kill() {
+  process_->signal(SIGKILL);
+  REQUIRE(process_->wait(std::chrono::seconds(10)));
+}
+
+void running_daemon::restart() {
+  url_.clear();
+  launch();
+}
+
+void running_daemon::launch() {
   process_ = std::make_unique<child_process>(
       std::vector<std::string>{LLMOPT_BINARY, "serve", "--config", config_path_});
   auto ready = process_->await_line(
@@ -87,6 +103,18 @@ running_daemon::running_daemon(const std::string& config) {
   INFO("daemon stdout:\n" << process_->out() << "\nstderr:\n" << process_->err());
   REQUIRE(ready);
   REQUIRE_FALSE(url_.empty());
+}
+
+nlohmann::json running_daemon::pipeline() {
+  auto r = http_get(url_ + "/admin/v1/pipeline");
+  REQUIRE(r.status == 200);
+  return nlohmann::json::parse(r.body);
+}
+
+nlohmann::json running_daemon::models() {
+  auto r = http_get(url_ + "/admin/v1/models");
+  REQUIRE(r.status == 200);
+  return nlohmann::json::parse(r.body)["models"];
 }
 
 nlohmann::json running_daemon::routes() {
@@ -124,6 +152,14 @@ nlohmann::json running_daemon::decisions(const std::vector<std::string>& args) {
   INFO("stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
   return nlohmann::json::parse(r.out);
+}
+
+std::string await_broker(child_process& broker) {
+  auto line = broker.await_line(
+      [](const std::string& l) { return l.find("kafka broker at ") != std::string::npos; },
+      std::chrono::seconds(10));
+  REQUIRE(line);
+  return after(*line, "kafka broker at ");
 }
 
 int kcat_produce(const std::string& bootstrap, const std::string& topic, const std::string& key,

@@ -25,6 +25,12 @@ class running_daemon {
   // `config` may use ${STATE_DIR}, replaced by the temporary directory.
   explicit running_daemon(const std::string& config);
 
+  // SIGKILL, reaped: a crash.
+  void kill();
+  // Starts `llmopt serve` again on the same config and state directory and
+  // awaits "llmopt: ready".
+  void restart();
+
   const std::string& url() const { return url_; }              // http://127.0.0.1:PORT
   const std::string& bootstrap() const { return bootstrap_; }  // Kafka
   const std::string& config_path() const { return config_path_; }
@@ -42,13 +48,22 @@ class running_daemon {
   // `llmopt decisions --config FILE --json [args]`, parsed.
   nlohmann::json decisions(const std::vector<std::string>& args = {});
 
+  // GET /admin/v1/pipeline and /admin/v1/models.
+  nlohmann::json pipeline();
+  nlohmann::json models();
+
  private:
+  void launch();
+
   temp_dir dir_;
   std::string config_path_;
   std::unique_ptr<child_process> process_;
   std::string url_;
   std::string bootstrap_;
 };
+
+// Awaits the "kafka broker at ADDR" line of `llmopt broker` and returns ADDR.
+std::string await_broker(child_process& broker);
 
 // kcat -P: produces `value` (one message) with `key` to `topic`; returns
 // kcat's exit code.

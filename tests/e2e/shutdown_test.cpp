@@ -12,25 +12,12 @@
 
 using namespace llmopt::test;
 
-namespace {
-
-std::string start_broker(child_process& broker) {
-  auto line = broker.await_line(
-      [](const std::string& l) { return l.find("kafka broker at ") != std::string::npos; },
-      std::chrono::seconds(10));
-  REQUIRE(line);
-  auto rest = line->substr(line->find("at ") + 3);
-  return rest.substr(0, rest.find(' '));
-}
-
-}  // namespace
-
 TEST_CASE("SIGTERM and SIGINT commit offsets, close the store and exit 0") {
   const int sig = GENERATE(SIGTERM, SIGINT);
   temp_dir dir;
   child_process broker(
       {LLMOPT_BINARY, "broker", "--partitions", "2", "--bootstrap-file", dir.file("bootstrap")});
-  const std::string bootstrap = start_broker(broker);
+  const std::string bootstrap = await_broker(broker);
 
   running_daemon d(
       simulated_config("${STATE_DIR}", "\n[kafka]\nbrokers = \"" + bootstrap + "\"\n"));

@@ -110,6 +110,32 @@ TEST_CASE("a statement binds and reads back integers, doubles, text and null") {
   CHECK(*row);
 }
 
+TEST_CASE("a blob keeps every byte, and empty text or blob is not NULL") {
+  llmopt::test::temp_dir dir;
+  auto db = database::open(dir.file("llmopt.db"), open_mode::read_write);
+  REQUIRE(db);
+  REQUIRE(db->exec("CREATE TABLE t (b BLOB, empty_b BLOB, empty_s TEXT)"));
+  std::string bytes;
+  for (int i = 0; i < 512; ++i)
+    bytes += static_cast<char>(i % 256);
+  auto insert = db->prepare("INSERT INTO t VALUES (?1, ?2, ?3)");
+  REQUIRE(insert);
+  insert->bind_blob(1, bytes).bind_blob(2, std::string_view()).bind_text(3, std::string_view());
+  REQUIRE(insert->run());
+
+  auto select =
+      db->prepare("SELECT b, typeof(b), empty_b, typeof(empty_b), typeof(empty_s) FROM t");
+  REQUIRE(select);
+  auto row = select->step();
+  REQUIRE(row);
+  REQUIRE(*row);
+  CHECK(select->column_blob(0) == bytes);
+  CHECK(select->column_text(1) == "blob");
+  CHECK(select->column_blob(2).empty());
+  CHECK(select->column_text(3) == "blob");
+  CHECK(select->column_text(4) == "text");
+}
+
 TEST_CASE("a bind out of range is reported by step, and reset clears it") {
   llmopt::test::temp_dir dir;
   auto db = database::open(dir.file("llmopt.db"), open_mode::read_write);
@@ -156,6 +182,25 @@ TEST_CASE("a transaction commits explicitly and rolls back on scope exit") {
   // The connection is usable for a new transaction after the rollback.
   auto tx = transaction::begin(*db);
   CHECK(tx);
+}
+
+TEST_CASE("a read transaction sees one snapshot while another connection commits") {
+  llmopt::test::temp_dir dir;
+  std::string path = dir.file("llmopt.db");
+  auto writer = database::open(path, open_mode::read_write);
+  REQUIRE(writer);
+  REQUIRE(writer->exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);"));
+  auto reader = database::open(path, open_mode::read_only);
+  REQUIRE(reader);
+  {
+    auto tx = transaction::begin_read(*reader);
+    REQUIRE(tx);
+    CHECK(count_rows(*reader, "t") == 1);
+    REQUIRE(writer->exec("INSERT INTO t VALUES (2)"));
+    CHECK(count_rows(*reader, "t") == 1);
+    REQUIRE(tx->commit());
+  }
+  CHECK(count_rows(*reader, "t") == 2);
 }
 
 TEST_CASE("a moved-from database leaves the connection with the new owner") {

@@ -16,7 +16,7 @@ bool has_table(database& db, const std::string& name) {
   return *row;
 }
 
-TEST_CASE("migrate brings a new file to version 1 and is idempotent") {
+TEST_CASE("migrate brings a new file to the latest version and is idempotent") {
   llmopt::test::temp_dir dir;
   auto db = database::open(dir.file("llmopt.db"), open_mode::read_write);
   REQUIRE(db);
@@ -27,15 +27,40 @@ TEST_CASE("migrate brings a new file to version 1 and is idempotent") {
   REQUIRE(migrate(*db));
   auto after = schema_version(*db);
   REQUIRE(after);
-  CHECK(*after == 1);
-  CHECK(latest_schema_version() == 1);
+  CHECK(latest_schema_version() == 2);
+  CHECK(*after == 2);
   CHECK(has_table(*db, "decisions"));
   CHECK(has_table(*db, "config_snapshots"));
+  CHECK(has_table(*db, "checkpoints"));
+  CHECK(has_table(*db, "checkpoint_positions"));
 
   REQUIRE(migrate(*db));
   auto again = schema_version(*db);
   REQUIRE(again);
-  CHECK(*again == 1);
+  CHECK(*again == 2);
+}
+
+TEST_CASE("migrate_to stops at the version asked for, and migrate goes on from there") {
+  llmopt::test::temp_dir dir;
+  auto db = database::open(dir.file("llmopt.db"), open_mode::read_write);
+  REQUIRE(db);
+  REQUIRE(migrate_to(*db, 1));
+  auto v1 = schema_version(*db);
+  REQUIRE(v1);
+  CHECK(*v1 == 1);
+  CHECK(has_table(*db, "decisions"));
+  CHECK_FALSE(has_table(*db, "checkpoints"));
+
+  REQUIRE(migrate_to(*db, 0));  // an older target leaves the file as it is
+  auto out_of_range = migrate_to(*db, latest_schema_version() + 1);
+  REQUIRE_FALSE(out_of_range);
+  CHECK(out_of_range.err().code == store_errc::general);
+
+  REQUIRE(migrate(*db));
+  auto latest = schema_version(*db);
+  REQUIRE(latest);
+  CHECK(*latest == latest_schema_version());
+  CHECK(has_table(*db, "checkpoints"));
 }
 
 TEST_CASE("migrate on a reopened file applies nothing twice") {
@@ -71,7 +96,7 @@ TEST_CASE("a store written by a newer llmopt is refused, and left as it is") {
   CHECK(migrated.err().code == store_errc::too_new);
   CHECK(migrated.err().detail ==
         "the llmopt store at " + path +
-            " has schema version 7, but this llmopt knows versions up to 1: it was written by "
+            " has schema version 7, but this llmopt knows versions up to 2: it was written by "
             "a newer llmopt; upgrade llmopt");
   auto version = schema_version(*writer);
   REQUIRE(version);
@@ -99,7 +124,7 @@ TEST_CASE("open_store read_only accepts a migrated store and refuses an empty fi
   REQUIRE(reader);
   auto version = schema_version(*reader);
   REQUIRE(version);
-  CHECK(*version == 1);
+  CHECK(*version == latest_schema_version());
 }
 
 }  // namespace

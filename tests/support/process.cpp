@@ -18,6 +18,13 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
+// A child that exits while we write to its stdin must give a failed write,
+// not kill the test with SIGPIPE.
+const bool sigpipe_ignored = [] {
+  ::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+
 int remaining_ms(clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
   return left.count() < 0 ? 0 : static_cast<int>(left.count());
@@ -37,7 +44,10 @@ bool read_some(int fd, std::string& into) {
 int spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
           int* in_fd, int* out_fd, int* err_fd) {
   int in[2], out[2], err[2];
-  if (::pipe(in) || ::pipe(out) || ::pipe(err)) throw std::runtime_error("pipe failed");
+  // Close-on-exec: a later child must not inherit these (a stdin pipe kept
+  // open by another child would never deliver end-of-file).
+  if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC))
+    throw std::runtime_error("pipe failed");
   std::vector<std::string> env_strings;
   for (char** e = environ; *e; ++e)
     env_strings.emplace_back(*e);
@@ -112,12 +122,29 @@ run_result run(const std::vector<std::string>& argv, const std::string& input,
 }
 
 child_process::child_process(const std::vector<std::string>& argv,
-                             const std::vector<std::string>& extra_env) {
-  pid_ = spawn(argv, extra_env, nullptr, &out_fd_, &err_fd_);
+                             const std::vector<std::string>& extra_env, bool with_stdin) {
+  pid_ = spawn(argv, extra_env, with_stdin ? &in_fd_ : nullptr, &out_fd_, &err_fd_);
   pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
 }
 
+bool child_process::write_stdin(const std::string& data) {
+  std::size_t written = 0;
+  while (written < data.size()) {
+    ssize_t n = ::write(in_fd_, data.data() + written, data.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    written += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+void child_process::close_stdin() {
+  if (in_fd_ >= 0) ::close(in_fd_);
+  in_fd_ = -1;
+}
+
 child_process::~child_process() {
+  close_stdin();
   if (!status_) {
     ::kill(pid_, SIGKILL);
     int status = 0;

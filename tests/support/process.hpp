@@ -23,8 +23,10 @@ run_result run(const std::vector<std::string>& argv, const std::string& input = 
 // child that is still running (SIGKILL) and reaps it.
 class child_process {
  public:
+  // With `with_stdin`, the child's stdin is a pipe fed by write_stdin();
+  // otherwise it reads end-of-file.
   explicit child_process(const std::vector<std::string>& argv,
-                         const std::vector<std::string>& extra_env = {});
+                         const std::vector<std::string>& extra_env = {}, bool with_stdin = false);
   ~child_process();
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
@@ -37,6 +39,10 @@ class child_process {
                                         std::chrono::milliseconds timeout);
 
   void signal(int sig);
+  // Writes all of `data` to the child's stdin (blocking while the pipe is
+  // full); false when the child stopped reading. close_stdin() sends EOF.
+  bool write_stdin(const std::string& data);
+  void close_stdin();
   // Waits for exit; returns the exit code, 128+signal if killed by one, or
   // nullopt on timeout. Collects remaining output.
   std::optional<int> wait(std::chrono::milliseconds timeout);
@@ -51,7 +57,8 @@ class child_process {
   int pid_ = -1;
   int out_fd_ = -1;
   int err_fd_ = -1;
-  int pidfd_ = -1;  // readable when the child exits; -1 where unsupported
+  int pidfd_ = -1;
+  int in_fd_ = -1;  // readable when the child exits; -1 where unsupported
   std::string out_;
   std::string err_;
   std::size_t consumed_ = 0;  // of out_, by await_line

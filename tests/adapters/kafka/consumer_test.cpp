@@ -3,8 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 #include "adapters/kafka/embedded_broker.hpp"
@@ -143,41 +146,184 @@ TEST_CASE("a new group member resumes exactly after the offsets the previous one
   CHECK(b->poll_batch(10, 300ms).empty());  // and nothing of the first half after them
 }
 
-TEST_CASE("paused consumer receives nothing until resumed, also across its first assignment",
+// What a consumer's start_offset callback was asked, and what it answers.
+struct start_offsets {
+  std::map<std::string, long long> answers;  // topic -> start; nullopt for the others
+  std::vector<std::string> asked;            // "topic[partition]", one per call
+  bool asked_on_another_thread = false;
+};
+
+struct member {
+  std::unique_ptr<consumer> c;
+  std::shared_ptr<start_offsets> starts = std::make_shared<start_offsets>();
+  std::map<std::string, std::vector<long long>> offsets;  // received, per topic
+  int count() const {
+    std::size_t n = 0;
+    for (const auto& [topic, list] : offsets)
+      n += list.size();
+    return static_cast<int>(n);
+  }
+};
+
+member join(const embedded_broker& b, const std::string& group, const std::string& name,
+            const std::vector<std::string>& topics, property_map properties) {
+  member m;
+  auto options = test::group_options(b.bootstrap(), group, topics);
+  options.client_id = name;
+  options.properties = std::move(properties);
+  options.start_offset = [starts = m.starts, caller = std::this_thread::get_id()](
+                             const std::string& topic, int partition) -> std::optional<long long> {
+    starts->asked.push_back(topic + "[" + std::to_string(partition) + "]");
+    if (std::this_thread::get_id() != caller) starts->asked_on_another_thread = true;
+    auto it = starts->answers.find(topic);
+    if (it == starts->answers.end()) return std::nullopt;
+    return it->second;
+  };
+  auto c = consumer::create(std::move(options));
+  REQUIRE(c.ok());
+  m.c = std::move(*c);
+  return m;
+}
+
+// Polls the members in turn, at most 4 messages at a time, until `done()`
+// or `timeout`.
+void poll_until(const std::vector<member*>& members, const std::function<bool()>& done,
+                std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    for (member* m : members) {
+      auto batch = m->c->poll_batch(4, 10ms);
+      CHECK(batch.size() <= 4);
+      for (const auto& msg : batch)
+        m->offsets[std::string(msg.topic())].push_back(msg.offset());
+    }
+  }
+}
+
+// The distinct offsets `members` received, per topic.
+using offset_sets = std::map<std::string, std::set<long long>>;
+offset_sets offsets_seen(const std::vector<member*>& members) {
+  offset_sets out;
+  for (const member* m : members)
+    for (const auto& [topic, list] : m->offsets)
+      out[topic].insert(list.begin(), list.end());
+  return out;
+}
+
+// The offsets `m` received of `topic`: exactly from..to-1, in order.
+void check_received(const member& m, const std::string& topic, long long from, long long to) {
+  CAPTURE(topic, from, to);
+  std::vector<long long> expected;
+  for (long long o = from; o < to; ++o)
+    expected.push_back(o);
+  auto it = m.offsets.find(topic);
+  REQUIRE(it != m.offsets.end());
+  CHECK(it->second == expected);
+}
+
+TEST_CASE("start_offset picks where each assigned partition starts, over the committed offset",
           "[kafka]") {
-  auto broker = broker_with("llm.signals.sentinel", 2);
-  auto p = producer_for(*broker);
-  produce_numbered(*p, "llm.signals.sentinel", 0, 5);
+  auto& b = test::shared_broker();
+  const std::vector<std::string> topics{"resume.a", "resume.b", "resume.c"};
+  auto p = producer_for(b);
+  for (const auto& t : topics) {
+    REQUIRE(b.create_topic(t, 1).ok());
+    for (int i = 0; i < 8; ++i)
+      REQUIRE(p->produce(t, std::nullopt, "value-" + std::to_string(i)).ok());
+  }
+  REQUIRE(p->flush(5s).ok());                   // once: each flush waits ~0.7 s for new topics
+  REQUIRE(b.create_topic("resume.d", 1).ok());  // empty; read by the paused member only
+  // Kafka's committed offsets lag: a at 2, b at 3, c none. The checkpoint
+  // says a resumes at 5 and knows nothing of b and c.
+  const std::vector<topic_partition_offset> committed{{"resume.a", 0, 2}, {"resume.b", 0, 3}};
+  for (const auto* g : {"resume-cooperative", "resume-eager", "resume-paused"})
+    REQUIRE(test::commit_offsets(b.bootstrap(), g, committed).ok());
+  // The mock completes a rebalance session.timeout.ms - 1 s after a member
+  // joins; 4 s is the shortest session that survives the 3 s first join.
+  const property_map eager_group{{"partition.assignment.strategy", "roundrobin"},
+                                 {"session.timeout.ms", "4000"},
+                                 {"heartbeat.interval.ms", "500"}};
+  auto cooperative = join(b, "resume-cooperative", "cooperative", topics, {});
+  auto eager = join(b, "resume-eager", "eager", topics, eager_group);
+  auto paused =
+      join(b, "resume-paused", "paused", {"resume.a", "resume.b", "resume.c", "resume.d"}, {});
+  for (member* m : {&cooperative, &eager, &paused})
+    m->starts->answers = {{"resume.a", 5}};
+  // Beyond the log's end (a topic created anew, say): auto.offset.reset
+  // (earliest) applies, as for no answer.
+  cooperative.starts->answers["resume.c"] = 100;
+  REQUIRE(paused.c->pause_all().ok());  // before any assignment: applied when it arrives
 
-  auto c = member_of(*broker, "sentinel-collectors", "llm.signals.sentinel");
-  REQUIRE(c->pause_all().ok());  // before any assignment: applied when it arrives
-  REQUIRE(test::await_assignment(*c, 15s));
-  CHECK(c->poll_batch(10, 200ms).empty());
+  // All three join at once (~3 s).
+  poll_until(
+      {&cooperative, &eager, &paused},
+      [&] { return cooperative.count() == 16 && eager.count() == 16 && paused.c->assigned(); },
+      15s);
+  for (member* m : {&cooperative, &eager}) {
+    check_received(*m, "resume.a", 5, 8);
+    check_received(*m, "resume.b", 3, 8);
+    check_received(*m, "resume.c", 0, 8);
+    CHECK(m->starts->asked.size() == 3);
+  }
+  CHECK(paused.count() == 0);
 
-  REQUIRE(c->resume_all().ok());
-  CHECK(consume(*c, 5, 10s).size() == 5);
+  // The paused member resumes; meanwhile a second member joins the eager
+  // group, which revokes everything and assigns anew, asking the first member
+  // again. The checkpoint has moved on: a resumes at 6, b at 4.
+  REQUIRE(paused.c->resume_all().ok());
+  auto second = join(b, "resume-eager", "eager-second", topics, eager_group);
+  for (member* m : {&eager, &second})
+    m->starts->answers = {{"resume.a", 6}, {"resume.b", 4}};
+  eager.offsets.clear();
+  // Every eager (re)assignment starts each partition at the answer again; the
+  // mock may rebalance more than once, so offsets can repeat.
+  const offset_sets later{
+      {"resume.a", {6, 7}}, {"resume.b", {4, 5, 6, 7}}, {"resume.c", {0, 1, 2, 3, 4, 5, 6, 7}}};
+  auto seen = [&] { return offsets_seen({&eager, &second}); };
+  const std::vector<member*> all{&paused, &eager, &second};
+  poll_until(
+      all, [&] { return paused.count() == 16; }, 10s);
+  check_received(paused, "resume.a", 5, 8);
+  check_received(paused, "resume.b", 3, 8);
+  check_received(paused, "resume.c", 0, 8);
 
-  REQUIRE(c->pause_all().ok());
-  produce_numbered(*p, "llm.signals.sentinel", 5, 12);
-  CHECK(c->poll_batch(10, 200ms).empty());
+  // While the eager group rebalances, the paused member pauses again: new
+  // messages wait, and arrive exactly once after it resumes.
+  REQUIRE(paused.c->pause_all().ok());
+  produce_numbered(*p, "resume.d", 0, 4);
+  poll_until(
+      all, [] { return false; }, 200ms);
+  CHECK(paused.count() == 16);
+  REQUIRE(paused.c->resume_all().ok());
+  poll_until(
+      all, [&] { return paused.count() == 20 && seen() == later; }, 20s);
+  poll_until(
+      {&paused}, [] { return false; }, 200ms);
+  check_received(paused, "resume.d", 0, 4);
+  CHECK(eager.starts->asked.size() > 3);
+  CHECK(seen() == later);
 
-  REQUIRE(c->resume_all().ok());
-  auto got = consume(*c, 7, 10s);
-  REQUIRE(got.size() == 7);
-  std::set<std::string> values;
-  for (const auto& m : got)
-    values.insert(m.value);
-  CHECK(values.size() == 7);
-  CHECK(values.count("value-5") == 1);
-  CHECK(values.count("value-11") == 1);
-  CHECK(c->poll_batch(10, 200ms).empty());  // each exactly once
+  for (member* m : {&cooperative, &eager, &paused, &second})
+    CHECK_FALSE(m->starts->asked_on_another_thread);
+}
+
+TEST_CASE("consumer properties: an explicit property overrides the default", "[kafka]") {
+  auto options = test::group_options("127.0.0.1:1", "g", {"t"});
+  CHECK(consumer_properties(options).at("session.timeout.ms") == "10000");
+  CHECK(consumer_properties(options).at("queued.min.messages") == "300000");
+  options.properties = {{"session.timeout.ms", "45000"}, {"queued.min.messages", "100000"}};
+  auto props = consumer_properties(options);
+  CHECK(props.at("session.timeout.ms") == "45000");
+  CHECK(props.at("queued.min.messages") == "100000");
+  CHECK(props.at("heartbeat.interval.ms") == "1000");  // the others stay
+  CHECK(consumer::create(options).ok());
 }
 
 TEST_CASE("consumer rejects incomplete options as values", "[kafka]") {
-  CHECK_FALSE(consumer::create({"", "g", "c", {"t"}, {}}).ok());
-  CHECK_FALSE(consumer::create({"127.0.0.1:1", "", "c", {"t"}, {}}).ok());
-  CHECK_FALSE(consumer::create({"127.0.0.1:1", "g", "c", {}, {}}).ok());
-  auto bad = consumer::create({"127.0.0.1:1", "g", "c", {"t"}, {{"no.such.property", "1"}}});
+  CHECK_FALSE(consumer::create({"", "g", "c", {"t"}, {}, {}}).ok());
+  CHECK_FALSE(consumer::create({"127.0.0.1:1", "", "c", {"t"}, {}, {}}).ok());
+  CHECK_FALSE(consumer::create({"127.0.0.1:1", "g", "c", {}, {}, {}}).ok());
+  auto bad = consumer::create({"127.0.0.1:1", "g", "c", {"t"}, {{"no.such.property", "1"}}, {}});
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.err().code == "kafka");
   CHECK(bad.err().detail.find("no.such.property") != std::string::npos);

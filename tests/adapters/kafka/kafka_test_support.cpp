@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/kafka/client_config.hpp"
 #include "decision/assert.hpp"
 
 namespace llmopt::kafka::test {
@@ -67,6 +68,23 @@ std::optional<std::chrono::milliseconds> await_assignment(consumer& c,
   }
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                start);
+}
+
+status commit_offsets(const std::string& brokers, const std::string& group,
+                      const std::vector<topic_partition_offset>& offsets) {
+  auto conf = make_conf({{"bootstrap.servers", brokers},
+                         {"group.id", group},
+                         {"client.id", group + "-admin"},
+                         {"enable.auto.commit", "false"}});
+  if (!conf) return conf.err();
+  auto client = make_client(RD_KAFKA_CONSUMER, std::move(*conf));
+  if (!client) return client.err();
+  partition_list_ptr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (const auto& o : offsets)
+    rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition)->offset = o.offset;
+  if (auto err = rd_kafka_commit(client->get(), list.get(), 0 /* sync */))
+    return kafka_error("committing for " + group, err);
+  return ok_status();
 }
 
 llmopt::test::run_result kcat(const std::string& brokers, std::vector<std::string> args,

@@ -51,6 +51,11 @@ std::vector<received> consume(consumer& c, std::size_t count, std::chrono::milli
 std::optional<std::chrono::milliseconds> await_assignment(consumer& c,
                                                           std::chrono::milliseconds timeout);
 
+// Commits `offsets` for `group` from outside it, as an admin tool would. The
+// mock cluster accepts this only while nobody has joined the group yet.
+status commit_offsets(const std::string& brokers, const std::string& group,
+                      const std::vector<topic_partition_offset>& offsets);
+
 // Runs kcat with `args` after "-b brokers", feeding `input`.
 llmopt::test::run_result kcat(const std::string& brokers, std::vector<std::string> args,
                               const std::string& input = {});

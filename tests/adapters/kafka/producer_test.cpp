@@ -115,8 +115,11 @@ TEST_CASE("producer counts messages the broker never acknowledged", "[kafka]") {
 
 TEST_CASE("producer refuses an empty topic and a full local queue without blocking", "[kafka]") {
   const std::string t = "producer-queue-test";
-  auto f =
-      start_with_topic(t, false, {{"queue.buffering.max.messages", "2"}, {"linger.ms", "10000"}});
+  // At most 2 messages or 1 KB wait locally; linger keeps them there.
+  auto f = start_with_topic(t, false,
+                            {{"queue.buffering.max.messages", "2"},
+                             {"queue.buffering.max.kbytes", "1"},
+                             {"linger.ms", "10000"}});
   auto empty_topic = f.p->produce("", "k", "v");
   REQUIRE_FALSE(empty_topic.ok());
   CHECK(empty_topic.err().code == "kafka");
@@ -128,9 +131,25 @@ TEST_CASE("producer refuses an empty topic and a full local queue without blocki
   CHECK(full.err().detail.find("queue full") != std::string::npos);
 
   REQUIRE(f.p->flush(5s).ok());  // flush sends at once, whatever linger.ms says
-  REQUIRE(f.p->produce(t, "k", "3").ok());
+  const std::string big(700, 'x');
+  REQUIRE(f.p->produce(t, "k", big).ok());
+  auto too_many_bytes = f.p->produce(t, "k", big);  // one message fits, two do not
+  REQUIRE_FALSE(too_many_bytes.ok());
+  CHECK(too_many_bytes.err().detail.find("queue full") != std::string::npos);
+  REQUIRE(f.p->flush(5s).ok());
+  REQUIRE(f.p->produce(t, "k", big).ok());
   REQUIRE(f.p->flush(5s).ok());
   CHECK(f.p->delivery_failures() == 0);
+}
+
+TEST_CASE("producer bounds its local queue by default and explicit properties override it",
+          "[kafka]") {
+  producer_options options{"127.0.0.1:1", "c", {}};
+  CHECK(producer_properties(options).at("queue.buffering.max.messages") == "100000");
+  CHECK(producer_properties(options).at("queue.buffering.max.kbytes") == "65536");
+  options.properties = {{"queue.buffering.max.kbytes", "1024"}};
+  CHECK(producer_properties(options).at("queue.buffering.max.kbytes") == "1024");
+  CHECK(producer_properties(options).at("linger.ms") == "5");
 }
 
 TEST_CASE("producer rejects missing brokers and unknown properties as values", "[kafka]") {

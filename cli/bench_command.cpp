@@ -1,0 +1,64 @@
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "bench/ingest_bench.hpp"
+#include "cli/commands.hpp"
+
+namespace llmopt {
+namespace {
+
+std::string self_exe() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string{"llmopt"};
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("bench", "benchmarks that print figures");
+  cmd->require_subcommand(1);
+  auto options = std::make_shared<ingest_bench_options>();
+  auto json = std::make_shared<bool>(false);
+  auto* ingest = cmd->add_subcommand(
+      "ingest",
+      "signals per second through collector, parser and aggregator, against a bare consumer");
+  ingest->add_option("--signals,-n", options->signals, "signals to produce and consume")
+      ->check(CLI::Range(1000LL, 100'000'000LL));
+  ingest
+      ->add_option("--partitions,-p", options->partitions,
+                   "partitions per topic (the embedded broker keeps 5 MB per partition)")
+      ->check(CLI::Range(1, 1024));
+  ingest->add_option("--models", options->models, "distinct models in the signals")
+      ->check(CLI::Range(1, 1'000'000));
+  ingest->add_option("--seed", options->seed, "seed of the generated signals");
+  ingest->add_flag("--json", *json, "print one JSON object");
+  ingest->callback([options, json, &exit_code] {
+    options->self_exe = self_exe();
+    auto figures = run_ingest_bench(*options);
+    if (!figures) {
+      std::fprintf(stderr, "llmopt: %s\n", figures.err().detail.c_str());
+      exit_code = 1;
+      return;
+    }
+    if (*json) {
+      std::printf("%s\n", figures->dump().c_str());
+      return;
+    }
+    const auto& f = *figures;
+    std::printf("signals            %lld (%.0f bytes each, %d models, %d partitions per topic)\n",
+                f["signals"].get<long long>(), f["mean_message_bytes"].get<double>(),
+                f["models"].get<int>(), f["partitions"].get<int>());
+    std::printf("pipeline           %.0f signals/s (%.3f s)\n", f["signals_per_s"].get<double>(),
+                f["seconds"].get<double>());
+    std::printf("bare consumer      %.0f messages/s\n", f["raw_consume_per_s"].get<double>());
+    std::printf("ratio              %.2f\n", f["ratio"].get<double>());
+    std::printf("peak RSS           %.0f MB\n", f["peak_rss_mb"].get<double>());
+  });
+}
+
+}  // namespace llmopt

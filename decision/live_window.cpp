@@ -1,0 +1,73 @@
+#include "decision/live_window.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace llmopt {
+
+void window_bucket::add(const window_bucket& other) {
+  calls += other.calls;
+  errors += other.errors;
+  latency_count += other.latency_count;
+  latency_sum += other.latency_sum;
+  latency.merge(other.latency);
+  cost_count += other.cost_count;
+  cost_sum += other.cost_sum;
+  input_tokens += other.input_tokens;
+  output_tokens += other.output_tokens;
+}
+
+live_window::live_window(time_ms span_ms, int bucket_count)
+    : bucket_ms_((span_ms + bucket_count - 1) / bucket_count),
+      buckets_(static_cast<std::size_t>(bucket_count)) {
+  LLMOPT_ASSERT(span_ms > 0 && bucket_count > 0);
+}
+
+window_bucket& live_window::at(time_ms now) {
+  const time_ms slice = now >= 0 ? now / bucket_ms_ : (now - bucket_ms_ + 1) / bucket_ms_;
+  const time_ms start = slice * bucket_ms_;
+  auto& b = buckets_[static_cast<std::size_t>(slice % static_cast<time_ms>(buckets_.size()))];
+  if (b.start < start) {
+    b = window_bucket{};
+    b.start = start;
+  }
+  return b;
+}
+
+window_bucket live_window::total(time_ms now) const {
+  window_bucket sum;
+  const time_ms oldest = now - bucket_ms_ * static_cast<time_ms>(buckets_.size());
+  for (const auto& b : buckets_)
+    if (b.start != window_bucket::empty && b.start > oldest) sum.add(b);
+  return sum;
+}
+
+void live_window::save(nlohmann::json& out) const {
+  out = nlohmann::json::array();
+  for (const auto& b : buckets_) {
+    if (b.start == window_bucket::empty) continue;
+    out.push_back({b.start, b.calls, b.errors, b.latency_count, b.latency_sum, b.latency.sparse(),
+                   b.cost_count, b.cost_sum, b.input_tokens, b.output_tokens});
+  }
+}
+
+status live_window::restore(const nlohmann::json& in) {
+  if (!in.is_array()) return error{"bad_checkpoint", "window: expected an array"};
+  for (const auto& row : in) {
+    if (!row.is_array() || row.size() != 10)
+      return error{"bad_checkpoint", "window bucket: expected 10 fields"};
+    const time_ms start = row[0].get<time_ms>();
+    auto& b = at(start);
+    b.calls = row[1].get<long long>();
+    b.errors = row[2].get<long long>();
+    b.latency_count = row[3].get<long long>();
+    b.latency_sum = row[4].get<double>();
+    b.latency.add_sparse(row[5].get<std::vector<std::pair<int, std::uint32_t>>>());
+    b.cost_count = row[6].get<long long>();
+    b.cost_sum = row[7].get<double>();
+    b.input_tokens = row[8].get<double>();
+    b.output_tokens = row[9].get<double>();
+  }
+  return ok_status();
+}
+
+}  // namespace llmopt

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <limits>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "decision/latency_histogram.hpp"
+#include "decision/model_key.hpp"
+#include "decision/result.hpp"
+
+namespace llmopt {
+
+// What happened to a model in one slice of time.
+struct window_bucket {
+  static constexpr time_ms empty = std::numeric_limits<time_ms>::min();
+  time_ms start = empty;  // aligned to the bucket length
+  long long calls = 0;    // request outcomes
+  long long errors = 0;
+  long long latency_count = 0;
+  double latency_sum = 0;
+  latency_histogram latency;
+  long long cost_count = 0;  // priced requests
+  double cost_sum = 0;
+  double input_tokens = 0;  // of the priced requests
+  double output_tokens = 0;
+
+  void add(const window_bucket& other);
+};
+
+// A model's live window: the last `span_ms` kept as `bucket_count` time
+// buckets, in constant memory whatever the signal rate. The live buckets are
+// the current, partial one and the bucket_count - 1 before it, so the window
+// covers between span - span/bucket_count and span, sliding a bucket at a
+// time.
+class live_window {
+ public:
+  live_window(time_ms span_ms, int bucket_count);
+
+  // The bucket that `now` falls in, emptied first if it still holds an
+  // older slice. A clock that stepped back keeps using the newest bucket.
+  window_bucket& at(time_ms now);
+  // The sum of the buckets that are live at `now`.
+  window_bucket total(time_ms now) const;
+
+  void save(nlohmann::json& out) const;
+  status restore(const nlohmann::json& in);
+
+ private:
+  time_ms bucket_ms_;
+  std::vector<window_bucket> buckets_;
+};
+
+}  // namespace llmopt

@@ -1,0 +1,109 @@
+// model_stats::save and restore: one model's whole state as JSON, for the
+// checkpoints that carry the aggregates across restarts.
+
+#include <nlohmann/json.hpp>
+
+#include "decision/model_stats.hpp"
+
+namespace llmopt {
+namespace {
+
+nlohmann::json posterior_json(const quality_posterior& q) {
+  return nlohmann::json::array({q.alpha, q.beta, q.samples});
+}
+
+quality_posterior posterior_from(const nlohmann::json& j) {
+  return {j.at(0).get<double>(), j.at(1).get<double>(), j.at(2).get<double>()};
+}
+
+nlohmann::json flags_json(const std::vector<active_flag>& flags) {
+  auto out = nlohmann::json::array();
+  for (const auto& f : flags)
+    out.push_back(
+        {f.id, f.type, static_cast<int>(f.level), f.magnitude, f.since, f.until, f.description});
+  return out;
+}
+
+std::vector<active_flag> flags_from(const nlohmann::json& j) {
+  std::vector<active_flag> out;
+  for (const auto& f : j)
+    out.push_back({f.at(0).get<std::string>(), f.at(1).get<std::string>(),
+                   static_cast<severity>(f.at(2).get<int>()), f.at(3).get<double>(),
+                   f.at(4).get<time_ms>(), f.at(5).get<time_ms>(), f.at(6).get<std::string>()});
+  return out;
+}
+
+nlohmann::json profile_json(const latency_profile& p) {
+  return {p.p50_ms,
+          p.p90_ms,
+          p.p95_ms,
+          p.p99_ms,
+          p.mean_ms,
+          p.std_dev_ms,
+          p.sample_count,
+          p.ttft_ms ? nlohmann::json(*p.ttft_ms) : nlohmann::json(),
+          p.tokens_per_second ? nlohmann::json(*p.tokens_per_second) : nlohmann::json()};
+}
+
+latency_profile profile_from(const nlohmann::json& j) {
+  latency_profile p;
+  p.p50_ms = j.at(0).get<double>();
+  p.p90_ms = j.at(1).get<double>();
+  p.p95_ms = j.at(2).get<double>();
+  p.p99_ms = j.at(3).get<double>();
+  p.mean_ms = j.at(4).get<double>();
+  p.std_dev_ms = j.at(5).get<double>();
+  p.sample_count = j.at(6).get<long long>();
+  if (!j.at(7).is_null()) p.ttft_ms = j.at(7).get<double>();
+  if (!j.at(8).is_null()) p.tokens_per_second = j.at(8).get<double>();
+  return p;
+}
+
+}  // namespace
+
+void model_stats::save(nlohmann::json& out) const {
+  const auto& b = base_;
+  const auto& l = b.lifetime;
+  out = {{"model", b.model},
+         {"quality", posterior_json(b.quality)},
+         {"anomalies", flags_json(b.anomalies)},
+         {"drifts", flags_json(b.drifts)},
+         {"lifetime",
+          {l.signals, l.calls, l.errors, l.priced, l.cost_usd, l.input_tokens, l.output_tokens}}};
+  auto& routes = out["route_quality"] = nlohmann::json::object();
+  for (const auto& [route, q] : b.route_quality)
+    routes[route] = posterior_json(q);
+  auto& blocked = out["blocked"] = nlohmann::json::object();
+  for (const auto& [route, hold] : b.blocked_routes)
+    blocked[route] = {hold.policy_id, hold.description};
+  if (b.profile) out["profile"] = {profile_json(*b.profile), b.profile_at};
+  window_.save(out["window"]);
+}
+
+status model_stats::restore(const nlohmann::json& in) {
+  try {
+    auto& b = base_;
+    b.quality = posterior_from(in.at("quality"));
+    b.anomalies = flags_from(in.at("anomalies"));
+    b.drifts = flags_from(in.at("drifts"));
+    const auto& l = in.at("lifetime");
+    b.lifetime = {l.at(0).get<long long>(), l.at(1).get<long long>(), l.at(2).get<long long>(),
+                  l.at(3).get<long long>(), l.at(4).get<double>(),    l.at(5).get<double>(),
+                  l.at(6).get<double>()};
+    b.route_quality.clear();
+    for (const auto& [route, q] : in.at("route_quality").items())
+      b.route_quality[route] = posterior_from(q);
+    b.blocked_routes.clear();
+    for (const auto& [route, hold] : in.at("blocked").items())
+      b.blocked_routes[route] = {hold.at(0).get<std::string>(), hold.at(1).get<std::string>()};
+    if (auto p = in.find("profile"); p != in.end()) {
+      b.profile = profile_from(p->at(0));
+      b.profile_at = p->at(1).get<time_ms>();
+    }
+    return window_.restore(in.at("window"));
+  } catch (const nlohmann::json::exception& e) {
+    return error{"bad_checkpoint", "model " + base_.model + ": " + e.what()};
+  }
+}
+
+}  // namespace llmopt

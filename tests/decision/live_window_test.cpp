@@ -1,0 +1,49 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "decision/live_window.hpp"
+
+using llmopt::live_window;
+
+TEST_CASE("the live window slides one bucket at a time") {
+  live_window w(60'000, 12);  // buckets of 5 s
+  w.at(1'000).calls += 1;     // bucket [0, 5 s)
+  w.at(7'000).calls += 2;     // bucket [5, 10 s)
+  REQUIRE(w.total(8'000).calls == 3);
+  // The live buckets are the current one and the 11 before it.
+  REQUIRE(w.total(59'999).calls == 3);  // [0, 5 s) is the oldest live bucket
+  REQUIRE(w.total(60'000).calls == 2);  // a new bucket began: [0, 5 s) has left
+  REQUIRE(w.total(65'000).calls == 0);
+}
+
+TEST_CASE("a bucket reused for a newer slice starts empty") {
+  live_window w(10'000, 2);  // buckets of 5 s, ring of 2
+  w.at(1'000).errors = 5;
+  auto& b = w.at(11'000);  // same ring slot, 10 s later
+  REQUIRE(b.errors == 0);
+  REQUIRE(b.start == 10'000);
+  // A clock that stepped back writes to the newest bucket instead of
+  // destroying it.
+  w.at(1'000).errors += 1;
+  REQUIRE(w.total(11'000).errors == 1);
+}
+
+TEST_CASE("the live window round-trips through JSON") {
+  live_window w(60'000, 12);
+  auto& b = w.at(42'000);
+  b.calls = 3;
+  b.latency.add(120);
+  b.latency_count = 1;
+  b.latency_sum = 120;
+  b.cost_sum = 0.5;
+  nlohmann::json j;
+  w.save(j);
+  live_window copy(60'000, 12);
+  REQUIRE(copy.restore(j).ok());
+  auto t = copy.total(43'000);
+  REQUIRE(t.calls == 3);
+  REQUIRE(t.latency.total() == 1);
+  REQUIRE(t.cost_sum == 0.5);
+  REQUIRE_FALSE(copy.restore(nlohmann::json::object()).ok());
+}
