@@ -10,6 +10,7 @@
 #include "actors/aggregator_actor.hpp"
 #include "actors/collector_actor.hpp"
 #include "actors/decision_actor.hpp"
+#include "actors/decision_options.hpp"
 #include "actors/gateway.hpp"
 #include "actors/messages.hpp"
 #include "actors/router_actor.hpp"
@@ -46,13 +47,6 @@ namespace {
 
 status fail(const std::string& what) {
   return error{"startup", what};
-}
-
-std::vector<model_spec> catalog_of(const settings& s) {
-  std::vector<model_spec> out;
-  for (const auto& m : s.models)
-    out.push_back(m.spec);
-  return out;
 }
 
 status start_store(daemon::parts& p, const settings& s, const std::string& config_text) {
@@ -177,12 +171,7 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
 
   p.store = sys.spawn<caf::detached>(store_actor, p.db);
   aggregator_actor_config agg;
-  agg.intake.aggregates.window_ms = s.aggregator.window_s * 1000LL;
-  agg.intake.aggregates.window_buckets = s.aggregator.window_buckets;
-  agg.intake.aggregates.anomaly_ttl_ms = s.decision.anomaly_ttl_s * 1000LL;
-  agg.intake.aggregates.quality_prior_strength = s.decision.quality_prior_strength;
-  agg.intake.dedup_window_ms = s.collector.dedup_window_s * 1000LL;
-  agg.intake.dedup_max_ids = static_cast<std::size_t>(s.collector.dedup_max_ids);
+  agg.intake = intake_options_of(s);
   agg.catalog = catalog_of(s);
   agg.restore_from = p.restored;
   agg.checkpoint_interval = std::chrono::milliseconds(s.checkpoint.interval_ms);
@@ -202,14 +191,8 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
 
   auto last_id = decision_log(*p.db).last_id();
   if (!last_id) return last_id.err();
-  engine_options engine;
-  engine.temperature = s.decision.temperature;
-  engine.min_weight_change = s.decision.min_weight_change;
-  engine.down_error_rate = s.decision.down_error_rate;
-  engine.down_min_calls = s.decision.down_min_calls;
-  engine.default_input_tokens = s.decision.default_input_tokens;
-  engine.default_output_tokens = s.decision.default_output_tokens;
-  auto engine_ptr = std::make_shared<decision_engine>(engine, s.routes, catalog_of(s), *last_id);
+  auto engine_ptr =
+      std::make_shared<decision_engine>(engine_options_of(s), s.routes, catalog_of(s), *last_id);
   decision_actor_config dc;
   dc.tick = std::chrono::milliseconds(s.decision.tick_ms);
   dc.aggregator = p.aggregator;

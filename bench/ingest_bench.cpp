@@ -18,6 +18,7 @@
 
 #include "actors/aggregator_actor.hpp"
 #include "actors/collector_actor.hpp"
+#include "actors/decision_options.hpp"
 #include "actors/messages.hpp"
 #include "actors/store_actor.hpp"
 #include "bench/signal_stream.hpp"
@@ -146,11 +147,7 @@ result<timing> measure_pipeline(const ingest_bench_options& o, const std::string
   caf::actor_system sys{cfg};
   auto store = sys.spawn<caf::detached>(store_actor, std::make_shared<database>(std::move(*db)));
   aggregator_actor_config agg;
-  agg.intake.aggregates.window_ms = s.aggregator.window_s * 1000LL;
-  agg.intake.aggregates.window_buckets = s.aggregator.window_buckets;
-  agg.intake.aggregates.anomaly_ttl_ms = s.decision.anomaly_ttl_s * 1000LL;
-  agg.intake.dedup_window_ms = s.collector.dedup_window_s * 1000LL;
-  agg.intake.dedup_max_ids = static_cast<std::size_t>(s.collector.dedup_max_ids);
+  agg.intake = intake_options_of(s);
   agg.checkpoint_interval = std::chrono::milliseconds(s.checkpoint.interval_ms);
   agg.store = store;
   auto aggregator = sys.spawn(aggregator_actor, std::move(agg));

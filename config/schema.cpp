@@ -221,9 +221,10 @@ const table_schema<settings>& settings_schema() {
 
           {integer("decision.tick_ms", 1000, 10, 600000, "rescore every route this often"),
            [](S& s) -> setting_ref { return &s.decision.tick_ms; }},
-          {number("decision.temperature", 0.05, 0.001, 10,
-                  "softmax temperature over expected utility"),
-           [](S& s) -> setting_ref { return &s.decision.temperature; }},
+          {number("decision.exploration_floor", 0.03, 0, 0.5,
+                  "share of a route's traffic spread over all its eligible candidates, so "
+                  "that their statistics stay fresh and recoveries are noticed"),
+           [](S& s) -> setting_ref { return &s.decision.exploration_floor; }},
           {number("decision.min_weight_change", 0.02, 0, 1,
                   "smaller moves of a weight are not a new decision"),
            [](S& s) -> setting_ref { return &s.decision.min_weight_change; }},

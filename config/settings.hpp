@@ -66,7 +66,7 @@ struct checkpoint_settings {
 
 struct decision_settings {
   int tick_ms = 0;                    // rescore every route this often
-  double temperature = 0;             // softmax temperature over expected utility
+  double exploration_floor = 0;       // traffic share spread over every eligible candidate
   double min_weight_change = 0;       // smaller moves are not a new decision
   double down_error_rate = 0;         // error rate at which a model counts as down
   int down_min_calls = 0;             // ... over at least this many calls in the window

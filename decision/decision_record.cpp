@@ -37,7 +37,10 @@ void to_json(nlohmann::json& j, const candidate_assessment& c) {
                      {"previous_weight", c.previous_weight},
                      {"excluded", c.excluded},
                      {"quality", c.quality},
+                     {"quality_sd", c.quality_sd},
                      {"quality_samples", c.quality_samples},
+                     {"score_sd", c.score_sd},
+                     {"p_best", c.p_best},
                      {"error_rate", c.error_rate},
                      {"calls", c.calls},
                      {"expected_latency_ms", c.expected_latency_ms},
@@ -53,7 +56,10 @@ void from_json(const nlohmann::json& j, candidate_assessment& c) {
   c.previous_weight = j.value("previous_weight", 0.0);
   c.excluded = j.value("excluded", std::string{});
   c.quality = j.value("quality", 0.0);
+  c.quality_sd = j.value("quality_sd", 0.0);
   c.quality_samples = j.value("quality_samples", 0.0);
+  c.score_sd = j.value("score_sd", 0.0);
+  c.p_best = j.value("p_best", 0.0);
   c.error_rate = j.value("error_rate", 0.0);
   c.calls = j.value("calls", 0LL);
   c.expected_latency_ms = j.value("expected_latency_ms", 0.0);

@@ -18,10 +18,13 @@ struct candidate_assessment {
   double weight = 0;
   double previous_weight = 0;
   std::optional<double> score;  // expected utility per request; none when excluded
+  double score_sd = 0;          // its uncertainty (standard deviation), from quality
+  double p_best = 0;            // posterior probability that it is the best candidate
   std::string excluded;
 
   // Inputs to the score.
   double quality = 0;          // posterior mean of P(good answer)
+  double quality_sd = 0;       // posterior standard deviation
   double quality_samples = 0;  // feedback samples behind it
   double error_rate = 0;       // over the live window
   long long calls = 0;         // outcomes in the live window

@@ -5,6 +5,8 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "decision/world_model.hpp"
+
 namespace llmopt {
 namespace {
 
@@ -65,9 +67,20 @@ std::vector<candidate_assessment> decision_engine::assess_route(
     out.push_back(std::move(a));
   }
   if (!eligible.empty()) {
-    auto w = softmax_weights(scores, options_.temperature);
-    for (std::size_t i = 0; i < eligible.size(); ++i)
-      out[eligible[i]].weight = w[i];
+    // Thompson-style: each candidate's share is the probability that it is
+    // the best, given what is known (the quality posterior), plus a floor
+    // that keeps a little traffic on every eligible candidate so that its
+    // statistics stay fresh and a recovery is noticed.
+    std::vector<double> sds;
+    for (auto i : eligible)
+      sds.push_back(out[i].score_sd);
+    auto p = probability_best(scores, sds, stream_of(route.name));
+    const double n = static_cast<double>(eligible.size());
+    const double floor = n > 1 ? options_.exploration_floor : 0;
+    for (std::size_t i = 0; i < eligible.size(); ++i) {
+      out[eligible[i]].p_best = p[i];
+      out[eligible[i]].weight = (1 - floor) * p[i] + floor / n;
+    }
   } else {
     // Every candidate is blocked or down. Down models may still answer; a
     // policy-blocked one must not. Spread over the former as a last resort.

@@ -67,6 +67,8 @@ void model_stats::apply(const typed_signal& s, time_ms now) {
           add_outcome(now, b);
         } else if constexpr (std::is_same_v<T, cost_sample>) {
           add_cost(now, b.cost_usd, b.input_tokens, b.output_tokens);
+          base_.last_billed =
+              model_view::billed_request{b.cost_usd, b.input_tokens, b.output_tokens, now};
           if (b.latency_ms) add_latency(now, *b.latency_ms);
         } else if constexpr (std::is_same_v<T, latency_profile>) {
           base_.profile = b;
@@ -97,10 +99,9 @@ void model_stats::apply(const typed_signal& s, time_ms now) {
                 {s.id, std::string{to_string(b.type)}, severity::medium, b.magnitude * b.confidence,
                  now, now + options_.anomaly_ttl_ms, describe(s)});
         } else if constexpr (std::is_same_v<T, policy_block>) {
-          const bool model_policy = b.reason == policy_reason::unauthorized_model ||
-                                    b.reason == policy_reason::geo_restriction;
-          if (!model_policy) return;
-          if (b.action == policy_action::block) {
+          const policy_effect effect = model_policy_effect(b);
+          if (effect == policy_effect::none) return;
+          if (effect == policy_effect::block) {
             base_.blocked_routes[b.route] = policy_hold{b.policy_id, describe(s)};
           } else {
             // A later event of the same policy that does not block allows the

@@ -61,6 +61,16 @@ struct model_view {
   std::optional<double> mean_input_tokens;
   std::optional<double> mean_output_tokens;
 
+  // The newest cost telemetry: what the provider really billed. A price
+  // change shows here first, so it is believed over the list price.
+  struct billed_request {
+    double cost_usd = 0;
+    long long input_tokens = 0;
+    long long output_tokens = 0;
+    time_ms at = 0;
+  };
+  std::optional<billed_request> last_billed;
+
   quality_posterior quality;                               // all routes
   std::map<std::string, quality_posterior> route_quality;  // feedback that named a route
 

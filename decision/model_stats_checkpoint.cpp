@@ -77,6 +77,8 @@ void model_stats::save(nlohmann::json& out) const {
   for (const auto& [route, hold] : b.blocked_routes)
     blocked[route] = {hold.policy_id, hold.description};
   if (b.profile) out["profile"] = {profile_json(*b.profile), b.profile_at};
+  if (const auto& c = b.last_billed)
+    out["last_billed"] = {c->cost_usd, c->input_tokens, c->output_tokens, c->at};
   window_.save(out["window"]);
 }
 
@@ -100,6 +102,11 @@ status model_stats::restore(const nlohmann::json& in) {
       b.profile = profile_from(p->at(0));
       b.profile_at = p->at(1).get<time_ms>();
     }
+    b.last_billed.reset();
+    if (auto c = in.find("last_billed"); c != in.end())
+      b.last_billed =
+          model_view::billed_request{c->at(0).get<double>(), c->at(1).get<long long>(),
+                                     c->at(2).get<long long>(), c->at(3).get<time_ms>()};
     return window_.restore(in.at("window"));
   } catch (const nlohmann::json::exception& e) {
     return error{"bad_checkpoint", "model " + base_.model + ": " + e.what()};

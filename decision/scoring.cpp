@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "decision/world_model.hpp"
+
 namespace llmopt {
 namespace {
 
@@ -52,6 +54,12 @@ token_expectation expected_tokens(const std::vector<const model_view*>& candidat
 double expected_cost(const model_spec* spec, const model_view& view, token_expectation tokens) {
   const model_price price = spec ? spec->price : model_price{};
   const double list = (tokens.input * price.in_per_mtok + tokens.output * price.out_per_mtok) / 1e6;
+  // Cost telemetry says what the provider bills now: scale the list price
+  // by the newest bill over the list cost of the same tokens.
+  if (const auto& bill = view.last_billed) {
+    const double listed = price.cost_usd(bill->input_tokens, bill->output_tokens);
+    if (listed > 0) return list * (bill->cost_usd / listed);
+  }
   if (!view.cost_per_request || !view.mean_input_tokens || !view.mean_output_tokens) return list;
   const double observed_list = (*view.mean_input_tokens * price.in_per_mtok +
                                 *view.mean_output_tokens * price.out_per_mtok) /
@@ -75,7 +83,9 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
   const quality_posterior* q = &v.quality;
   auto rq = v.route_quality.find(route.name);
   if (rq != v.route_quality.end()) q = &rq->second;
-  a.quality = q->mean() * (1 - drift_penalty(v));
+  const double kept = 1 - drift_penalty(v);
+  a.quality = q->mean() * kept;
+  a.quality_sd = std::sqrt(q->variance()) * kept;
   a.quality_samples = q->samples;
   a.calls = v.calls;
   a.error_rate = v.error_rate();
@@ -113,22 +123,31 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
       request_utility(route, false, true, a.expected_cost_usd, a.expected_latency_ms) -
       route.weights.quality * (1 - a.quality);
   a.score = (1 - p_error) * success_utility - p_error;
+  a.score_sd = (1 - p_error) * route.weights.quality * a.quality_sd;
   return a;
 }
 
-std::vector<double> softmax_weights(const std::vector<double>& scores, double temperature) {
-  LLMOPT_ASSERT(!scores.empty() && temperature > 0);
-  const double best = *std::max_element(scores.begin(), scores.end());
-  std::vector<double> w;
-  w.reserve(scores.size());
-  double total = 0;
-  for (double s : scores) {
-    w.push_back(std::exp((s - best) / temperature));
-    total += w.back();
+std::vector<double> probability_best(const std::vector<double>& means,
+                                     const std::vector<double>& sds, std::uint64_t seed,
+                                     int samples) {
+  LLMOPT_ASSERT(!means.empty() && means.size() == sds.size());
+  std::vector<double> wins(means.size(), 0);
+  for (int k = 0; k < samples; ++k) {
+    std::size_t best = 0;
+    double best_value = 0;
+    for (std::size_t i = 0; i < means.size(); ++i) {
+      const double z = normal_draw(seed, static_cast<std::uint64_t>(k), 2 * i);
+      const double value = means[i] + sds[i] * z;
+      if (i == 0 || value > best_value) {
+        best = i;
+        best_value = value;
+      }
+    }
+    wins[best] += 1;
   }
-  for (double& x : w)
-    x /= total;
-  return w;
+  for (double& w : wins)
+    w /= samples;
+  return wins;
 }
 
 }  // namespace llmopt

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "decision/assert.hpp"
@@ -11,7 +12,7 @@
 namespace llmopt {
 
 struct engine_options {
-  double temperature = 0.05;        // softmax temperature over expected utility
+  double exploration_floor = 0.03;  // share of traffic spread over every eligible candidate
   double min_weight_change = 0.02;  // smaller moves are not a new decision
   double down_error_rate = 0.5;     // a model at or above this error rate ...
   long long down_min_calls = 5;     // ... over at least this many calls is down
@@ -33,8 +34,9 @@ token_expectation expected_tokens(const std::vector<const model_view*>& candidat
                                   const engine_options& options);
 
 // The expected cost of a request of `tokens` on a model: its list price,
-// scaled by what cost telemetry says it really charges (observed cost over
-// the list cost of the same tokens) when there are cost samples.
+// scaled by what the newest cost telemetry says it really bills (that bill
+// over the list cost of the same tokens); without telemetry, by the observed
+// cost over the list cost of the live window's requests.
 double expected_cost(const model_spec* spec, const model_view& view, token_expectation tokens);
 
 // Scores one candidate of `route`: its expected utility per request, from
@@ -44,8 +46,13 @@ double expected_cost(const model_spec* spec, const model_view& view, token_expec
 candidate_assessment assess(const route_spec& route, const model_spec* spec, const model_view* view,
                             token_expectation tokens, const engine_options& options);
 
-// Routing weights from scores: a softmax at `temperature`, summing to 1.
-// REQUIRES: scores non-empty, temperature > 0
-std::vector<double> softmax_weights(const std::vector<double>& scores, double temperature);
+// The probability that each candidate has the highest score, when candidate
+// i's score is normal(means[i], sds[i]): estimated from `samples` joint draws
+// that depend only on `seed`, so the same inputs always give the same
+// answer and small input changes move it smoothly.
+// REQUIRES: means non-empty, means.size() == sds.size()
+std::vector<double> probability_best(const std::vector<double>& means,
+                                     const std::vector<double>& sds, std::uint64_t seed,
+                                     int samples = 512);
 
 }  // namespace llmopt

@@ -108,6 +108,12 @@ std::optional<call_status> parse_call_status(std::string_view s) {
   return parse_name<call_status>(call_status_names, s);
 }
 
+policy_effect model_policy_effect(const policy_block& b) {
+  if (b.reason != policy_reason::unauthorized_model && b.reason != policy_reason::geo_restriction)
+    return policy_effect::none;
+  return b.action == policy_action::block ? policy_effect::block : policy_effect::allow;
+}
+
 bool is_urgent(const typed_signal& s) {
   if (auto* a = std::get_if<anomaly_event>(&s.body))
     return !a->active || a->level == severity::critical ||

@@ -218,6 +218,13 @@ struct typed_signal {
   signal_kind kind() const { return static_cast<signal_kind>(body.index()); }
 };
 
+// What a Shield policy event does to its model on its route ("" = every
+// route): only model policies (unauthorized_model, geo_restriction) act on
+// routing; `block` keeps the model off, any other action of the same policy
+// lets it back.
+enum class policy_effect { none, block, allow };
+policy_effect model_policy_effect(const policy_block& b);
+
 // Urgent signals make the decision actor decide at once instead of on its
 // tick: critical anomalies, availability issues, policy blocks, and the
 // resolution of an anomaly.

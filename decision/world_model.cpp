@@ -1,7 +1,9 @@
 #include "decision/world_model.hpp"
 
 #include <cmath>
+#include <set>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -53,9 +55,21 @@ double lognormal::at(double z) const {
   return std::exp(mu + sigma * z);
 }
 
+double lognormal::mean() const {
+  return std::exp(mu + sigma * sigma / 2);
+}
+
 double uniform_draw(std::uint64_t seed, std::uint64_t index, std::uint64_t stream) {
   std::uint64_t h = splitmix64(seed ^ splitmix64(index ^ splitmix64(stream)));
   return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
+
+double normal_draw(std::uint64_t seed, std::uint64_t index, std::uint64_t stream) {
+  return normal_from(uniform_draw(seed, index, stream), uniform_draw(seed, index, stream + 1));
+}
+
+std::uint64_t stream_of(const std::string& name) {
+  return hash_string(name);
 }
 
 request_draw draw_request(const simulated_model& model, std::uint64_t seed,
@@ -72,6 +86,42 @@ request_draw draw_request(const simulated_model& model, std::uint64_t seed,
   d.failed = u_error < b.error_rate;
   d.good = !d.failed && u_good < b.quality;
   return d;
+}
+
+result<simulated_model> with_changes(const simulated_model& model, const nlohmann::json& changes) {
+  if (!changes.is_object()) return error{"bad_update", "expected a JSON object"};
+  static const std::set<std::string> known = {"latency_ms", "error_rate", "quality",
+                                              "price_in_per_mtok", "price_out_per_mtok"};
+  for (const auto& [key, value] : changes.items())
+    if (!known.count(key)) return error{"bad_update", key + ": unknown field"};
+  auto read = [&](const nlohmann::json& obj, const char* key, const std::string& path,
+                  double& dst) -> status {
+    auto it = obj.find(key);
+    if (it == obj.end()) return ok_status();
+    if (!it->is_number()) return error{"bad_update", path + ": expected a number"};
+    dst = it->get<double>();
+    return ok_status();
+  };
+  simulated_model m = model;
+  auto& b = m.behaviour;
+  if (auto lat = changes.find("latency_ms"); lat != changes.end()) {
+    if (!lat->is_object())
+      return error{"bad_update", "latency_ms: expected an object {median, p95}"};
+    for (auto st : {read(*lat, "median", "latency_ms.median", b.latency_median_ms),
+                    read(*lat, "p95", "latency_ms.p95", b.latency_p95_ms)})
+      if (!st) return st.err();
+  }
+  for (auto st : {read(changes, "error_rate", "error_rate", b.error_rate),
+                  read(changes, "quality", "quality", b.quality),
+                  read(changes, "price_in_per_mtok", "price_in_per_mtok", m.price.in_per_mtok),
+                  read(changes, "price_out_per_mtok", "price_out_per_mtok", m.price.out_per_mtok)})
+    if (!st) return st.err();
+  for (auto [price, field] : {std::pair{m.price.in_per_mtok, "price_in_per_mtok"},
+                              std::pair{m.price.out_per_mtok, "price_out_per_mtok"}})
+    if (!std::isfinite(price) || price < 0)
+      return error{"bad_update", std::string(field) + ": expected a number >= 0"};
+  if (auto st = validate(b); !st) return error{"bad_update", st.err().detail};
+  return m;
 }
 
 status validate(const model_behaviour& b) {

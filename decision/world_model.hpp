@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -34,6 +35,7 @@ struct lognormal {
   static lognormal from_median_p95(double median, double p95);
   // The value at standard-normal deviate z.
   double at(double z) const;
+  double mean() const;
 };
 
 // One request's outcome on one model, before the policy sees it.
@@ -50,11 +52,21 @@ request_draw draw_request(const simulated_model& model, std::uint64_t seed,
 
 // A uniform number in [0, 1) that depends only on its three inputs.
 double uniform_draw(std::uint64_t seed, std::uint64_t index, std::uint64_t stream);
+// A standard-normal number from the uniforms of `stream` and `stream + 1`.
+double normal_draw(std::uint64_t seed, std::uint64_t index, std::uint64_t stream);
+// A stream number for a name (FNV-1a: the same on every platform).
+std::uint64_t stream_of(const std::string& name);
 
 // Parses the scenario's `models` array (objects with id, price_in_per_mtok,
 // price_out_per_mtok, latency_ms {median, p95}, error_rate, quality).
 // Errors name the offending entry and field.
 result<std::vector<simulated_model>> parse_simulated_models(const nlohmann::json& models);
+
+// `model` with some parameters replaced, as a scenario's `set` event or
+// provider-sim's admin update gives them: any of price_in_per_mtok,
+// price_out_per_mtok, latency_ms {median, p95}, error_rate, quality. Errors
+// name the field; unknown fields are refused.
+result<simulated_model> with_changes(const simulated_model& model, const nlohmann::json& changes);
 
 // Checks the bounds of a behaviour: latencies positive with median <= p95,
 // error_rate and quality in [0, 1]. Returns an error naming the field.

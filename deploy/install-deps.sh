@@ -17,6 +17,7 @@ packages=(
   libcli11-dev
   libspdlog-dev libfmt-dev
   clang libclang-rt-14-dev
+  chromium  # headless: renders the `llmopt simulate --html` report in e2e tests
 )
 
 missing=()

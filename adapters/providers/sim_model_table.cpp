@@ -1,32 +1,9 @@
 #include "adapters/providers/sim_model_table.hpp"
 
-#include <cmath>
 #include <set>
 #include <string>
 
 namespace llmopt {
-namespace {
-
-error bad_field(const std::string& field, const std::string& what) {
-  return error{"bad_update", field + ": " + what};
-}
-
-// Reads an optional number at `key` of `obj` into `dst`.
-status read_number(const nlohmann::json& obj, const char* key, const std::string& path,
-                   double& dst) {
-  auto it = obj.find(key);
-  if (it == obj.end()) return ok_status();
-  if (!it->is_number()) return bad_field(path, "expected a number");
-  dst = it->get<double>();
-  return ok_status();
-}
-
-status check_price(double p, const char* field) {
-  if (!std::isfinite(p) || p < 0) return bad_field(field, "expected a number >= 0");
-  return ok_status();
-}
-
-}  // namespace
 
 result<std::unique_ptr<sim_model_table>> sim_model_table::make(
     std::vector<simulated_model> models) {
@@ -80,31 +57,11 @@ status sim_model_table::set_behaviour(std::size_t i, const model_behaviour& b) {
 }
 
 result<simulated_model> sim_model_table::update(std::size_t i, const nlohmann::json& changes) {
-  if (!changes.is_object()) return error{"bad_update", "expected a JSON object"};
-  static const std::set<std::string> known = {"latency_ms", "error_rate", "quality",
-                                              "price_in_per_mtok", "price_out_per_mtok"};
-  for (const auto& [key, value] : changes.items())
-    if (!known.count(key)) return bad_field(key, "unknown field");
   std::lock_guard<std::mutex> lock(mu_);
-  simulated_model m = models_.at(i);
-  auto& b = m.behaviour;
-  if (auto lat = changes.find("latency_ms"); lat != changes.end()) {
-    if (!lat->is_object()) return bad_field("latency_ms", "expected an object {median, p95}");
-    for (auto st : {read_number(*lat, "median", "latency_ms.median", b.latency_median_ms),
-                    read_number(*lat, "p95", "latency_ms.p95", b.latency_p95_ms)})
-      if (!st) return st.err();
-  }
-  for (auto st :
-       {read_number(changes, "error_rate", "error_rate", b.error_rate),
-        read_number(changes, "quality", "quality", b.quality),
-        read_number(changes, "price_in_per_mtok", "price_in_per_mtok", m.price.in_per_mtok),
-        read_number(changes, "price_out_per_mtok", "price_out_per_mtok", m.price.out_per_mtok),
-        check_price(m.price.in_per_mtok, "price_in_per_mtok"),
-        check_price(m.price.out_per_mtok, "price_out_per_mtok")})
-    if (!st) return st.err();
-  if (auto st = validate(b); !st) return st.err();
-  models_[i] = m;
-  return m;
+  auto changed = with_changes(models_.at(i), changes);
+  if (!changed) return changed.err();
+  models_[i] = *changed;
+  return *changed;
 }
 
 nlohmann::json to_json(const simulated_model& m) {

@@ -13,7 +13,7 @@ TEST_CASE("LLMOPT_ variables override file values and defaults", "[config][env]"
                      {"LLMOPT_HTTP_THREADS", "16"},
                      {"LLMOPT_STATE_DIR", "/var/lib/llmopt"},
                      {"LLMOPT_KAFKA_TOPICS_COST", "team.cost"},
-                     {"LLMOPT_DECISION_TEMPERATURE", "0.2"},
+                     {"LLMOPT_DECISION_EXPLORATION_FLOOR", "0.2"},
                      {"LLMOPT_LOG_FORMAT", "json"},
                      {"UNRELATED", "1"}});
   auto loaded = parse_settings("[http]\nthreads = 4\n", "e.toml", env);
@@ -26,7 +26,7 @@ TEST_CASE("LLMOPT_ variables override file values and defaults", "[config][env]"
   CHECK(loaded->store_path() == "/var/lib/llmopt/llmopt.db");
   CHECK(loaded->kafka.topic_cost == "team.cost");
   CHECK(loaded->kafka.topic_latency == "llm.signals.latency");
-  CHECK(loaded->decision.temperature == Approx(0.2));
+  CHECK(loaded->decision.exploration_floor == Approx(0.2));
   CHECK(loaded->log.format == "json");
 }
 
@@ -52,8 +52,8 @@ TEST_CASE("overrides are checked against the same bounds", "[config][env]") {
         "env LLMOPT_HTTP_THREADS: expected an integer in [1, 64], got \"4 \"");
   CHECK(error_of("LLMOPT_HTTP_THREADS", "") ==
         "env LLMOPT_HTTP_THREADS: expected an integer in [1, 64], got \"\"");
-  CHECK(error_of("LLMOPT_DECISION_TEMPERATURE", "nan") ==
-        "env LLMOPT_DECISION_TEMPERATURE: expected a number in [0.001, 10], got \"nan\"");
+  CHECK(error_of("LLMOPT_DECISION_EXPLORATION_FLOOR", "nan") ==
+        "env LLMOPT_DECISION_EXPLORATION_FLOOR: expected a number in [0, 0.5], got \"nan\"");
   CHECK(error_of("LLMOPT_LOG_LEVEL", "loud") ==
         "env LLMOPT_LOG_LEVEL: expected one of trace, debug, info, warn, error, got \"loud\"");
   CHECK(error_of("LLMOPT_HTTP_LISTEN", "8080") ==

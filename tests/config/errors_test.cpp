@@ -48,8 +48,8 @@ TEST_CASE("a value of the wrong type names place, key and expectation", "[config
         "c.toml:2:11: http.threads: expected an integer in [1, 64], got \"two\"");
   CHECK(error_of("state_dir = 3\n") ==
         "c.toml:1:13: state_dir: expected a non-empty string, got 3");
-  CHECK(error_of("decision.temperature = true\n") ==
-        "c.toml:1:24: decision.temperature: expected a number in [0.001, 10], got true");
+  CHECK(error_of("decision.exploration_floor = true\n") ==
+        "c.toml:1:30: decision.exploration_floor: expected a number in [0, 0.5], got true");
   CHECK(error_of("http = 5\n") == "c.toml:1:8: http: expected a table, got 5");
 }
 

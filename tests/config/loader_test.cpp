@@ -101,7 +101,7 @@ TEST_CASE("an empty config is every default", "[config][loader]") {
   CHECK(s.aggregator.window_buckets == 12);
   CHECK(s.checkpoint.interval_ms == 5000);
   CHECK(s.decision.tick_ms == 1000);
-  CHECK(s.decision.temperature == Approx(0.05));
+  CHECK(s.decision.exploration_floor == Approx(0.03));
   CHECK(s.decision.min_weight_change == Approx(0.02));
   CHECK(s.decision.down_error_rate == Approx(0.5));
   CHECK(s.decision.down_min_calls == 5);
@@ -169,10 +169,10 @@ objective.cost = 0.9
 }
 
 TEST_CASE("numbers accept TOML integers, integers refuse floats", "[config][loader]") {
-  auto ok = parse_settings("[decision]\ntemperature = 1\nquality_prior_strength = 3\n", "n.toml",
-                           no_env());
+  auto ok = parse_settings("[decision]\nexploration_floor = 0\nquality_prior_strength = 3\n",
+                           "n.toml", no_env());
   REQUIRE(ok.ok());
-  CHECK(ok->decision.temperature == Approx(1.0));
+  CHECK(ok->decision.exploration_floor == Approx(0.0));
   CHECK(ok->decision.quality_prior_strength == Approx(3.0));
 
   auto bad = parse_settings("[http]\nthreads = 2.0\n", "n.toml", no_env());

@@ -1,0 +1,34 @@
+#include "actors/decision_options.hpp"
+
+namespace llmopt {
+
+intake_options intake_options_of(const settings& s) {
+  intake_options o;
+  o.aggregates.window_ms = s.aggregator.window_s * 1000LL;
+  o.aggregates.window_buckets = s.aggregator.window_buckets;
+  o.aggregates.anomaly_ttl_ms = s.decision.anomaly_ttl_s * 1000LL;
+  o.aggregates.quality_prior_strength = s.decision.quality_prior_strength;
+  o.dedup_window_ms = s.collector.dedup_window_s * 1000LL;
+  o.dedup_max_ids = static_cast<std::size_t>(s.collector.dedup_max_ids);
+  return o;
+}
+
+engine_options engine_options_of(const settings& s) {
+  engine_options o;
+  o.exploration_floor = s.decision.exploration_floor;
+  o.min_weight_change = s.decision.min_weight_change;
+  o.down_error_rate = s.decision.down_error_rate;
+  o.down_min_calls = s.decision.down_min_calls;
+  o.default_input_tokens = s.decision.default_input_tokens;
+  o.default_output_tokens = s.decision.default_output_tokens;
+  return o;
+}
+
+std::vector<model_spec> catalog_of(const settings& s) {
+  std::vector<model_spec> out;
+  for (const auto& m : s.models)
+    out.push_back(m.spec);
+  return out;
+}
+
+}  // namespace llmopt
