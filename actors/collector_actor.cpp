@@ -13,22 +13,6 @@ using self_ptr = caf::stateful_actor<collector_state>*;
 
 constexpr int dead_letter_attempts = 12;
 
-signal_source source_of(topic_kind t) {
-  switch (t) {
-    case topic_kind::cost:
-      return signal_source::cost;
-    case topic_kind::latency:
-      return signal_source::latency;
-    case topic_kind::sentinel:
-      return signal_source::sentinel;
-    case topic_kind::shield:
-      return signal_source::shield;
-    case topic_kind::observatory:
-      return signal_source::observatory;
-  }
-  return signal_source::cost;
-}
-
 void schedule_poll(self_ptr self) {
   if (self->state.poll_scheduled) return;
   self->state.poll_scheduled = true;

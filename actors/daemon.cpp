@@ -154,7 +154,7 @@ result<collector_config> make_collector_config(daemon::parts& p, const settings&
   c.producer = std::move(*made);
 
   c.dlq_topic = k.topic_dlq;
-  c.limits.max_message_bytes = static_cast<std::size_t>(s.collector.max_message_bytes);
+  c.limits = parse_limits_of(s);
   c.batch_max = static_cast<std::size_t>(s.collector.batch_max);
   c.poll_timeout = std::chrono::milliseconds(s.collector.poll_timeout_ms);
   c.high_watermark = s.collector.high_watermark;

@@ -31,4 +31,10 @@ std::vector<model_spec> catalog_of(const settings& s) {
   return out;
 }
 
+parse_limits parse_limits_of(const settings& s) {
+  parse_limits l;
+  l.max_message_bytes = static_cast<std::size_t>(s.collector.max_message_bytes);
+  return l;
+}
+
 }  // namespace llmopt

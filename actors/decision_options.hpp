@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "adapters/signals/signal_parser.hpp"
 #include "config/settings.hpp"
 #include "decision/engine.hpp"
 #include "decision/signal_intake.hpp"
@@ -14,5 +15,6 @@ namespace llmopt {
 intake_options intake_options_of(const settings& s);
 engine_options engine_options_of(const settings& s);
 std::vector<model_spec> catalog_of(const settings& s);
+parse_limits parse_limits_of(const settings& s);
 
 }  // namespace llmopt

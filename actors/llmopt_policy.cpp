@@ -11,32 +11,10 @@ namespace {
 // The router's draws for its weighted choice, apart from the scenario's.
 constexpr std::uint64_t stream_router = 0x726f75746572;
 
-parse_limits limits_of(const settings& s) {
-  parse_limits l;
-  l.max_message_bytes = static_cast<std::size_t>(s.collector.max_message_bytes);
-  return l;
-}
-
-signal_source source_of(topic_kind topic) {
-  switch (topic) {
-    case topic_kind::cost:
-      return signal_source::cost;
-    case topic_kind::latency:
-      return signal_source::latency;
-    case topic_kind::sentinel:
-      return signal_source::sentinel;
-    case topic_kind::shield:
-      return signal_source::shield;
-    case topic_kind::observatory:
-      return signal_source::observatory;
-  }
-  return signal_source::cost;
-}
-
 }  // namespace
 
 llmopt_policy::llmopt_policy(const settings& s, std::uint64_t seed)
-    : parser_(limits_of(s)),
+    : parser_(parse_limits_of(s)),
       intake_(intake_options_of(s), catalog_of(s)),
       engine_(engine_options_of(s), s.routes, catalog_of(s), 0),
       tick_ms_(s.decision.tick_ms),
@@ -88,13 +66,12 @@ void llmopt_policy::on_outcome(const sim_outcome& o) {
   c.latency_ms = o.latency_ms;
   c.input_tokens = o.input_tokens;
   c.output_tokens = o.output_tokens;
-  if (!o.failed) {
-    auto price = prices_.find(o.model);
-    c.cost_usd =
-        price == prices_.end() ? 0.0 : price->second.cost_usd(o.input_tokens, o.output_tokens);
-  }
+  auto price = prices_.find(o.model);
   intake_.count_received(signal_source::router, 1);
-  apply(signal_source::router, typed_signal{"", o.now, o.model, std::move(c)}, o.now);
+  apply(signal_source::router,
+        router_call_signal(o.model, std::move(c), price == prices_.end() ? nullptr : &price->second,
+                           o.now),
+        o.now);
 }
 
 // As the collector: parse with the production adapters, dead-letter what

@@ -60,13 +60,10 @@ typed_signal outcome_signal(const router_config& config, const pending_job& p,
   c.latency_ms = reply.latency_ms;
   c.input_tokens = reply.input_tokens;
   c.output_tokens = reply.output_tokens;
-  if (reply.status == call_status::ok) {
-    auto spec = config.models.find(model);
-    c.cost_usd = spec == config.models.end()
-                     ? 0.0
-                     : spec->second.price.cost_usd(reply.input_tokens, reply.output_tokens);
-  }
-  return typed_signal{"", wall_clock_ms(), model, std::move(c)};
+  auto spec = config.models.find(model);
+  return router_call_signal(model, std::move(c),
+                            spec == config.models.end() ? nullptr : &spec->second.price,
+                            wall_clock_ms());
 }
 
 void start_job(self_ptr self, const router_config& config, chat_job job) {

@@ -168,7 +168,7 @@ result<timing> measure_pipeline(const ingest_bench_options& o, const std::string
   c.producer = std::move(*producer);
   c.positions = std::make_shared<partition_positions>();
   c.dlq_topic = s.kafka.topic_dlq;
-  c.limits.max_message_bytes = static_cast<std::size_t>(s.collector.max_message_bytes);
+  c.limits = parse_limits_of(s);
   c.batch_max = static_cast<std::size_t>(s.collector.batch_max);
   c.poll_timeout = std::chrono::milliseconds(s.collector.poll_timeout_ms);
   c.high_watermark = s.collector.high_watermark;

@@ -108,6 +108,13 @@ std::optional<call_status> parse_call_status(std::string_view s) {
   return parse_name<call_status>(call_status_names, s);
 }
 
+typed_signal router_call_signal(const model_key& model, call_outcome call,
+                                const model_price* list_price, time_ms at) {
+  if (call.status == call_status::ok)
+    call.cost_usd = list_price ? list_price->cost_usd(call.input_tokens, call.output_tokens) : 0.0;
+  return typed_signal{"", at, model, std::move(call)};
+}
+
 policy_effect model_policy_effect(const policy_block& b) {
   if (b.reason != policy_reason::unauthorized_model && b.reason != policy_reason::geo_restriction)
     return policy_effect::none;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "decision/model_key.hpp"
+#include "decision/model_spec.hpp"
 
 namespace llmopt {
 
@@ -217,6 +218,11 @@ struct typed_signal {
 
   signal_kind kind() const { return static_cast<signal_kind>(body.index()); }
 };
+
+// A call the router made, as the signal it feeds back to the aggregator: a
+// success is priced at `list_price` (nullptr: unknown, $0) for its tokens.
+typed_signal router_call_signal(const model_key& model, call_outcome call,
+                                const model_price* list_price, time_ms at);
 
 // What a Shield policy event does to its model on its route ("" = every
 // route): only model policies (unauthorized_model, geo_restriction) act on

@@ -166,7 +166,7 @@ const simulated_model& sim_world::model_at(const model_key& id, double t_s) cons
     return h[k].model;
   }
   LLMOPT_ASSERT(false && "model not in the scenario");
-  return s_->models.front().id == id ? s_->models.front() : s_->models.front();
+  return s_->models.front();
 }
 
 double sim_world::expected_utility(const scenario_route& r, const model_key& id, double t_s) const {
@@ -310,26 +310,28 @@ nlohmann::json run_simulation(sim_world& world, std::vector<named_policy>& polic
     return std::nullopt;
   };
   const auto uni = index_of("uniform"), orc = index_of("oracle");
-  auto score = [&](auto get) -> std::function<std::optional<double>(std::size_t)> {
-    return [=](std::size_t p) -> std::optional<double> {
-      if (!uni || !orc) return std::nullopt;
-      return normalized(get(p), get(*uni), get(*orc));
-    };
+  // One row per policy, normalized against uniform and oracle on the same
+  // traffic (overall, or one route's).
+  auto rows = [&](auto tally_of) {
+    nlohmann::json out;
+    for (std::size_t p = 0; p < P; ++p) {
+      std::optional<double> score;
+      if (uni && orc)
+        score = normalized(tally_of(p).utility, tally_of(*uni).utility, tally_of(*orc).utility);
+      out[policies[p].name] = tally_of(p).report(score);
+    }
+    return out;
   };
   nlohmann::json report{{"scenario", s.name},
                         {"description", s.description},
                         {"seed", s.seed},
                         {"duration_s", s.duration_s},
                         {"requests", n}};
-  auto overall_score = score([&](std::size_t p) { return overall[p].utility; });
-  for (std::size_t p = 0; p < P; ++p)
-    report["policies"][policies[p].name] = overall[p].report(overall_score(p));
+  report["policies"] = rows([&](std::size_t p) -> tally& { return overall[p]; });
   for (const auto& r : s.routes) {
     const auto& name = r.route.name;
-    auto route_score = score([&](std::size_t p) { return per_route[p][name].utility; });
-    for (std::size_t p = 0; p < P; ++p)
-      report["routes"][name]["policies"][policies[p].name] =
-          per_route[p][name].report(route_score(p));
+    report["routes"][name]["policies"] =
+        rows([&](std::size_t p) -> tally& { return per_route[p][name]; });
   }
   report["timeline"]["bucket_s"] = bucket_s;
   for (const auto& r : s.routes) {

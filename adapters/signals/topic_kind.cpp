@@ -42,4 +42,20 @@ std::optional<topic_kind> topic_named_by_event_type(std::string_view type) {
   return std::nullopt;
 }
 
+signal_source source_of(topic_kind topic) {
+  switch (topic) {
+    case topic_kind::cost:
+      return signal_source::cost;
+    case topic_kind::latency:
+      return signal_source::latency;
+    case topic_kind::sentinel:
+      return signal_source::sentinel;
+    case topic_kind::shield:
+      return signal_source::shield;
+    case topic_kind::observatory:
+      return signal_source::observatory;
+  }
+  return signal_source::cost;
+}
+
 }  // namespace llmopt

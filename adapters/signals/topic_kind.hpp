@@ -3,6 +3,8 @@
 #include <optional>
 #include <string_view>
 
+#include "decision/pipeline_counters.hpp"
+
 namespace llmopt {
 
 // The upstream family a message belongs to: one per signal topic
@@ -15,6 +17,9 @@ std::string_view to_string(topic_kind topic);
 
 // The inverse of to_string; nullopt for any other text.
 std::optional<topic_kind> parse_topic_kind(std::string_view name);
+
+// The source a topic's signals are counted under (the router is the other).
+signal_source source_of(topic_kind topic);
 
 // The family a CloudEvents `type` names, if any: it contains "costops",
 // "latencylens", "sentinel", "shield" or "observatory", compared
