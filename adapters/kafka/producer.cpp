@@ -57,7 +57,7 @@ result<std::unique_ptr<producer>> producer::create(producer_options options) {
 producer::~producer() {
   if (!client_) return;
   rd_kafka_flush(client_.get(), 2000);
-  if (int left = rd_kafka_outq_len(client_.get()); left > 0) {
+  if (long long left = outstanding(); left > 0) {
     spdlog::warn("kafka producer {}: dropping {} undelivered messages", name_, left);
     rd_kafka_purge(client_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(client_.get(), 0);  // serve the purged messages' reports
@@ -88,8 +88,10 @@ status producer::produce(const std::string& topic, std::optional<std::string_vie
   vus[4].u.headers = hdrs.get();
   std::size_t count = hdrs ? 5 : 4;
 
+  unreported_.fetch_add(1);  // before: the report may come on another thread
   error_ptr err(rd_kafka_produceva(client_.get(), vus, count));
-  if (err) {  // the headers stay ours and are freed by hdrs
+  if (err) {
+    unreported_.fetch_sub(1);  // the headers stay ours and are freed by hdrs
     if (rd_kafka_error_code(err.get()) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       return kafka_error("produce to " + topic + ": local queue full (" +
                          std::to_string(outstanding()) + " messages waiting)");
@@ -114,13 +116,10 @@ status producer::flush(std::chrono::milliseconds timeout) {
   return ok_status();
 }
 
-int producer::outstanding() const {
-  return rd_kafka_outq_len(client_.get());
-}
-
 void producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-  if (!m->err) return;
   auto* self = static_cast<producer*>(opaque);
+  self->unreported_.fetch_sub(1);
+  if (!m->err) return;
   self->failures_.fetch_add(1);
   self->log_throttled(std::string("delivery to ") + rd_kafka_topic_name(m->rkt) +
                       " failed: " + rd_kafka_err2str(m->err));

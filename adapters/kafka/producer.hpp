@@ -67,8 +67,9 @@ class producer {
   // Messages the brokers never acknowledged (failed delivery reports).
   long long delivery_failures() const { return failures_.load(); }
 
-  // Messages enqueued and not yet reported (delivered or failed).
-  int outstanding() const;
+  // Messages enqueued and not yet reported (delivered or failed). Counted
+  // here: librdkafka's queue length also counts pending error events.
+  long long outstanding() const { return unreported_.load(); }
 
  private:
   producer() = default;
@@ -79,6 +80,7 @@ class producer {
 
   std::string name_;  // client.id, for log lines
   std::atomic<long long> failures_{0};
+  std::atomic<long long> unreported_{0};
   std::mutex log_mutex_;  // guards error_log_: callbacks may run on several threads
   error_throttle error_log_;
   client_ptr client_;  // last: destroyed first, while the callbacks' state still exists
