@@ -4,7 +4,6 @@
 
 #include "actors/messages.hpp"
 #include "actors/supervision.hpp"
-#include "actors/wall_clock.hpp"
 
 namespace llmopt {
 namespace {
@@ -16,9 +15,8 @@ void apply(self_ptr self, signal_source source, const typed_signal& s, time_ms n
     self->send(self->state.decision, urgent_atom::value, describe(s));
 }
 
-void apply_batch(self_ptr self, const signal_batch& batch) {
+void apply_batch(self_ptr self, const signal_batch& batch, time_ms now) {
   auto& st = self->state;
-  const time_ms now = wall_clock_ms();
   for (int i = 0; i < signal_source_count; ++i) {
     const auto source = static_cast<signal_source>(i);
     st.intake->count_received(source, batch.received[static_cast<std::size_t>(i)]);
@@ -31,11 +29,11 @@ void apply_batch(self_ptr self, const signal_batch& batch) {
   st.dirty = true;
 }
 
-checkpoint snapshot(self_ptr self) {
+checkpoint snapshot(self_ptr self, time_ms now) {
   auto& st = self->state;
   auto saved = st.intake->save();
   checkpoint c;
-  c.at = wall_clock_ms();
+  c.at = now;
   c.aggregates = std::move(saved.aggregates);
   c.dedup = std::move(saved.dedup);
   c.counters = std::move(saved.counters);
@@ -51,7 +49,7 @@ void save_checkpoint(self_ptr self, const aggregator_actor_config& config,
   auto& st = self->state;
   st.saving = true;
   st.dirty = false;
-  checkpoint c = snapshot(self);
+  checkpoint c = snapshot(self, config.clock());
   commit_positions commit;
   for (const auto& p : c.positions)
     commit.positions.push_back({p.topic, p.partition, p.offset});
@@ -98,8 +96,8 @@ nlohmann::json pipeline_json(self_ptr self) {
   return j;
 }
 
-nlohmann::json models_json(self_ptr self) {
-  auto views = self->state.intake->aggregates().views(wall_clock_ms());
+nlohmann::json models_json(self_ptr self, time_ms now) {
+  auto views = self->state.intake->aggregates().views(now);
   auto out = nlohmann::json::object();
   for (const auto& [key, v] : views) {
     auto optional = [](const std::optional<double>& x) {
@@ -157,7 +155,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
   self->delayed_send(self, config.checkpoint_interval, tick_atom::value);
   return {
       [=](const signal_batch& batch) {
-        apply_batch(self, batch);
+        apply_batch(self, batch, config.clock());
         long long n = 0;
         for (auto r : batch.received)
           n += r;
@@ -165,12 +163,12 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
       },
       [=](const typed_signal& s) {
         self->state.intake->count_received(signal_source::router, 1);
-        apply(self, signal_source::router, s, wall_clock_ms());
+        apply(self, signal_source::router, s, config.clock());
         self->state.dirty = true;
       },
       [=](views_atom) {
         return model_views{std::make_shared<const std::unordered_map<model_key, model_view>>(
-            self->state.intake->aggregates().views(wall_clock_ms()))};
+            self->state.intake->aggregates().views(config.clock()))};
       },
       // The periodic checkpoint, when something changed since the last.
       [=](tick_atom) {
@@ -184,7 +182,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         return promise;
       },
       [=](const pipeline_query& q) { q.done(pipeline_json(self)); },
-      [=](const models_query& q) { q.done(models_json(self)); },
+      [=](const models_query& q) { q.done(models_json(self, config.clock())); },
       [=](peers_atom, const caf::actor& decision, const caf::actor& collector) {
         self->state.decision = decision;
         self->state.collector = collector;

@@ -10,6 +10,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/wall_clock.hpp"
 #include "decision/signal_intake.hpp"
 #include "store/checkpoint_store.hpp"
 
@@ -21,7 +22,8 @@ struct aggregator_actor_config {
   // The newest checkpoint, to restore before the first signal (or none).
   std::optional<checkpoint> restore_from;
   std::chrono::milliseconds checkpoint_interval{5000};
-  caf::actor store;  // saves checkpoints
+  caf::actor store;                                // saves checkpoints
+  std::function<time_ms()> clock = wall_clock_ms;  // virtual time in tests
 };
 
 struct aggregator_state {

@@ -4,7 +4,6 @@
 
 #include "actors/messages.hpp"
 #include "actors/supervision.hpp"
-#include "actors/wall_clock.hpp"
 
 namespace llmopt {
 namespace {
@@ -26,10 +25,12 @@ void decide(self_ptr self, const decision_actor_config& config, std::string trig
     return;
   }
   self->state.deciding = true;
+  auto waiting = std::move(self->state.waiting);
+  self->state.waiting.clear();
   self->request(config.aggregator, caf::infinite, views_atom::value)
       .then(
-          [=](const model_views& views) {
-            auto made = self->state.engine->decide(*views, wall_clock_ms(), trigger);
+          [=](const model_views& views) mutable {
+            auto made = self->state.engine->decide(*views, config.clock(), trigger);
             if (!made.empty()) {
               for (const auto& d : made)
                 spdlog::info("decision {} route {}: {}", d.id, d.route,
@@ -38,15 +39,19 @@ void decide(self_ptr self, const decision_actor_config& config, std::string trig
               self->send(config.store, decision_batch{std::move(made)});
             }
             self->state.deciding = false;
+            for (auto& w : waiting)
+              w.deliver(self->state.engine->table());
             if (!self->state.queued.empty()) {
               auto next = join(self->state.queued);
               self->state.queued.clear();
               decide(self, config, std::move(next));
             }
           },
-          [=](const caf::error& err) {
+          [=](const caf::error& err) mutable {
             spdlog::error("decision: no views from the aggregator: {}", caf::to_string(err));
             self->state.deciding = false;
+            for (auto& w : waiting)
+              w.deliver(err);
           });
 }
 
@@ -65,6 +70,12 @@ caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
         self->delayed_send(self, config.tick, tick_atom::value);
       },
       [=](urgent_atom, std::string trigger) { decide(self, config, std::move(trigger)); },
+      [=](rescore_atom, std::string trigger) {
+        auto promise = self->make_response_promise<routing_table>();
+        self->state.waiting.push_back(promise);
+        decide(self, config, std::move(trigger));
+        return promise;
+      },
   };
 }
 

@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/wall_clock.hpp"
 #include "decision/engine.hpp"
 
 namespace llmopt {
@@ -15,6 +16,8 @@ struct decision_state {
   std::shared_ptr<decision_engine> engine;
   bool deciding = false;            // a views request is under way
   std::vector<std::string> queued;  // triggers that arrived meanwhile
+  // Rescore requests answered once the next decision that starts is made.
+  std::vector<caf::response_promise> waiting;
   static inline const char* name = "decision";
 };
 
@@ -23,12 +26,17 @@ struct decision_actor_config {
   caf::actor aggregator;  // asked for model views
   caf::actor store;       // receives decision_batch
   caf::actor router;      // receives the routing_table after every decision
+  std::function<time_ms()> clock = wall_clock_ms;  // virtual time in tests
 };
 
 // Rescores every route on a tick and at once on (urgent_atom, trigger).
 // Triggers that arrive while a decision is being made are coalesced into
 // the next one, so a burst of urgent signals costs one rescoring and the
 // decision names every signal of the burst.
+//
+// Receives: tick_atom (self), (urgent_atom, trigger) from the aggregator,
+// (rescore_atom, trigger): decides like urgent_atom and replies with the
+// routing table once that decision is made.
 caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
                              std::shared_ptr<decision_engine> engine, decision_actor_config config);
 

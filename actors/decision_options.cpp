@@ -8,6 +8,7 @@ intake_options intake_options_of(const settings& s) {
   o.aggregates.window_buckets = s.aggregator.window_buckets;
   o.aggregates.anomaly_ttl_ms = s.decision.anomaly_ttl_s * 1000LL;
   o.aggregates.quality_prior_strength = s.decision.quality_prior_strength;
+  o.aggregates.quality_half_life_ms = s.decision.quality_half_life_s * 1000LL;
   o.dedup_window_ms = s.collector.dedup_window_s * 1000LL;
   o.dedup_max_ids = static_cast<std::size_t>(s.collector.dedup_max_ids);
   return o;
@@ -16,9 +17,11 @@ intake_options intake_options_of(const settings& s) {
 engine_options engine_options_of(const settings& s) {
   engine_options o;
   o.exploration_floor = s.decision.exploration_floor;
+  o.posterior_scale = s.decision.posterior_scale;
   o.min_weight_change = s.decision.min_weight_change;
   o.down_error_rate = s.decision.down_error_rate;
   o.down_min_calls = s.decision.down_min_calls;
+  o.down_retry_ms = s.decision.down_retry_s * 1000LL;
   o.default_input_tokens = s.decision.default_input_tokens;
   o.default_output_tokens = s.decision.default_output_tokens;
   return o;

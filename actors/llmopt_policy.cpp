@@ -92,6 +92,17 @@ void llmopt_policy::on_signal(time_ms now, const std::string& topic, const std::
   apply(source, *parsed, now);
 }
 
+signal_reader production_signal_reader() {
+  auto parser = std::make_shared<signal_parser>();
+  return [parser](const std::string& topic, const std::string& raw) -> std::optional<typed_signal> {
+    auto kind = parse_topic_kind(topic);
+    if (!kind) return std::nullopt;
+    auto parsed = parser->parse(*kind, raw);
+    if (!parsed) return std::nullopt;
+    return std::move(*parsed);
+  };
+}
+
 settings simulation_settings(const scenario& s, settings base) {
   base.routes.clear();
   for (const auto& r : s.routes)

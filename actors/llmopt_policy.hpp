@@ -46,6 +46,10 @@ class llmopt_policy : public sim_policy {
   std::vector<decision> decisions_;
 };
 
+// Reads a raw signal with the production parser, as the collector does: for
+// the simulator's world, which must know the shield blocks it delivers.
+signal_reader production_signal_reader();
+
 // Settings for simulating `s` with the decision settings of `base`: the
 // scenario's routes, and its models at their t = 0 list prices with a
 // neutral quality prior (llmopt is not told the true quality).

@@ -31,6 +31,7 @@ namespace llmopt {
 using poll_atom = caf::atom_constant<caf::atom("poll")>;            // collector: poll Kafka again
 using tick_atom = caf::atom_constant<caf::atom("tick")>;            // decision: periodic rescoring
 using urgent_atom = caf::atom_constant<caf::atom("urgent")>;        // decision: decide now
+using rescore_atom = caf::atom_constant<caf::atom("rescore")>;      // decision: decide now, reply
 using views_atom = caf::atom_constant<caf::atom("views")>;          // aggregator: snapshot request
 using consuming_atom = caf::atom_constant<caf::atom("consuming")>;  // collector -> router
 using checkpoint_atom = caf::atom_constant<caf::atom("ckpt")>;  // aggregator: save a checkpoint now

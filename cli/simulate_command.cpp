@@ -5,8 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/llmopt_policy.hpp"
-#include "adapters/signals/signal_parser.hpp"
-#include "adapters/signals/topic_kind.hpp"
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
 #include "decision/simulation.hpp"
@@ -61,15 +59,7 @@ int run(const simulate_args& args) {
     policies.push_back(std::move(p));
   // The world reads emitted shield events with the production parser too,
   // to know which requests are violations.
-  auto parser = std::make_shared<signal_parser>();
-  signal_reader reader = [parser](const std::string& topic,
-                                  const std::string& raw) -> std::optional<typed_signal> {
-    auto kind = parse_topic_kind(topic);
-    if (!kind) return std::nullopt;
-    auto parsed = parser->parse(*kind, raw);
-    if (!parsed) return std::nullopt;
-    return std::move(*parsed);
-  };
+  signal_reader reader = production_signal_reader();
   auto report = run_simulation(world, policies, reader, {"llmopt", "oracle"});
 
   if (args.html_file) {

@@ -225,6 +225,10 @@ const table_schema<settings>& settings_schema() {
                   "share of a route's traffic spread over all its eligible candidates, so "
                   "that their statistics stay fresh and recoveries are noticed"),
            [](S& s) -> setting_ref { return &s.decision.exploration_floor; }},
+          {number("decision.posterior_scale", 0.5, 0.05, 1,
+                  "traffic follows the probability that a candidate is the best under its "
+                  "posterior narrowed by this: 1 is Thompson sampling, smaller commits sooner"),
+           [](S& s) -> setting_ref { return &s.decision.posterior_scale; }},
           {number("decision.min_weight_change", 0.02, 0, 1,
                   "smaller moves of a weight are not a new decision"),
            [](S& s) -> setting_ref { return &s.decision.min_weight_change; }},
@@ -232,14 +236,23 @@ const table_schema<settings>& settings_schema() {
                   "error rate at which a model counts as down"),
            [](S& s) -> setting_ref { return &s.decision.down_error_rate; }},
           {integer("decision.down_min_calls", 5, 1, 100000,
-                   "... over at least this many calls in the window"),
+                   "... over at least this many calls in the window, or failing this many "
+                   "calls in a row"),
            [](S& s) -> setting_ref { return &s.decision.down_min_calls; }},
+          {integer("decision.down_retry_s", 10, 1, 3600,
+                   "a model whose last down_min_calls calls failed is down until this long "
+                   "after its last failure; then a call tries it again"),
+           [](S& s) -> setting_ref { return &s.decision.down_retry_s; }},
           {integer("decision.anomaly_ttl_s", 600, 1, 86400,
                    "an anomaly never resolved expires after this"),
            [](S& s) -> setting_ref { return &s.decision.anomaly_ttl_s; }},
           {number("decision.quality_prior_strength", 2, 0.1, 1000,
                   "pseudo-observations behind a model's quality prior"),
            [](S& s) -> setting_ref { return &s.decision.quality_prior_strength; }},
+          {integer("decision.quality_half_life_s", 600, 0, 31536000,
+                   "quality feedback counts half after this long, so an old verdict fades "
+                   "and a model left alone becomes worth a look again; 0 keeps it forever"),
+           [](S& s) -> setting_ref { return &s.decision.quality_half_life_s; }},
           {number("decision.default_input_tokens", 800, 1, 10000000,
                   "input tokens per request, before any call is seen"),
            [](S& s) -> setting_ref { return &s.decision.default_input_tokens; }},

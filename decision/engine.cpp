@@ -27,6 +27,25 @@ std::vector<std::string> excluded_models(const std::vector<candidate_assessment>
   return out;
 }
 
+// What the route's candidates typically achieve (the mean of their quality
+// estimates, each counted once), as pool_strength pseudo-observations:
+// added to each candidate's own
+// posterior, it pulls a model with little feedback towards what models on
+// this route typically achieve rather than towards the neutral prior, so a
+// couple of bad early answers do not write it off.
+quality_posterior route_quality_pool(const route_spec& route,
+                                     const std::vector<const model_view*>& views,
+                                     const engine_options& options) {
+  if (views.empty()) return {0, 0, 0, 0};
+  double sum = 0;
+  const model_view none;
+  for (const auto* v : views)
+    sum += quality_of(v ? *v : none, route.name).mean();
+  const double mean = sum / static_cast<double>(views.size());
+  const double s = options.pool_strength;
+  return {s * mean, s * (1 - mean), 0, 0};
+}
+
 bool blocked_by_policy(const candidate_assessment& c) {
   return c.excluded.rfind("blocked by policy", 0) == 0;
 }
@@ -41,7 +60,8 @@ decision_engine::decision_engine(engine_options options, std::vector<route_spec>
 }
 
 std::vector<candidate_assessment> decision_engine::assess_route(
-    const route_spec& route, const std::unordered_map<model_key, model_view>& views) const {
+    const route_spec& route, const std::unordered_map<model_key, model_view>& views,
+    time_ms now) const {
   std::vector<candidate_assessment> out;
   std::vector<std::size_t> eligible;
   std::vector<double> scores;
@@ -53,11 +73,12 @@ std::vector<candidate_assessment> decision_engine::assess_route(
     candidate_views.push_back(view == views.end() ? nullptr : &view->second);
   }
   const token_expectation tokens = expected_tokens(candidate_views, options_);
+  const quality_posterior pool = route_quality_pool(route, candidate_views, options_);
   for (std::size_t i = 0; i < route.candidates.size(); ++i) {
     const auto& candidate = route.candidates[i];
     auto spec = models_.find(candidate);
     auto a = assess(route, spec == models_.end() ? nullptr : &spec->second, candidate_views[i],
-                    tokens, options_);
+                    tokens, options_, now, pool);
     a.model = candidate;
     a.previous_weight = current ? current->weight_of(candidate) : 0;
     if (a.score) {
@@ -67,19 +88,27 @@ std::vector<candidate_assessment> decision_engine::assess_route(
     out.push_back(std::move(a));
   }
   if (!eligible.empty()) {
-    // Thompson-style: each candidate's share is the probability that it is
-    // the best, given what is known (the quality posterior), plus a floor
-    // that keeps a little traffic on every eligible candidate so that its
-    // statistics stay fresh and a recovery is noticed.
-    std::vector<double> sds;
-    for (auto i : eligible)
-      sds.push_back(out[i].score_sd);
-    auto p = probability_best(scores, sds, stream_of(route.name));
-    const double n = static_cast<double>(eligible.size());
-    const double floor = n > 1 ? options_.exploration_floor : 0;
+    // Each candidate's share is the probability that it is the best, given
+    // what is known, from a posterior narrowed by posterior_scale so that
+    // traffic commits once the evidence leans one way (a candidate with
+    // little feedback keeps its full posterior: it has not been judged yet).
+    // The exploration floor goes to the candidates that could plausibly be
+    // best under a posterior widened by floor_scale: enough to notice a
+    // change, nothing for a candidate that cannot win whatever its quality.
+    std::vector<double> exploit_sd, explore_sd;
+    for (auto i : eligible) {
+      const auto& c = out[i];
+      const bool judged = c.quality_samples >= options_.judged_after_samples;
+      exploit_sd.push_back(c.score_sd * (judged ? options_.posterior_scale : 1.0));
+      explore_sd.push_back(c.score_sd * options_.floor_scale);
+    }
+    const std::uint64_t seed = stream_of(route.name);
+    auto p = probability_best(scores, exploit_sd, seed);
+    auto plausible = probability_best(scores, explore_sd, seed + 1);
+    const double floor = eligible.size() > 1 ? options_.exploration_floor : 0;
     for (std::size_t i = 0; i < eligible.size(); ++i) {
       out[eligible[i]].p_best = p[i];
-      out[eligible[i]].weight = (1 - floor) * p[i] + floor / n;
+      out[eligible[i]].weight = (1 - floor) * p[i] + floor * plausible[i];
     }
   } else {
     // Every candidate is blocked or down. Down models may still answer; a
@@ -144,7 +173,7 @@ std::vector<decision> decision_engine::decide(
     const std::string& trigger) {
   std::vector<decision> made;
   for (const auto& route : routes_) {
-    auto candidates = assess_route(route, views);
+    auto candidates = assess_route(route, views, now);
     if (!is_material(route, candidates)) continue;
     decision d;
     d.id = next_id_++;

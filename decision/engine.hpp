@@ -12,7 +12,8 @@ namespace llmopt {
 
 // Turns model views into routing weights, one route at a time: drop the
 // candidates that are blocked or down, score the rest by the route's expected
-// utility, and weight them by a softmax of the scores. Only a material change
+// utility with its uncertainty, and weight each by the probability that it is
+// the best, plus an exploration floor for the plausible ones. Only a material change
 // of a route's weights (or of who is excluded) becomes a decision; smaller
 // moves leave the route as it is, so traffic does not jitter.
 //
@@ -35,7 +36,8 @@ class decision_engine {
 
  private:
   std::vector<candidate_assessment> assess_route(
-      const route_spec& route, const std::unordered_map<model_key, model_view>& views) const;
+      const route_spec& route, const std::unordered_map<model_key, model_view>& views,
+      time_ms now) const;
   bool is_material(const route_spec& route,
                    const std::vector<candidate_assessment>& candidates) const;
   std::vector<std::string> reasons_for(const std::vector<candidate_assessment>& candidates,

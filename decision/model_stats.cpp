@@ -34,6 +34,12 @@ void model_stats::add_outcome(time_ms now, const call_outcome& c) {
   b.errors += failed;
   ++base_.lifetime.calls;
   base_.lifetime.errors += failed;
+  if (failed) {
+    ++base_.failure_streak;
+    base_.last_failure_at = now;
+  } else {
+    base_.failure_streak = 0;
+  }
   if (c.latency_ms > 0) add_latency(now, c.latency_ms);
   if (!failed && c.cost_usd) add_cost(now, *c.cost_usd, c.input_tokens, c.output_tokens);
 }
@@ -74,11 +80,13 @@ void model_stats::apply(const typed_signal& s, time_ms now) {
           base_.profile = b;
           base_.profile_at = now;
         } else if constexpr (std::is_same_v<T, quality_feedback>) {
+          forget(now);
           base_.quality.observe(b.quality);
           if (!b.route.empty()) {
             // A route's posterior starts from the model's prior, not from
             // feedback given on other routes.
-            auto it = base_.route_quality.try_emplace(b.route, quality_prior_).first;
+            auto [it, added] = base_.route_quality.try_emplace(b.route, quality_prior_);
+            if (added) it->second.at = now;
             it->second.observe(b.quality);
           }
         } else if constexpr (std::is_same_v<T, anomaly_event>) {
@@ -123,8 +131,16 @@ void model_stats::expire(time_ms now) {
   d.erase(std::remove_if(d.begin(), d.end(), expired), d.end());
 }
 
+void model_stats::forget(time_ms now) {
+  const time_ms half_life = options_.quality_half_life_ms;
+  base_.quality.forget(now, half_life, quality_prior_);
+  for (auto& [route, q] : base_.route_quality)
+    q.forget(now, half_life, quality_prior_);
+}
+
 model_view model_stats::view(time_ms now) {
   expire(now);
+  forget(now);
   model_view v = base_;
   const window_bucket w = window_.total(now);
   v.latency_samples = w.latency_count;

@@ -14,10 +14,11 @@
 namespace llmopt {
 
 struct aggregator_options {
-  time_ms window_ms = 60'000;         // live window of latency, outcome and cost samples
-  int window_buckets = 12;            // ... kept as this many time buckets
-  time_ms anomaly_ttl_ms = 600'000;   // an anomaly never resolved expires after this
-  double quality_prior_strength = 2;  // pseudo-observations behind the quality prior
+  time_ms window_ms = 60'000;              // live window of latency, outcome and cost samples
+  int window_buckets = 12;                 // ... kept as this many time buckets
+  time_ms anomaly_ttl_ms = 600'000;        // an anomaly never resolved expires after this
+  double quality_prior_strength = 2;       // pseudo-observations behind the quality prior
+  time_ms quality_half_life_ms = 600'000;  // feedback counts half after this; 0 = forever
 };
 
 // An anomaly or drift in force on a model.
@@ -53,6 +54,11 @@ struct model_view {
   // Outcomes over the live window.
   long long calls = 0;
   long long errors = 0;
+  // Calls that failed in a row up to the newest, and when the newest failed:
+  // an outage shows here within a few calls, long before it moves the
+  // window's error rate.
+  long long failure_streak = 0;
+  time_ms last_failure_at = 0;
 
   // Cost per request over the live window, from cost telemetry and calls,
   // and the tokens of those same requests.
@@ -115,6 +121,7 @@ class model_stats {
   void add_latency(time_ms now, double latency_ms);
   void raise(std::vector<active_flag>& flags, active_flag flag);
   void expire(time_ms now);
+  void forget(time_ms now);
 
   aggregator_options options_;
   quality_posterior quality_prior_;

@@ -9,11 +9,14 @@ namespace llmopt {
 namespace {
 
 nlohmann::json posterior_json(const quality_posterior& q) {
-  return nlohmann::json::array({q.alpha, q.beta, q.samples});
+  return nlohmann::json::array({q.alpha, q.beta, q.samples, q.at});
 }
 
 quality_posterior posterior_from(const nlohmann::json& j) {
-  return {j.at(0).get<double>(), j.at(1).get<double>(), j.at(2).get<double>()};
+  // Checkpoints written before evidence faded have no time: it starts fading
+  // from the first use after the restore.
+  return {j.at(0).get<double>(), j.at(1).get<double>(), j.at(2).get<double>(),
+          j.size() > 3 ? j.at(3).get<time_ms>() : 0};
 }
 
 nlohmann::json flags_json(const std::vector<active_flag>& flags) {
@@ -77,6 +80,7 @@ void model_stats::save(nlohmann::json& out) const {
   for (const auto& [route, hold] : b.blocked_routes)
     blocked[route] = {hold.policy_id, hold.description};
   if (b.profile) out["profile"] = {profile_json(*b.profile), b.profile_at};
+  out["failure_streak"] = {b.failure_streak, b.last_failure_at};
   if (const auto& c = b.last_billed)
     out["last_billed"] = {c->cost_usd, c->input_tokens, c->output_tokens, c->at};
   window_.save(out["window"]);
@@ -101,6 +105,12 @@ status model_stats::restore(const nlohmann::json& in) {
     if (auto p = in.find("profile"); p != in.end()) {
       b.profile = profile_from(p->at(0));
       b.profile_at = p->at(1).get<time_ms>();
+    }
+    b.failure_streak = 0;
+    b.last_failure_at = 0;
+    if (auto f = in.find("failure_streak"); f != in.end()) {
+      b.failure_streak = f->at(0).get<long long>();
+      b.last_failure_at = f->at(1).get<time_ms>();
     }
     b.last_billed.reset();
     if (auto c = in.find("last_billed"); c != in.end())

@@ -37,6 +37,11 @@ double drift_penalty(const model_view& v) {
 
 }  // namespace
 
+quality_posterior quality_of(const model_view& v, const std::string& route) {
+  auto rq = v.route_quality.find(route);
+  return rq != v.route_quality.end() ? rq->second : v.quality;
+}
+
 token_expectation expected_tokens(const std::vector<const model_view*>& candidates,
                                   const engine_options& options) {
   double input = 0, output = 0, weight = 0;
@@ -73,20 +78,21 @@ double expected_cost(const model_spec* spec, const model_view& view, token_expec
 }
 
 candidate_assessment assess(const route_spec& route, const model_spec* spec, const model_view* view,
-                            token_expectation tokens, const engine_options& options) {
+                            token_expectation tokens, const engine_options& options, time_ms now,
+                            const quality_posterior& pool) {
   candidate_assessment a;
   a.model = spec ? spec->id : (view ? view->model : model_key{});
   model_view empty;
   const model_view& v = view ? *view : empty;
 
   // Inputs.
-  const quality_posterior* q = &v.quality;
-  auto rq = v.route_quality.find(route.name);
-  if (rq != v.route_quality.end()) q = &rq->second;
+  quality_posterior q = quality_of(v, route.name);
+  a.quality_samples = q.samples;
+  q.alpha += pool.alpha;
+  q.beta += pool.beta;
   const double kept = 1 - drift_penalty(v);
-  a.quality = q->mean() * kept;
-  a.quality_sd = std::sqrt(q->variance()) * kept;
-  a.quality_samples = q->samples;
+  a.quality = q.mean() * kept;
+  a.quality_sd = std::sqrt(q.variance()) * kept;
   a.calls = v.calls;
   a.error_rate = v.error_rate();
   a.p50_ms = v.p50_ms;
@@ -110,6 +116,11 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
       a.excluded = "down: " + f.description;
       return a;
     }
+  }
+  if (v.failure_streak >= options.down_min_calls &&
+      now - v.last_failure_at < options.down_retry_ms) {
+    a.excluded = "down: the last " + std::to_string(v.failure_streak) + " calls failed";
+    return a;
   }
   if (v.calls >= options.down_min_calls && a.error_rate >= options.down_error_rate) {
     a.excluded = format("down: error rate %.2f over %lld calls", a.error_rate, v.calls);

@@ -12,10 +12,16 @@
 namespace llmopt {
 
 struct engine_options {
-  double exploration_floor = 0.03;  // share of traffic spread over every eligible candidate
-  double min_weight_change = 0.02;  // smaller moves are not a new decision
-  double down_error_rate = 0.5;     // a model at or above this error rate ...
-  long long down_min_calls = 5;     // ... over at least this many calls is down
+  double exploration_floor = 0.03;   // share of traffic spread over the plausible candidates
+  double posterior_scale = 0.5;      // < 1 commits traffic sooner than Thompson sampling
+  double judged_after_samples = 10;  // ... once a candidate has this much feedback
+  double floor_scale = 2;            // plausible: could be best under a posterior this wide
+  double pool_strength = 4;          // pseudo-observations of the route's pooled quality
+  double min_weight_change = 0.02;   // smaller moves are not a new decision
+  double down_error_rate = 0.5;      // a model at or above this error rate ...
+  long long down_min_calls = 5;      // ... over at least this many calls is down;
+                                     // so is a model whose last this many calls failed ...
+  time_ms down_retry_ms = 10'000;    // ... until this long after its last failure
   double default_input_tokens = 800;
   double default_output_tokens = 300;
   double default_latency_ms = 1000;  // before any latency is known
@@ -39,12 +45,17 @@ token_expectation expected_tokens(const std::vector<const model_view*>& candidat
 // cost over the list cost of the live window's requests.
 double expected_cost(const model_spec* spec, const model_view& view, token_expectation tokens);
 
-// Scores one candidate of `route`: its expected utility per request, from
-// the model's live view (nullptr: nothing seen yet) and its list price
-// (nullptr: unknown). Sets `excluded` instead of a score when the model is
-// blocked by policy for the route or down.
+// The model's quality posterior for `route`: from feedback that named the
+// route when there is any, else from all its feedback.
+quality_posterior quality_of(const model_view& v, const std::string& route);
+
+// Scores one candidate of `route` at `now`: its expected utility per
+// request, from the model's live view (nullptr: nothing seen yet) and its
+// list price (nullptr: unknown). Sets `excluded` instead of a score when the
+// model is blocked by policy for the route or down.
 candidate_assessment assess(const route_spec& route, const model_spec* spec, const model_view* view,
-                            token_expectation tokens, const engine_options& options);
+                            token_expectation tokens, const engine_options& options, time_ms now,
+                            const quality_posterior& pool = {0, 0, 0, 0});
 
 // The probability that each candidate has the highest score, when candidate
 // i's score is normal(means[i], sds[i]): estimated from `samples` joint draws

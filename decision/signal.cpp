@@ -127,6 +127,9 @@ bool is_urgent(const typed_signal& s) {
            a->type == anomaly_type::availability_issue;
   if (auto* a = std::get_if<latency_anomaly>(&s.body)) return a->level == severity::critical;
   if (auto* p = std::get_if<policy_block>(&s.body)) return p->action == policy_action::block;
+  if (auto* d = std::get_if<drift_signal>(&s.body))
+    return d->type == drift_type::quality_drift || d->type == drift_type::concept_drift ||
+           d->type == drift_type::behavior_drift;
   return false;
 }
 

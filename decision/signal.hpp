@@ -232,8 +232,8 @@ enum class policy_effect { none, block, allow };
 policy_effect model_policy_effect(const policy_block& b);
 
 // Urgent signals make the decision actor decide at once instead of on its
-// tick: critical anomalies, availability issues, policy blocks, and the
-// resolution of an anomaly.
+// tick: critical anomalies, availability issues, policy blocks, quality,
+// concept and behaviour drifts, and the resolution of an anomaly.
 bool is_urgent(const typed_signal& s);
 
 // One line naming the signal for decision reasons and logs, e.g.

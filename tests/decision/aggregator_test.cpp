@@ -7,7 +7,6 @@ using namespace llmopt;
 using namespace llmopt::test;
 
 namespace {
-const model_key gpt = "openai:gpt-4o";
 
 aggregator make_aggregator() {
   aggregator_options o;

@@ -9,10 +9,6 @@ using namespace llmopt::test;
 
 namespace {
 
-const model_key mini = "openai:gpt-4o-mini";
-const model_key gpt = "openai:gpt-4o";
-const model_key sonnet = "anthropic:claude-3-5-sonnet";
-
 route_spec chat_route() {
   return route_spec{"chat", {gpt, sonnet, mini}, {0.6, 0.2, 0.2}, 0.01, 5000};
 }
@@ -111,7 +107,21 @@ TEST_CASE("a model failing its calls is down and loses its traffic") {
   bool named = false;
   for (const auto& r : made[0].reasons)
     named |= r.find("openai:gpt-4o excluded") != std::string::npos &&
-             r.find("error rate 1.00 over 10 calls") != std::string::npos;
+             r.find("the last 10 calls failed") != std::string::npos;
+  REQUIRE(named);
+}
+
+TEST_CASE("a model failing half its calls, not in a row, is down by its error rate") {
+  world w;
+  w.decide("startup");
+  for (int i = 0; i < 12; ++i)
+    w.agg.apply(outcome(gpt, i % 3 == 0, 30), ++w.now);
+  auto made = w.decide();
+  REQUIRE(w.weight(gpt) == 0);
+  REQUIRE(made.size() == 1);
+  bool named = false;
+  for (const auto& r : made[0].reasons)
+    named |= r.find("error rate 0.67 over 12 calls") != std::string::npos;
   REQUIRE(named);
 }
 

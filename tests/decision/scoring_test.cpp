@@ -65,7 +65,7 @@ TEST_CASE("the score is the expected utility of the route's objective") {
   for (int i = 0; i < 100; ++i)
     agg.apply(outcome(cheap.id, true, 1000, 0.0014), i);
   auto view = agg.views(200)[cheap.id];
-  auto a = assess(route, &cheap, &view, {1000, 200}, engine_options{});
+  auto a = assess(route, &cheap, &view, {1000, 200}, engine_options{}, 0);
   REQUIRE(a.excluded.empty());
   const double p_error = 0.1 / 105;  // the error-rate prior over 100 clean calls
   const double success = 0.6 * 0.8 - 0.2 * 0.0014 / 0.01 - 0.2 * 1000 / 5000.0;

@@ -7,6 +7,11 @@
 // Small builders of typed signals for decision tests.
 namespace llmopt::test {
 
+// Models the decision tests route between.
+inline const model_key mini = "openai:gpt-4o-mini";
+inline const model_key gpt = "openai:gpt-4o";
+inline const model_key sonnet = "anthropic:claude-3-5-sonnet";
+
 inline typed_signal outcome(const model_key& m, bool ok, double latency_ms, double cost_usd = 0.001,
                             const std::string& route = "chat") {
   call_outcome c;
@@ -39,6 +44,15 @@ inline typed_signal block(const model_key& m, const std::string& policy, const s
   p.level = severity::high;
   p.route = route;
   return typed_signal{"pb-" + policy, 0, m, p};
+}
+
+inline typed_signal drift(const model_key& m, const std::string& id, double magnitude,
+                          double confidence) {
+  drift_signal d;
+  d.type = drift_type::quality_drift;
+  d.magnitude = magnitude;
+  d.confidence = confidence;
+  return typed_signal{id, 0, m, d};
 }
 
 inline typed_signal feedback(const model_key& m, double quality, const std::string& route = "") {

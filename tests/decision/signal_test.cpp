@@ -36,6 +36,7 @@ TEST_CASE("urgent signals are critical anomalies, availability issues, blocks an
   REQUIRE(is_urgent(block(m, "p", "chat")));
   REQUIRE_FALSE(is_urgent(block(m, "p", "chat", policy_action::warn)));
   REQUIRE_FALSE(is_urgent(outcome(m, false, 10)));
+  REQUIRE(is_urgent(drift(m, "d", 0.3, 0.9)));
 }
 
 TEST_CASE("describe names the kind, id, type and model") {

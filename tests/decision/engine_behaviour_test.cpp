@@ -1,0 +1,221 @@
+// The decision engine's behaviours, each driven on virtual time through the
+// aggregator as the daemon's actors drive it.
+
+#include <catch2/catch.hpp>
+
+#include "decision/aggregator.hpp"
+#include "decision/engine.hpp"
+#include "decision/quality_posterior.hpp"
+#include "decision/world_model.hpp"
+#include "signal_fixtures.hpp"
+
+using namespace llmopt;
+using namespace llmopt::test;
+
+namespace {
+
+const model_key opus = "anthropic:claude-3-opus";
+
+route_spec chat_route(std::vector<model_key> candidates = {gpt, sonnet, mini}) {
+  return route_spec{"chat", std::move(candidates), {0.6, 0.2, 0.2}, 0.01, 5000};
+}
+
+// Neutral priors: the engine is told nothing of quality.
+std::vector<model_spec> catalog() {
+  return {{mini, {0.15, 0.6}, 0.5},
+          {gpt, {2.5, 10}, 0.5},
+          {sonnet, {3, 15}, 0.5},
+          {opus, {150, 750}, 0.5}};
+}
+
+struct world {
+  explicit world(route_spec route = chat_route(), engine_options options = {})
+      : engine(options, {route}, catalog(), 0) {}
+  aggregator agg{aggregator_options{}, catalog()};
+  decision_engine engine;
+  time_ms now = 1'000'000;
+
+  std::vector<decision> decide(const std::string& trigger = "tick") {
+    return engine.decide(agg.views(now), now, trigger);
+  }
+  void apply(const typed_signal& s) { agg.apply(s, now); }
+  double weight(const model_key& m) const { return engine.table().at("chat").weight_of(m); }
+  model_key choose(std::uint64_t i) const {
+    return engine.table().at("chat").attempt_order(uniform_draw(7, i, 0)).front();
+  }
+  // `n` feedback signals on `m` with `good` of them good.
+  void feedback_on(const model_key& m, int good, int n) {
+    for (int i = 0; i < n; ++i)
+      apply(feedback(m, i < good ? 1.0 : 0.0, "chat"));
+  }
+};
+
+const candidate_assessment& candidate(const decision& d, const model_key& m) {
+  return *std::find_if(d.candidates.begin(), d.candidates.end(),
+                       [&](const auto& c) { return c.model == m; });
+}
+
+}  // namespace
+
+TEST_CASE("exploration finds the best model from sparse feedback without wasting traffic") {
+  // True quality: sonnet 0.9, gpt 0.85, mini 0.3 (a clear loser). 20
+  // requests/s for 5 minutes, feedback on 30% of them, a decision a second.
+  world w;
+  w.decide("startup");
+  const std::map<model_key, double> quality = {{sonnet, 0.9}, {gpt, 0.85}, {mini, 0.3}};
+  std::map<model_key, long long> sent_last_minute;
+  std::uint64_t i = 0;
+  for (int second = 0; second < 300; ++second) {
+    for (int r = 0; r < 20; ++r, ++i) {
+      const model_key m = w.choose(i);
+      if (second >= 240) ++sent_last_minute[m];
+      w.apply(outcome(m, true, 900, 0.005));
+      if (uniform_draw(11, i, 1) < 0.3)
+        w.apply(feedback(m, uniform_draw(11, i, 2) < quality.at(m) ? 1.0 : 0.0, "chat"));
+    }
+    w.now += 1000;
+    w.decide();
+  }
+  // The clear loser gets next to nothing; the best model most of the traffic.
+  CHECK(sent_last_minute[mini] < 1200 * 0.02);
+  CHECK(sent_last_minute[sonnet] > 1200 * 0.6);
+}
+
+TEST_CASE("a couple of bad early answers do not write a model off") {
+  world w;
+  w.feedback_on(sonnet, 9, 10);
+  w.feedback_on(mini, 9, 10);
+  w.feedback_on(gpt, 1, 2);
+  w.decide("startup");
+  // The route's other models answer well; one bad answer of two leaves gpt
+  // plausible, so it keeps a share that will settle the question.
+  CHECK(w.weight(gpt) > 0.02);
+}
+
+TEST_CASE("the exploration floor goes to plausible candidates, not to one that cannot win") {
+  // opus costs 60x the route's cost reference per request: even perfect
+  // answers cannot make up for it.
+  world w(chat_route({gpt, sonnet, mini, opus}));
+  auto made = w.decide("startup");
+  REQUIRE(made.size() == 1);
+  CHECK(w.weight(opus) < 0.001);
+  CHECK(candidate(made[0], opus).score);  // scored, not excluded: it just cannot win
+  for (const auto& m : {gpt, sonnet, mini})
+    CHECK(w.weight(m) > 0.005);
+}
+
+TEST_CASE("a model failing every call loses its traffic within 2 s at 20 requests/s") {
+  world w;
+  w.feedback_on(sonnet, 45, 50);
+  w.feedback_on(gpt, 35, 50);
+  w.feedback_on(mini, 15, 50);
+  w.decide("startup");
+  REQUIRE(w.weight(sonnet) > 0.8);
+  // 20 s of healthy traffic first: the live window is full of successes, so
+  // its error rate alone would take far longer than 2 s to notice.
+  std::uint64_t i = 0;
+  for (int step = 0; step < 400; ++step) {
+    w.apply(outcome(w.choose(i++), true, 900));
+    w.now += 50;
+    if (w.now % 1000 == 0) w.decide();
+  }
+  const time_ms outage = w.now;
+  time_ms lost_at = 0;
+  for (int step = 0; step < 100 && !lost_at; ++step) {  // 50 ms apart
+    const model_key m = w.choose(i++);
+    w.apply(outcome(m, m != sonnet, 900));
+    w.now += 50;
+    if (w.now % 1000 == 0) {
+      w.decide();
+      if (w.weight(sonnet) == 0) lost_at = w.now;
+    }
+  }
+  REQUIRE(lost_at > 0);
+  CHECK(lost_at - outage <= 2000);
+  CHECK(w.weight(gpt) > 0.5);
+}
+
+TEST_CASE("a model down for failing calls is tried again after the retry time") {
+  world w;
+  for (int i = 0; i < 100; ++i)
+    w.apply(outcome(gpt, true, 900));
+  for (int i = 0; i < 5; ++i)
+    w.apply(outcome(gpt, false, 900));
+  auto made = w.decide("startup");
+  REQUIRE(w.weight(gpt) == 0);
+  CHECK(candidate(made[0], gpt).excluded == "down: the last 5 calls failed");
+  w.now += engine_options{}.down_retry_ms;
+  w.decide();
+  CHECK(w.weight(gpt) > 0);
+  // One more failure on the retry: down again at once.
+  w.apply(outcome(gpt, false, 900));
+  w.decide();
+  CHECK(w.weight(gpt) == 0);
+}
+
+TEST_CASE("a quality drift moves traffic at once, with its reason, until feedback outweighs it") {
+  world w;
+  w.feedback_on(sonnet, 90, 100);
+  w.feedback_on(gpt, 75, 100);
+  w.feedback_on(mini, 30, 100);
+  w.decide("startup");
+  REQUIRE(w.weight(sonnet) > 0.8);
+  auto signal = drift(sonnet, "d-401", 0.5, 0.98);
+  REQUIRE(is_urgent(signal));
+  w.apply(signal);
+  auto made = w.decide(describe(signal));
+  REQUIRE(made.size() == 1);
+  CHECK(made[0].trigger.find("d-401") != std::string::npos);
+  CHECK(candidate(made[0], sonnet).quality < 0.9 * 0.8);
+  CHECK(w.weight(sonnet) < 0.1);
+  CHECK(w.weight(gpt) > 0.8);
+}
+
+TEST_CASE("a resolved anomaly lifts its effect at once") {
+  world w;
+  w.decide("startup");
+  auto raised = anomaly(gpt, "a-9", anomaly_type::availability_issue, severity::high);
+  w.apply(raised);
+  auto made = w.decide(describe(raised));
+  REQUIRE(w.weight(gpt) == 0);
+  CHECK(candidate(made[0], gpt).excluded.rfind("down: ", 0) == 0);
+  auto resolved = anomaly(gpt, "a-9", anomaly_type::availability_issue, severity::high, false);
+  REQUIRE(is_urgent(resolved));
+  w.apply(resolved);
+  w.decide(describe(resolved));
+  CHECK(w.weight(gpt) > 0);
+}
+
+TEST_CASE("a steady world makes few decisions and the best model does not bounce") {
+  world w;
+  w.feedback_on(sonnet, 180, 200);
+  w.feedback_on(gpt, 120, 200);
+  w.feedback_on(mini, 60, 200);
+  w.decide("startup");
+  int decisions = 0;
+  double lowest = 1;
+  for (int second = 0; second < 600; ++second) {
+    w.now += 1000;
+    if (second % 10 == 0) w.feedback_on(sonnet, 9, 10);
+    decisions += static_cast<int>(w.decide().size());
+    lowest = std::min(lowest, w.weight(sonnet));
+  }
+  CHECK(decisions <= 5);
+  CHECK(lowest > 0.9);
+}
+
+TEST_CASE("quality evidence fades by half every half-life and rests on the prior") {
+  const auto prior = quality_posterior::from_prior(0.5, 2);
+  auto q = prior;
+  q.forget(1000, 60'000, prior);  // the first use starts the clock
+  for (int i = 0; i < 40; ++i)
+    q.observe(1.0);
+  REQUIRE(q.evidence(prior) == Approx(40));
+  q.forget(61'000, 60'000, prior);
+  CHECK(q.evidence(prior) == Approx(20));
+  CHECK(q.mean() == Approx(21.0 / 22));
+  q.forget(61'000 + 600'000, 60'000, prior);
+  CHECK(q.evidence(prior) < 0.1);
+  CHECK(q.mean() == Approx(0.5).margin(0.01));
+  CHECK(q.samples == 40);  // what was received, for operators
+}
