@@ -2,23 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdarg>
-#include <cstdio>
 
+#include "decision/printf_string.hpp"
 #include "decision/world_model.hpp"
 
 namespace llmopt {
 namespace {
-
-std::string printf_string(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-std::string printf_string(const char* fmt, ...) {
-  char buf[512];
-  va_list args;
-  va_start(args, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, args);
-  va_end(args);
-  return buf;
-}
 
 std::vector<std::string> excluded_models(const std::vector<candidate_assessment>& candidates) {
   std::vector<std::string> out;
@@ -28,11 +17,10 @@ std::vector<std::string> excluded_models(const std::vector<candidate_assessment>
 }
 
 // What the route's candidates typically achieve (the mean of their quality
-// estimates, each counted once), as pool_strength pseudo-observations:
-// added to each candidate's own
-// posterior, it pulls a model with little feedback towards what models on
-// this route typically achieve rather than towards the neutral prior, so a
-// couple of bad early answers do not write it off.
+// estimates, each counted once), as pool_strength pseudo-observations: added
+// to each candidate's own posterior, it pulls a model with little feedback
+// towards what models on this route typically achieve rather than towards
+// the neutral prior, so a couple of bad early answers do not write it off.
 quality_posterior route_quality_pool(const route_spec& route,
                                      const std::vector<const model_view*>& views,
                                      const engine_options& options) {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
+#include "decision/printf_string.hpp"
 #include "decision/world_model.hpp"
 
 namespace llmopt {
@@ -17,12 +17,6 @@ constexpr double error_prior_calls = 5;
 bool anomaly_takes_model_down(const active_flag& f) {
   return f.level == severity::critical ||
          (f.type == "availability_issue" && f.level >= severity::high);
-}
-
-std::string format(const char* fmt, double a, long long b) {
-  char buf[160];
-  std::snprintf(buf, sizeof buf, fmt, a, b);
-  return buf;
 }
 
 double drift_penalty(const model_view& v) {
@@ -123,7 +117,7 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
     return a;
   }
   if (v.calls >= options.down_min_calls && a.error_rate >= options.down_error_rate) {
-    a.excluded = format("down: error rate %.2f over %lld calls", a.error_rate, v.calls);
+    a.excluded = printf_string("down: error rate %.2f over %lld calls", a.error_rate, v.calls);
     return a;
   }
 
