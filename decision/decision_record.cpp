@@ -36,6 +36,7 @@ void to_json(nlohmann::json& j, const candidate_assessment& c) {
                      {"weight", c.weight},
                      {"previous_weight", c.previous_weight},
                      {"excluded", c.excluded},
+                     {"held_back", c.held_back},
                      {"quality", c.quality},
                      {"quality_sd", c.quality_sd},
                      {"quality_samples", c.quality_samples},
@@ -55,6 +56,7 @@ void from_json(const nlohmann::json& j, candidate_assessment& c) {
   c.weight = j.at("weight").get<double>();
   c.previous_weight = j.value("previous_weight", 0.0);
   c.excluded = j.value("excluded", std::string{});
+  c.held_back = j.value("held_back", std::string{});
   c.quality = j.value("quality", 0.0);
   c.quality_sd = j.value("quality_sd", 0.0);
   c.quality_samples = j.value("quality_samples", 0.0);
@@ -99,14 +101,17 @@ std::string explain(const decision& d) {
     out += "  - " + r + "\n";
   out += "candidates:\n";
   std::snprintf(line, sizeof line, "  %-36s %7s %7s %8s %7s %6s %9s %10s  %s\n", "model", "weight",
-                "before", "score", "quality", "errors", "latency", "cost/req", "excluded");
+                "before", "score", "quality", "errors", "latency", "cost/req",
+                "excluded or held back");
   out += line;
   for (const auto& c : d.candidates) {
     char score[32] = "-";
     if (c.score) std::snprintf(score, sizeof score, "%.4f", *c.score);
     std::snprintf(line, sizeof line, "  %-36s %7.3f %7.3f %8s %7.3f %6.3f %7.0fms %10.6f  %s\n",
                   c.model.c_str(), c.weight, c.previous_weight, score, c.quality, c.error_rate,
-                  c.expected_latency_ms, c.expected_cost_usd, c.excluded.c_str());
+                  c.expected_latency_ms, c.expected_cost_usd,
+                  c.excluded.empty() && !c.held_back.empty() ? ("held back: " + c.held_back).c_str()
+                                                             : c.excluded.c_str());
     out += line;
   }
   return out;

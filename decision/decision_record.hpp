@@ -21,6 +21,9 @@ struct candidate_assessment {
   double score_sd = 0;          // its uncertainty (standard deviation), from quality
   double p_best = 0;            // posterior probability that it is the best candidate
   std::string excluded;
+  // Why a scored candidate gets only a probe share rather than what its
+  // score would earn (a model retried after a failure streak).
+  std::string held_back;
 
   // Inputs to the score.
   double quality = 0;          // posterior mean of P(good answer)

@@ -38,6 +38,12 @@ bool blocked_by_policy(const candidate_assessment& c) {
   return c.excluded.rfind("blocked by policy", 0) == 0;
 }
 
+// The share of a route's traffic the held-back candidates get (a model
+// retried after a failure streak, until one call succeeds): a single answer
+// says whether it is back, and while it is not, the route loses a request or
+// two, not a second of its traffic.
+constexpr double held_back_share = 0.02;
+
 }  // namespace
 
 decision_engine::decision_engine(engine_options options, std::vector<route_spec> routes,
@@ -51,7 +57,7 @@ std::vector<candidate_assessment> decision_engine::assess_route(
     const route_spec& route, const std::unordered_map<model_key, model_view>& views,
     time_ms now) const {
   std::vector<candidate_assessment> out;
-  std::vector<std::size_t> eligible;
+  std::vector<std::size_t> eligible, held_back;
   std::vector<double> scores;
   const route_weights* current = nullptr;
   if (auto it = table_.find(route.name); it != table_.end()) current = &it->second;
@@ -69,12 +75,19 @@ std::vector<candidate_assessment> decision_engine::assess_route(
                     tokens, options_, now, pool);
     a.model = candidate;
     a.previous_weight = current ? current->weight_of(candidate) : 0;
-    if (a.score) {
+    if (a.score && !a.held_back.empty()) {
+      held_back.push_back(out.size());
+    } else if (a.score) {
       eligible.push_back(out.size());
       scores.push_back(*a.score);
     }
     out.push_back(std::move(a));
   }
+  // Held-back candidates share a probe of the traffic; all of it when
+  // nothing else may serve the route.
+  const double probe = held_back.empty() ? 0 : eligible.empty() ? 1 : held_back_share;
+  for (auto i : held_back)
+    out[i].weight = probe / static_cast<double>(held_back.size());
   if (!eligible.empty()) {
     // Each candidate's share is the probability that it is the best, given
     // what is known, from a posterior narrowed by posterior_scale so that
@@ -96,9 +109,9 @@ std::vector<candidate_assessment> decision_engine::assess_route(
     const double floor = eligible.size() > 1 ? options_.exploration_floor : 0;
     for (std::size_t i = 0; i < eligible.size(); ++i) {
       out[eligible[i]].p_best = p[i];
-      out[eligible[i]].weight = (1 - floor) * p[i] + floor * plausible[i];
+      out[eligible[i]].weight = (1 - probe) * ((1 - floor) * p[i] + floor * plausible[i]);
     }
-  } else {
+  } else if (held_back.empty()) {
     // Every candidate is blocked or down. Down models may still answer; a
     // policy-blocked one must not. Spread over the former as a last resort.
     std::vector<candidate_assessment*> fallback;
@@ -134,10 +147,13 @@ std::vector<std::string> decision_engine::reasons_for(
                                       c.previous_weight, c.excluded.c_str()));
     else if (!c.excluded.empty())
       reasons.push_back(printf_string("%s excluded: %s", c.model.c_str(), c.excluded.c_str()));
+    else if (!c.held_back.empty())
+      reasons.push_back(
+          printf_string("%s held back to a probe share: %s", c.model.c_str(), c.held_back.c_str()));
   }
   const candidate_assessment* best = nullptr;
   for (const auto& c : candidates)
-    if (c.score && (!best || *c.score > *best->score)) best = &c;
+    if (c.score && c.held_back.empty() && (!best || *c.score > *best->score)) best = &c;
   if (best) {
     reasons.push_back(printf_string(
         "best %s: expected utility %.4f (quality %.3f, error rate %.3f over %lld calls, "

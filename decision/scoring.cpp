@@ -120,6 +120,8 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
     a.excluded = printf_string("down: error rate %.2f over %lld calls", a.error_rate, v.calls);
     return a;
   }
+  if (v.failure_streak >= options.down_min_calls)
+    a.held_back = "retrying: the last " + std::to_string(v.failure_streak) + " calls failed";
 
   // Expected utility of one request (spec/scenario.md, "Utility").
   const double p_error = (static_cast<double>(v.errors) + error_prior_errors) /

@@ -145,12 +145,36 @@ TEST_CASE("a model down for failing calls is tried again after the retry time") 
   REQUIRE(w.weight(gpt) == 0);
   CHECK(candidate(made[0], gpt).excluded == "down: the last 5 calls failed");
   w.now += engine_options{}.down_retry_ms;
-  w.decide();
+  made = w.decide();
+  // Retried with a probe share, not with what its score would earn: while
+  // it is not known to be back, the route risks a request, not a second.
+  REQUIRE(made.size() == 1);
   CHECK(w.weight(gpt) > 0);
+  CHECK(w.weight(gpt) <= 0.02 + 1e-9);
+  CHECK(candidate(made[0], gpt).held_back == "retrying: the last 5 calls failed");
+  CHECK(explain(made[0]).find("held back: retrying") != std::string::npos);
   // One more failure on the retry: down again at once.
   w.apply(outcome(gpt, false, 900));
   w.decide();
   CHECK(w.weight(gpt) == 0);
+  // A success on the next retry: back to the share its score earns.
+  w.now += engine_options{}.down_retry_ms;
+  w.decide();
+  w.apply(outcome(gpt, true, 900));
+  made = w.decide();
+  REQUIRE(made.size() == 1);
+  CHECK(candidate(made[0], gpt).held_back.empty());
+  CHECK(w.weight(gpt) > 0.1);
+}
+
+TEST_CASE("a model that is the only one left is retried with all the traffic") {
+  world w(chat_route({gpt}));
+  for (int i = 0; i < 5; ++i)
+    w.apply(outcome(gpt, false, 900));
+  w.decide("startup");
+  w.now += engine_options{}.down_retry_ms;
+  w.decide();
+  CHECK(w.weight(gpt) == 1.0);
 }
 
 TEST_CASE("a quality drift moves traffic at once, with its reason, until feedback outweighs it") {
