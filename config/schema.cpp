@@ -347,6 +347,10 @@ const table_schema<route_spec>& route_schema() {
           {positive(number("latency_ref_ms", 5000, 0, 600000,
                            "the latency that weighs as much as a good answer")),
            [](R& r) -> setting_ref { return &r.latency_ref_ms; }},
+          {number("latency_slo_ms", 0, 0, 600000,
+                  "p95 latency the route promises (0: none); a candidate over it is held back "
+                  "to a probe share while another meets it"),
+           [](R& r) -> setting_ref { return &r.latency_slo_ms; }},
       },
       {}};
   return schema;

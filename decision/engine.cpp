@@ -38,10 +38,11 @@ bool blocked_by_policy(const candidate_assessment& c) {
   return c.excluded.rfind("blocked by policy", 0) == 0;
 }
 
-// The share of a route's traffic the held-back candidates get (a model
-// retried after a failure streak, until one call succeeds): a single answer
-// says whether it is back, and while it is not, the route loses a request or
-// two, not a second of its traffic.
+// The share of a route's traffic the held-back candidates get while another
+// candidate may serve it (a model retried after a failure streak, until one
+// call succeeds; one over the route's latency SLO): a single answer says
+// whether a retried model is back, and while it is not, the route loses a
+// request or two, not a second of its traffic.
 constexpr double held_back_share = 0.02;
 
 }  // namespace
@@ -58,7 +59,6 @@ std::vector<candidate_assessment> decision_engine::assess_route(
     time_ms now) const {
   std::vector<candidate_assessment> out;
   std::vector<std::size_t> eligible, held_back;
-  std::vector<double> scores;
   const route_weights* current = nullptr;
   if (auto it = table_.find(route.name); it != table_.end()) current = &it->second;
   std::vector<const model_view*> candidate_views;
@@ -75,20 +75,23 @@ std::vector<candidate_assessment> decision_engine::assess_route(
                     tokens, options_, now, pool);
     a.model = candidate;
     a.previous_weight = current ? current->weight_of(candidate) : 0;
-    if (a.score && !a.held_back.empty()) {
-      held_back.push_back(out.size());
-    } else if (a.score) {
-      eligible.push_back(out.size());
-      scores.push_back(*a.score);
-    }
+    if (a.score) (a.held_back.empty() ? eligible : held_back).push_back(out.size());
     out.push_back(std::move(a));
   }
-  // Held-back candidates share a probe of the traffic; all of it when
-  // nothing else may serve the route.
-  const double probe = held_back.empty() ? 0 : eligible.empty() ? 1 : held_back_share;
+  // Held-back candidates share a probe of the traffic. When every candidate
+  // that may serve the route is held back, they are weighed by score instead.
+  if (eligible.empty()) {
+    for (auto i : held_back)
+      out[i].held_back += "; so is every other candidate: weighed by score";
+    eligible.swap(held_back);
+  }
+  const double probe = held_back.empty() ? 0 : held_back_share;
   for (auto i : held_back)
     out[i].weight = probe / static_cast<double>(held_back.size());
   if (!eligible.empty()) {
+    std::vector<double> scores;
+    for (auto i : eligible)
+      scores.push_back(*out[i].score);
     // Each candidate's share is the probability that it is the best, given
     // what is known, from a posterior narrowed by posterior_scale so that
     // traffic commits once the evidence leans one way (a candidate with
@@ -111,7 +114,7 @@ std::vector<candidate_assessment> decision_engine::assess_route(
       out[eligible[i]].p_best = p[i];
       out[eligible[i]].weight = (1 - probe) * ((1 - floor) * p[i] + floor * plausible[i]);
     }
-  } else if (held_back.empty()) {
+  } else {
     // Every candidate is blocked or down. Down models may still answer; a
     // policy-blocked one must not. Spread over the former as a last resort.
     std::vector<candidate_assessment*> fallback;
@@ -148,12 +151,11 @@ std::vector<std::string> decision_engine::reasons_for(
     else if (!c.excluded.empty())
       reasons.push_back(printf_string("%s excluded: %s", c.model.c_str(), c.excluded.c_str()));
     else if (!c.held_back.empty())
-      reasons.push_back(
-          printf_string("%s held back to a probe share: %s", c.model.c_str(), c.held_back.c_str()));
+      reasons.push_back(printf_string("%s held back: %s", c.model.c_str(), c.held_back.c_str()));
   }
   const candidate_assessment* best = nullptr;
   for (const auto& c : candidates)
-    if (c.score && c.held_back.empty() && (!best || *c.score > *best->score)) best = &c;
+    if (c.score && c.p_best > 0 && (!best || *c.score > *best->score)) best = &c;
   if (best) {
     reasons.push_back(printf_string(
         "best %s: expected utility %.4f (quality %.3f, error rate %.3f over %lld calls, "

@@ -24,6 +24,9 @@ struct route_spec {
   objective weights;
   double cost_ref_usd = 0;
   double latency_ref_ms = 0;
+  // The 95th-percentile latency the route promises its callers; 0 = none.
+  // A candidate whose p95 is over it is held back while another meets it.
+  double latency_slo_ms = 0;
 };
 
 // The utility of one request outcome on `route`.

@@ -80,6 +80,9 @@ result<scenario_route> parse_route(const nlohmann::json& r, const std::string& w
   if (!latency_ref) return latency_ref.err();
   out.route.cost_ref_usd = *cost_ref;
   out.route.latency_ref_ms = *latency_ref;
+  auto latency_slo = number_at(r, where, "latency_slo_ms", 0, 1e9, 0.0);
+  if (!latency_slo) return latency_slo.err();
+  out.route.latency_slo_ms = *latency_slo;
   return out;
 }
 

@@ -58,6 +58,7 @@ TEST_CASE("the example config loads with the documented values", "[config][loade
   CHECK(chat.weights.latency == Approx(0.2));
   CHECK(chat.cost_ref_usd == Approx(0.01));
   CHECK(chat.latency_ref_ms == Approx(5000));
+  CHECK(chat.latency_slo_ms == Approx(3000));
   const auto& summarize = s.routes[1];
   CHECK(summarize.name == "summarize");
   CHECK(summarize.candidates ==
@@ -65,6 +66,7 @@ TEST_CASE("the example config loads with the documented values", "[config][loade
   CHECK(summarize.weights.cost == Approx(0.5));
   CHECK(summarize.cost_ref_usd == Approx(0.005));
   CHECK(summarize.latency_ref_ms == Approx(8000));
+  CHECK(summarize.latency_slo_ms == 0);
 }
 
 TEST_CASE("an empty config is every default", "[config][loader]") {

@@ -243,3 +243,62 @@ TEST_CASE("quality evidence fades by half every half-life and rests on the prior
   CHECK(q.mean() == Approx(0.5).margin(0.01));
   CHECK(q.samples == 40);  // what was received, for operators
 }
+
+TEST_CASE("a candidate over the route's latency SLO is held back while another meets it") {
+  route_spec route = chat_route({gpt, sonnet});
+  route.latency_slo_ms = 2000;
+  world w(route);
+  w.feedback_on(gpt, 45, 50);
+  w.feedback_on(sonnet, 45, 50);
+  // gpt: fast on average but with a long tail (p95 near 4 s); sonnet
+  // steadily 1.5 s. Without the SLO gpt's lower mean latency and price win.
+  for (int i = 0; i < 100; ++i) {
+    w.apply(outcome(gpt, true, i % 10 == 0 ? 4000 : 500));
+    w.apply(outcome(sonnet, true, 1500));
+  }
+  auto made = w.decide("startup");
+  REQUIRE(made.size() == 1);
+  const auto& g = candidate(made[0], gpt);
+  CHECK(g.held_back.find("over the route's SLO of 2000 ms") != std::string::npos);
+  CHECK(w.weight(gpt) <= 0.02 + 1e-9);
+  CHECK(w.weight(sonnet) >= 0.98 - 1e-9);
+  CHECK(*g.score > *candidate(made[0], sonnet).score);
+
+  world no_slo(chat_route({gpt, sonnet}));
+  no_slo.feedback_on(gpt, 45, 50);
+  no_slo.feedback_on(sonnet, 45, 50);
+  for (int i = 0; i < 100; ++i) {
+    no_slo.apply(outcome(gpt, true, i % 10 == 0 ? 4000 : 500));
+    no_slo.apply(outcome(sonnet, true, 1500));
+  }
+  no_slo.decide("startup");
+  CHECK(no_slo.weight(gpt) > 0.5);
+}
+
+TEST_CASE("when no candidate meets the latency SLO, they are weighed by score") {
+  route_spec route = chat_route({gpt, sonnet});
+  route.latency_slo_ms = 1000;
+  world w(route);
+  w.feedback_on(gpt, 45, 50);
+  w.feedback_on(sonnet, 45, 50);
+  for (int i = 0; i < 100; ++i) {
+    w.apply(outcome(gpt, true, 1200));
+    w.apply(outcome(sonnet, true, 3000));
+  }
+  auto made = w.decide("startup");
+  REQUIRE(made.size() == 1);
+  CHECK(w.weight(gpt) > 0.9);
+  CHECK(candidate(made[0], sonnet).held_back.find("so is every other candidate") !=
+        std::string::npos);
+}
+
+TEST_CASE("too few calls to know a model's tail do not hold it back") {
+  route_spec route = chat_route({gpt, sonnet});
+  route.latency_slo_ms = 2000;
+  world w(route);
+  for (int i = 0; i < 5; ++i)
+    w.apply(outcome(gpt, true, 5000));
+  auto made = w.decide("startup");
+  REQUIRE(made.size() == 1);
+  CHECK(candidate(made[0], gpt).held_back.empty());
+}

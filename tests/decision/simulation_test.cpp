@@ -73,6 +73,18 @@ TEST_CASE("scenario errors name the field", "[simulation]") {
   j = small_scenario();
   j["events"][0]["set"] = {{"speed", 2}};
   CHECK(parse_scenario(j).err().detail == "events[0].set: speed: unknown field");
+
+  j = small_scenario();
+  j["routes"][0]["latency_slo_ms"] = -1;
+  CHECK(parse_scenario(j).err().detail ==
+        "routes[0].latency_slo_ms: expected a number in [0.0, 1000000000.0]");
+}
+
+TEST_CASE("a route's latency SLO is optional", "[simulation]") {
+  auto j = small_scenario();
+  CHECK(parse_scenario(j)->routes[0].route.latency_slo_ms == 0);
+  j["routes"][0]["latency_slo_ms"] = 2500;
+  CHECK(parse_scenario(j)->routes[0].route.latency_slo_ms == 2500);
 }
 
 TEST_CASE("the world applies set events from their time on", "[simulation]") {
