@@ -19,6 +19,7 @@ engine_options engine_options_of(const settings& s) {
   o.exploration_floor = s.decision.exploration_floor;
   o.posterior_scale = s.decision.posterior_scale;
   o.min_weight_change = s.decision.min_weight_change;
+  o.min_gain = s.decision.min_gain;
   o.down_error_rate = s.decision.down_error_rate;
   o.down_min_calls = s.decision.down_min_calls;
   o.down_retry_ms = s.decision.down_retry_s * 1000LL;

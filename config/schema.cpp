@@ -232,6 +232,10 @@ const table_schema<settings>& settings_schema() {
           {number("decision.min_weight_change", 0.02, 0, 1,
                   "smaller moves of a weight are not a new decision"),
            [](S& s) -> setting_ref { return &s.decision.min_weight_change; }},
+          {number("decision.min_gain", 0.001, 0, 1,
+                  "nor is a move that changes the route's expected utility per request by "
+                  "less than this, either way: near-equal candidates keep their shares"),
+           [](S& s) -> setting_ref { return &s.decision.min_gain; }},
           {number("decision.down_error_rate", 0.5, 0.01, 1,
                   "error rate at which a model counts as down"),
            [](S& s) -> setting_ref { return &s.decision.down_error_rate; }},

@@ -69,6 +69,7 @@ struct decision_settings {
   double exploration_floor = 0;       // traffic share spread over every eligible candidate
   double posterior_scale = 0;         // < 1 commits traffic sooner than Thompson sampling
   double min_weight_change = 0;       // smaller moves are not a new decision
+  double min_gain = 0;                // ... nor moves that change a request's utility less
   double down_error_rate = 0;         // error rate at which a model counts as down
   int down_min_calls = 0;             // ... over at least this many calls in the window
   int down_retry_s = 0;               // a model failing down_min_calls in a row is down this long

@@ -9,10 +9,14 @@
 namespace llmopt {
 namespace {
 
-std::vector<std::string> excluded_models(const std::vector<candidate_assessment>& candidates) {
+// Who is excluded and who is held back: a change of either is always a
+// decision.
+std::vector<std::string> constrained_models(const std::vector<candidate_assessment>& candidates) {
   std::vector<std::string> out;
-  for (const auto& c : candidates)
-    if (!c.excluded.empty()) out.push_back(c.model);
+  for (const auto& c : candidates) {
+    if (!c.excluded.empty()) out.push_back("excluded " + c.model);
+    if (!c.held_back.empty()) out.push_back("held back " + c.model);
+  }
   return out;
 }
 
@@ -130,14 +134,23 @@ bool decision_engine::is_material(const route_spec& route,
                                   const std::vector<candidate_assessment>& candidates) const {
   auto current = table_.find(route.name);
   if (current == table_.end()) return true;
-  auto previous = excluded_.find(route.name);
-  if (previous == excluded_.end() || previous->second != excluded_models(candidates)) return true;
+  auto previous = constrained_.find(route.name);
+  if (previous == constrained_.end() || previous->second != constrained_models(candidates))
+    return true;
+  // Otherwise weights move when a weight moves by min_weight_change and the
+  // move is worth it: it changes a request's expected utility, at today's
+  // scores, by min_gain. Either way: towards the best is a gain, towards a
+  // candidate worth learning about is the price of learning, and both are
+  // made; a move between near-equal candidates changes next to nothing, so
+  // they keep their shares rather than trade traffic on every fluctuation
+  // of the evidence.
+  bool large = false;
+  double gain = 0;
   for (const auto& c : candidates) {
-    if (std::abs(c.weight - c.previous_weight) >= options_.min_weight_change) return true;
-    // A model that lost or gained all its traffic is always worth recording.
-    if ((c.weight == 0) != (c.previous_weight == 0)) return true;
+    if (std::abs(c.weight - c.previous_weight) >= options_.min_weight_change) large = true;
+    if (c.score) gain += (c.weight - c.previous_weight) * *c.score;
   }
-  return false;
+  return large && std::abs(gain) >= options_.min_gain;
 }
 
 std::vector<std::string> decision_engine::reasons_for(
@@ -193,7 +206,7 @@ std::vector<decision> decision_engine::decide(
     for (const auto& c : candidates)
       w.weights.emplace_back(c.model, c.weight);
     table_[route.name] = std::move(w);
-    excluded_[route.name] = excluded_models(candidates);
+    constrained_[route.name] = constrained_models(candidates);
     d.candidates = std::move(candidates);
     made.push_back(std::move(d));
   }

@@ -48,7 +48,8 @@ class decision_engine {
   std::unordered_map<model_key, model_spec> models_;
   long long next_id_;
   routing_table table_;
-  std::unordered_map<std::string, std::vector<std::string>> excluded_;  // per route, last decision
+  // Per route, constrained_models() at its last decision.
+  std::unordered_map<std::string, std::vector<std::string>> constrained_;
 };
 
 }  // namespace llmopt

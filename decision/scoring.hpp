@@ -17,7 +17,8 @@ struct engine_options {
   double judged_after_samples = 10;  // ... once a candidate has this much feedback
   double floor_scale = 2;            // plausible: could be best under a posterior this wide
   double pool_strength = 4;          // pseudo-observations of the route's pooled quality
-  double min_weight_change = 0.02;   // smaller moves are not a new decision
+  double min_weight_change = 0.02;   // smaller moves are not a new decision,
+  double min_gain = 0.001;           // nor moves worth less per request, either way
   double down_error_rate = 0.5;      // a model at or above this error rate ...
   long long down_min_calls = 5;      // ... over at least this many calls is down;
                                      // so is a model whose last this many calls failed ...

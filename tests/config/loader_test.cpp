@@ -105,6 +105,7 @@ TEST_CASE("an empty config is every default", "[config][loader]") {
   CHECK(s.decision.tick_ms == 1000);
   CHECK(s.decision.exploration_floor == Approx(0.03));
   CHECK(s.decision.min_weight_change == Approx(0.02));
+  CHECK(s.decision.min_gain == Approx(0.001));
   CHECK(s.decision.down_error_rate == Approx(0.5));
   CHECK(s.decision.down_min_calls == 5);
   CHECK(s.decision.anomaly_ttl_s == 600);

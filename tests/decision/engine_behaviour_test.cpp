@@ -302,3 +302,47 @@ TEST_CASE("too few calls to know a model's tail do not hold it back") {
   REQUIRE(made.size() == 1);
   CHECK(candidate(made[0], gpt).held_back.empty());
 }
+
+TEST_CASE("weights move only when the move is worth it per request") {
+  // Two models at the same price and latency, their quality known from
+  // 1000 answers each. A swap of the lead between near-equal models moves
+  // a fifth of the traffic but changes a request's utility by ~0.0003: not
+  // a decision. A real difference is.
+  const model_key a = "p:a", b = "p:b";
+  const route_spec route{"chat", {a, b}, {0.6, 0.2, 0.2}, 0.01, 5000};
+  decision_engine engine(engine_options{}, {route}, {{a, {1, 2}, 0.5}, {b, {1, 2}, 0.5}}, 0);
+  auto views_with = [&](double good_a, double good_b) {
+    std::unordered_map<model_key, model_view> views;
+    for (const auto& [m, good] : {std::pair{a, good_a}, std::pair{b, good_b}}) {
+      model_view v;
+      v.model = m;
+      v.calls = 1000;
+      v.mean_latency_ms = 900;
+      v.quality = {1 + good, 1 + 1000 - good, 1000, 0};
+      views.emplace(m, v);
+    }
+    return views;
+  };
+  time_ms now = 1'000'000;
+  REQUIRE(engine.decide(views_with(851, 849), now, "startup").size() == 1);
+  const auto& first = engine.table().at("chat");
+  const double lead = first.weight_of(a);
+  REQUIRE(lead > 0.55);
+
+  now += 1000;
+  auto swapped = engine.decide(views_with(849, 851), now, "tick");
+  CHECK(swapped.empty());
+  CHECK(engine.table().at("chat").weight_of(a) == lead);
+
+  // The same swap with no minimum gain is a decision: it is a large move.
+  engine_options eager;
+  eager.min_gain = 0;
+  decision_engine eager_engine(eager, {route}, {{a, {1, 2}, 0.5}, {b, {1, 2}, 0.5}}, 0);
+  eager_engine.decide(views_with(851, 849), now - 1000, "startup");
+  CHECK(eager_engine.decide(views_with(849, 851), now, "tick").size() == 1);
+
+  now += 1000;
+  auto clear = engine.decide(views_with(800, 851), now, "tick");
+  REQUIRE(clear.size() == 1);
+  CHECK(engine.table().at("chat").weight_of(b) > 0.9);
+}
