@@ -24,6 +24,7 @@ struct candidate_assessment {
   // Why a scored candidate gets only a probe share rather than what its
   // score would earn (a model retried after a failure streak).
   std::string held_back;
+  bool over_slo = false;  // held back for the route's latency SLO (not stored)
 
   // Inputs to the score.
   double quality = 0;          // posterior mean of P(good answer)

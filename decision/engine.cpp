@@ -49,6 +49,22 @@ bool blocked_by_policy(const candidate_assessment& c) {
 // request or two, not a second of its traffic.
 constexpr double held_back_share = 0.02;
 
+// Why a scored candidate is held back for the route's latency SLO, or "".
+// One held back before stays so until enough calls show its p95 again:
+// its probe share alone may not bring 20 calls a minute, and releasing it
+// for want of evidence would bounce it in and out.
+std::string slo_hold(const route_spec& route, const model_view* v, bool held_before) {
+  const auto p95 = v ? tail_latency_ms(*v) : std::nullopt;
+  if (p95 && *p95 > route.latency_slo_ms)
+    return printf_string("p95 latency %.0f ms is over the route's SLO of %.0f ms", *p95,
+                         route.latency_slo_ms);
+  if (!p95 && held_before)
+    return printf_string(
+        "p95 latency was over the route's SLO of %.0f ms; too few calls since to tell",
+        route.latency_slo_ms);
+  return "";
+}
+
 }  // namespace
 
 decision_engine::decision_engine(engine_options options, std::vector<route_spec> routes,
@@ -79,6 +95,10 @@ std::vector<candidate_assessment> decision_engine::assess_route(
                     tokens, options_, now, pool);
     a.model = candidate;
     a.previous_weight = current ? current->weight_of(candidate) : 0;
+    if (a.score && a.held_back.empty() && route.latency_slo_ms > 0) {
+      a.held_back = slo_hold(route, candidate_views[i], over_slo_.count({route.name, candidate}));
+      a.over_slo = !a.held_back.empty();
+    }
     if (a.score) (a.held_back.empty() ? eligible : held_back).push_back(out.size());
     out.push_back(std::move(a));
   }
@@ -207,6 +227,12 @@ std::vector<decision> decision_engine::decide(
       w.weights.emplace_back(c.model, c.weight);
     table_[route.name] = std::move(w);
     constrained_[route.name] = constrained_models(candidates);
+    for (const auto& c : candidates) {
+      if (c.over_slo)
+        over_slo_.insert({route.name, c.model});
+      else
+        over_slo_.erase({route.name, c.model});
+    }
     d.candidates = std::move(candidates);
     made.push_back(std::move(d));
   }

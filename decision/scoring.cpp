@@ -29,17 +29,16 @@ double drift_penalty(const model_view& v) {
   return penalty;
 }
 
-// The model's p95 latency, when enough calls are behind it: from the live
-// window, else from the newest upstream profile.
 constexpr long long tail_min_samples = 20;
+
+}  // namespace
+
 std::optional<double> tail_latency_ms(const model_view& v) {
   if (v.p95_ms && v.latency_samples >= tail_min_samples) return v.p95_ms;
   if (v.profile && v.profile->p95_ms > 0 && v.profile->sample_count >= tail_min_samples)
     return v.profile->p95_ms;
   return std::nullopt;
 }
-
-}  // namespace
 
 quality_posterior quality_of(const model_view& v, const std::string& route) {
   auto rq = v.route_quality.find(route);
@@ -130,13 +129,8 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
     a.excluded = printf_string("down: error rate %.2f over %lld calls", a.error_rate, v.calls);
     return a;
   }
-  if (v.failure_streak >= options.down_min_calls) {
+  if (v.failure_streak >= options.down_min_calls)
     a.held_back = "retrying: the last " + std::to_string(v.failure_streak) + " calls failed";
-  } else if (route.latency_slo_ms > 0) {
-    if (auto p95 = tail_latency_ms(v); p95 && *p95 > route.latency_slo_ms)
-      a.held_back = printf_string("p95 latency %.0f ms is over the route's SLO of %.0f ms", *p95,
-                                  route.latency_slo_ms);
-  }
 
   // Expected utility of one request (spec/scenario.md, "Utility").
   const double p_error = (static_cast<double>(v.errors) + error_prior_errors) /

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "decision/assert.hpp"
@@ -45,6 +46,10 @@ token_expectation expected_tokens(const std::vector<const model_view*>& candidat
 // over the list cost of the same tokens); without telemetry, by the observed
 // cost over the list cost of the live window's requests.
 double expected_cost(const model_spec* spec, const model_view& view, token_expectation tokens);
+
+// The model's p95 latency when at least 20 calls are behind it: from the
+// live window, else from the newest upstream profile; none when too few.
+std::optional<double> tail_latency_ms(const model_view& v);
 
 // The model's quality posterior for `route`: from feedback that named the
 // route when there is any, else from all its feedback.

@@ -264,6 +264,19 @@ TEST_CASE("a candidate over the route's latency SLO is held back while another m
   CHECK(w.weight(sonnet) >= 0.98 - 1e-9);
   CHECK(*g.score > *candidate(made[0], sonnet).score);
 
+  // A minute later its window is empty: too few calls to tell, and it
+  // stays held back rather than bounce back in for want of evidence.
+  w.now += 61'000;
+  w.decide();
+  CHECK(w.weight(gpt) <= 0.02 + 1e-9);
+  // Calls that show a p95 within the SLO release it.
+  for (int i = 0; i < 30; ++i)
+    w.apply(outcome(gpt, true, 500));
+  made = w.decide();
+  REQUIRE(made.size() == 1);
+  CHECK(candidate(made[0], gpt).held_back.empty());
+  CHECK(w.weight(gpt) > 0.5);
+
   world no_slo(chat_route({gpt, sonnet}));
   no_slo.feedback_on(gpt, 45, 50);
   no_slo.feedback_on(sonnet, 45, 50);
