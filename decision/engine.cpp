@@ -9,13 +9,20 @@
 namespace llmopt {
 namespace {
 
-// Who is excluded and who is held back: a change of either is always a
-// decision.
+// Who is excluded, held back for the route's latency SLO, or held back
+// otherwise: a change of any is always a decision.
+std::string over_slo(const model_key& m) {
+  return "over the SLO " + m;
+}
+
 std::vector<std::string> constrained_models(const std::vector<candidate_assessment>& candidates) {
   std::vector<std::string> out;
   for (const auto& c : candidates) {
     if (!c.excluded.empty()) out.push_back("excluded " + c.model);
-    if (!c.held_back.empty()) out.push_back("held back " + c.model);
+    if (c.over_slo)
+      out.push_back(over_slo(c.model));
+    else if (!c.held_back.empty())
+      out.push_back("held back " + c.model);
   }
   return out;
 }
@@ -88,6 +95,13 @@ std::vector<candidate_assessment> decision_engine::assess_route(
   }
   const token_expectation tokens = expected_tokens(candidate_views, options_);
   const quality_posterior pool = route_quality_pool(route, candidate_views, options_);
+  const std::vector<std::string>* constrained_before = nullptr;
+  if (auto it = constrained_.find(route.name); it != constrained_.end())
+    constrained_before = &it->second;
+  auto was_over_slo = [&](const model_key& m) {
+    return constrained_before && std::find(constrained_before->begin(), constrained_before->end(),
+                                           over_slo(m)) != constrained_before->end();
+  };
   for (std::size_t i = 0; i < route.candidates.size(); ++i) {
     const auto& candidate = route.candidates[i];
     auto spec = models_.find(candidate);
@@ -96,7 +110,7 @@ std::vector<candidate_assessment> decision_engine::assess_route(
     a.model = candidate;
     a.previous_weight = current ? current->weight_of(candidate) : 0;
     if (a.score && a.held_back.empty() && route.latency_slo_ms > 0) {
-      a.held_back = slo_hold(route, candidate_views[i], over_slo_.count({route.name, candidate}));
+      a.held_back = slo_hold(route, candidate_views[i], was_over_slo(candidate));
       a.over_slo = !a.held_back.empty();
     }
     if (a.score) (a.held_back.empty() ? eligible : held_back).push_back(out.size());
@@ -188,6 +202,7 @@ std::vector<std::string> decision_engine::reasons_for(
   }
   const candidate_assessment* best = nullptr;
   for (const auto& c : candidates)
+    // Held-back candidates were not weighed by score (p_best 0): not "best".
     if (c.score && c.p_best > 0 && (!best || *c.score > *best->score)) best = &c;
   if (best) {
     reasons.push_back(printf_string(
@@ -227,12 +242,6 @@ std::vector<decision> decision_engine::decide(
       w.weights.emplace_back(c.model, c.weight);
     table_[route.name] = std::move(w);
     constrained_[route.name] = constrained_models(candidates);
-    for (const auto& c : candidates) {
-      if (c.over_slo)
-        over_slo_.insert({route.name, c.model});
-      else
-        over_slo_.erase({route.name, c.model});
-    }
     d.candidates = std::move(candidates);
     made.push_back(std::move(d));
   }

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -51,8 +50,6 @@ class decision_engine {
   routing_table table_;
   // Per route, constrained_models() at its last decision.
   std::unordered_map<std::string, std::vector<std::string>> constrained_;
-  // (route, model) held back for the route's latency SLO at its last decision.
-  std::set<std::pair<std::string, model_key>> over_slo_;
 };
 
 }  // namespace llmopt

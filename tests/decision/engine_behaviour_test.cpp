@@ -244,18 +244,23 @@ TEST_CASE("quality evidence fades by half every half-life and rests on the prior
   CHECK(q.samples == 40);  // what was received, for operators
 }
 
-TEST_CASE("a candidate over the route's latency SLO is held back while another meets it") {
-  route_spec route = chat_route({gpt, sonnet});
-  route.latency_slo_ms = 2000;
-  world w(route);
+// gpt and sonnet answer equally well; gpt is fast on average but with a
+// long tail (p95 near 4 s), sonnet steadily 1.5 s. Without an SLO gpt's
+// lower mean latency and price win.
+void long_tail_calls(world& w) {
   w.feedback_on(gpt, 45, 50);
   w.feedback_on(sonnet, 45, 50);
-  // gpt: fast on average but with a long tail (p95 near 4 s); sonnet
-  // steadily 1.5 s. Without the SLO gpt's lower mean latency and price win.
   for (int i = 0; i < 100; ++i) {
     w.apply(outcome(gpt, true, i % 10 == 0 ? 4000 : 500));
     w.apply(outcome(sonnet, true, 1500));
   }
+}
+
+TEST_CASE("a candidate over the route's latency SLO is held back while another meets it") {
+  route_spec route = chat_route({gpt, sonnet});
+  route.latency_slo_ms = 2000;
+  world w(route);
+  long_tail_calls(w);
   auto made = w.decide("startup");
   REQUIRE(made.size() == 1);
   const auto& g = candidate(made[0], gpt);
@@ -278,12 +283,7 @@ TEST_CASE("a candidate over the route's latency SLO is held back while another m
   CHECK(w.weight(gpt) > 0.5);
 
   world no_slo(chat_route({gpt, sonnet}));
-  no_slo.feedback_on(gpt, 45, 50);
-  no_slo.feedback_on(sonnet, 45, 50);
-  for (int i = 0; i < 100; ++i) {
-    no_slo.apply(outcome(gpt, true, i % 10 == 0 ? 4000 : 500));
-    no_slo.apply(outcome(sonnet, true, 1500));
-  }
+  long_tail_calls(no_slo);
   no_slo.decide("startup");
   CHECK(no_slo.weight(gpt) > 0.5);
 }
@@ -323,7 +323,8 @@ TEST_CASE("weights move only when the move is worth it per request") {
   // a decision. A real difference is.
   const model_key a = "p:a", b = "p:b";
   const route_spec route{"chat", {a, b}, {0.6, 0.2, 0.2}, 0.01, 5000};
-  decision_engine engine(engine_options{}, {route}, {{a, {1, 2}, 0.5}, {b, {1, 2}, 0.5}}, 0);
+  const std::vector<model_spec> catalog_ab{{a, {1, 2}, 0.5}, {b, {1, 2}, 0.5}};
+  decision_engine engine(engine_options{}, {route}, catalog_ab, 0);
   auto views_with = [&](double good_a, double good_b) {
     std::unordered_map<model_key, model_view> views;
     for (const auto& [m, good] : {std::pair{a, good_a}, std::pair{b, good_b}}) {
@@ -338,8 +339,7 @@ TEST_CASE("weights move only when the move is worth it per request") {
   };
   time_ms now = 1'000'000;
   REQUIRE(engine.decide(views_with(851, 849), now, "startup").size() == 1);
-  const auto& first = engine.table().at("chat");
-  const double lead = first.weight_of(a);
+  const double lead = engine.table().at("chat").weight_of(a);
   REQUIRE(lead > 0.55);
 
   now += 1000;
@@ -350,7 +350,7 @@ TEST_CASE("weights move only when the move is worth it per request") {
   // The same swap with no minimum gain is a decision: it is a large move.
   engine_options eager;
   eager.min_gain = 0;
-  decision_engine eager_engine(eager, {route}, {{a, {1, 2}, 0.5}, {b, {1, 2}, 0.5}}, 0);
+  decision_engine eager_engine(eager, {route}, catalog_ab, 0);
   eager_engine.decide(views_with(851, 849), now - 1000, "startup");
   CHECK(eager_engine.decide(views_with(849, 851), now, "tick").size() == 1);
 

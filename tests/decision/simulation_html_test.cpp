@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "decision/simulation_html.hpp"
+#include "tests/support/text.hpp"
 
 using namespace llmopt;
+using llmopt::test::occurrences;
 using nlohmann::json;
 
 namespace {
@@ -52,13 +54,6 @@ json small_report() {
   return r;
 }
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
-    ++n;
-  return n;
-}
-
 // The chart whose caption starts with `caption`, from <figure> to </figure>.
 std::string chart(const std::string& html, const std::string& caption) {
   auto at = html.find("<figcaption>" + caption);
@@ -95,10 +90,10 @@ std::vector<area> areas(const std::string& svg) {
 TEST_CASE("one chart per route for llmopt and oracle, none for other policies",
           "[simulation_html]") {
   auto html = simulation_html(small_report());
-  REQUIRE(count(html, "<svg ") == 4);
+  REQUIRE(occurrences(html, "<svg ") == 4);
   for (const std::string route : {"chat", "a&lt;b&amp;c"}) {
-    REQUIRE(count(html, "<figcaption>" + route + " · llmopt:") == 1);
-    REQUIRE(count(html, "<figcaption>" + route + " · oracle:") == 1);
+    REQUIRE(occurrences(html, "<figcaption>" + route + " · llmopt:") == 1);
+    REQUIRE(occurrences(html, "<figcaption>" + route + " · oracle:") == 1);
   }
   REQUIRE(html.find("· uniform:") == std::string::npos);
   // Self-contained: nothing to fetch, nothing to run.
@@ -111,11 +106,11 @@ TEST_CASE("every model of a route is in each of its charts' legends, in one colo
   auto html = simulation_html(small_report());
   for (const std::string policy : {"llmopt", "oracle"}) {
     auto chat = chart(html, "chat · " + policy);
-    REQUIRE(count(chat, "class=\"legend\">openai:gpt-4o</text>") == 1);
-    REQUIRE(count(chat, "class=\"legend\">anthropic:claude</text>") == 1);
+    REQUIRE(occurrences(chat, "class=\"legend\">openai:gpt-4o</text>") == 1);
+    REQUIRE(occurrences(chat, "class=\"legend\">anthropic:claude</text>") == 1);
     auto other = chart(html, "a&lt;b&amp;c · " + policy);
     for (const std::string model : {"openai:gpt-4o", "x:m&lt;1&gt;", "y:m"})
-      REQUIRE(count(other, "class=\"legend\">" + model + "</text>") == 1);
+      REQUIRE(occurrences(other, "class=\"legend\">" + model + "</text>") == 1);
   }
   auto fill_of = [](const std::vector<area>& found, const std::string& model) {
     auto a =
@@ -134,9 +129,9 @@ TEST_CASE("every chart marks every event with a dashed line and its label", "[si
   auto html = simulation_html(small_report());
   for (const std::string caption : {"chat · llmopt", "chat · oracle", "a&lt;b&amp;c · oracle"}) {
     auto svg = chart(html, caption);
-    REQUIRE(count(svg, "<line class=\"event\"") == 2);
-    REQUIRE(count(svg, ">openai:gpt-4o error_rate=1</text>") == 1);
-    REQUIRE(count(svg, ">openai:gpt-4o error_rate=0.01</text>") == 1);
+    REQUIRE(occurrences(svg, "<line class=\"event\"") == 2);
+    REQUIRE(occurrences(svg, ">openai:gpt-4o error_rate=1</text>") == 1);
+    REQUIRE(occurrences(svg, ">openai:gpt-4o error_rate=0.01</text>") == 1);
   }
 }
 
@@ -144,7 +139,7 @@ TEST_CASE("the summary table has a row per policy in report order with its norma
           "[simulation_html]") {
   auto html = simulation_html(small_report());
   auto table = html.substr(html.find("<table>"), html.find("</table>") - html.find("<table>"));
-  REQUIRE(count(table, "<tr><td>") == 4);
+  REQUIRE(occurrences(table, "<tr><td>") == 4);
   auto llmopt = table.find(
       "<tr><td>llmopt</td><td>46.5</td><td>0.465</td><td>0.930</td>"
       "<td>80.0%</td><td>1.50</td><td>910</td><td>1900</td><td>3</td><td>0</td>");
@@ -159,7 +154,7 @@ TEST_CASE("the summary table has a row per policy in report order with its norma
   REQUIRE(uniform < oracle);
   REQUIRE(oracle < other);
   // Each route has its own table too.
-  REQUIRE(count(html, "<table>") == 3);
+  REQUIRE(occurrences(html, "<table>") == 3);
 }
 
 TEST_CASE("names and texts from the report are HTML-escaped", "[simulation_html]") {

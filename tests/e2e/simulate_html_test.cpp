@@ -13,6 +13,7 @@
 #include "decision/simulation_html.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/text.hpp"
 
 using namespace llmopt::test;
 using nlohmann::json;
@@ -71,13 +72,6 @@ json outage_report() {
   return r;
 }
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
-    ++n;
-  return n;
-}
-
 // Headless Chromium on a file, with a profile of its own (no state shared
 // with another run or the user's browser). Fails the test when Chromium is
 // missing: CI installs it (deploy/install-deps.sh), so a skip would hide a
@@ -116,11 +110,11 @@ TEST_CASE("the simulate HTML report renders its charts and events in headless Ch
 
   auto dom = chromium(dir, {"--dump-dom"}, report).out;
   INFO(dom.substr(0, 2000));
-  REQUIRE(count(dom, "<svg") == 4);
-  REQUIRE(count(dom, "<polygon") == expected_areas);
-  REQUIRE(count(dom, "<table>") == 3);
-  REQUIRE(count(dom, ">openai:gpt-4o error_rate=1</text>") == 4);
-  REQUIRE(count(dom, ">openai:gpt-4o error_rate=0.01</text>") == 4);
+  REQUIRE(occurrences(dom, "<svg") == 4);
+  REQUIRE(occurrences(dom, "<polygon") == expected_areas);
+  REQUIRE(occurrences(dom, "<table>") == 3);
+  REQUIRE(occurrences(dom, ">openai:gpt-4o error_rate=1</text>") == 4);
+  REQUIRE(occurrences(dom, ">openai:gpt-4o error_rate=0.01</text>") == 4);
 
   // A page that painted charts compresses far worse than a blank one
   // (a blank 1200x900 PNG is about 5 KB).
