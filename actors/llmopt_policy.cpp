@@ -58,20 +58,12 @@ model_key llmopt_policy::choose(const sim_request& request) {
   return route.candidates.front();
 }
 
-// As the router: the call's outcome, priced at the list price it knows.
+// As the router.
 void llmopt_policy::on_outcome(const sim_outcome& o) {
-  call_outcome c;
-  c.route = o.route;
-  c.status = o.failed ? call_status::error : call_status::ok;
-  c.latency_ms = o.latency_ms;
-  c.input_tokens = o.input_tokens;
-  c.output_tokens = o.output_tokens;
   auto price = prices_.find(o.model);
   intake_.count_received(signal_source::router, 1);
   apply(signal_source::router,
-        router_call_signal(o.model, std::move(c), price == prices_.end() ? nullptr : &price->second,
-                           o.now),
-        o.now);
+        router_signal_of(o, price == prices_.end() ? nullptr : &price->second), o.now);
 }
 
 // As the collector: parse with the production adapters, dead-letter what
@@ -90,6 +82,17 @@ void llmopt_policy::on_signal(time_ms now, const std::string& topic, const std::
     return;
   }
   apply(source, *parsed, now);
+}
+
+typed_signal router_signal_of(const sim_outcome& o, const model_price* list_price) {
+  call_outcome c;
+  c.route = o.route;
+  c.status = o.failed ? call_status::error : call_status::ok;
+  c.latency_ms = o.latency_ms;
+  c.input_tokens = o.input_tokens;
+  c.output_tokens = o.output_tokens;
+  if (!o.failed) c.billed_usd = o.cost_usd;
+  return router_call_signal(o.model, std::move(c), list_price, o.now);
 }
 
 signal_reader production_signal_reader() {

@@ -46,6 +46,11 @@ class llmopt_policy : public sim_policy {
   std::vector<decision> decisions_;
 };
 
+// A simulated call's outcome as the router reports it to the aggregator:
+// with the cost the provider billed (as a provider that reports usage.cost
+// does), `list_price` the router's own price of the model.
+typed_signal router_signal_of(const sim_outcome& o, const model_price* list_price);
+
 // Reads a raw signal with the production parser, as the collector does: for
 // the simulator's world, which must know the shield blocks it delivers.
 signal_reader production_signal_reader();

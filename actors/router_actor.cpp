@@ -60,6 +60,7 @@ typed_signal outcome_signal(const router_config& config, const pending_job& p,
   c.latency_ms = reply.latency_ms;
   c.input_tokens = reply.input_tokens;
   c.output_tokens = reply.output_tokens;
+  c.billed_usd = reply.billed_usd;
   auto spec = config.models.find(model);
   return router_call_signal(model, std::move(c),
                             spec == config.models.end() ? nullptr : &spec->second.price,

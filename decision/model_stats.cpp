@@ -42,6 +42,9 @@ void model_stats::add_outcome(time_ms now, const call_outcome& c) {
   }
   if (c.latency_ms > 0) add_latency(now, c.latency_ms);
   if (!failed && c.cost_usd) add_cost(now, *c.cost_usd, c.input_tokens, c.output_tokens);
+  if (!failed && c.billed_usd)
+    base_.last_billed =
+        model_view::billed_request{*c.billed_usd, c.input_tokens, c.output_tokens, now};
 }
 
 void model_stats::add_cost(time_ms now, double cost_usd, long long input_tokens,

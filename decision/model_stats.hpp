@@ -67,8 +67,9 @@ struct model_view {
   std::optional<double> mean_input_tokens;
   std::optional<double> mean_output_tokens;
 
-  // The newest cost telemetry: what the provider really billed. A price
-  // change shows here first, so it is believed over the list price.
+  // The newest bill: cost telemetry, or a call whose provider reported what
+  // it cost. A price change shows here first, so it is believed over the
+  // list price.
   struct billed_request {
     double cost_usd = 0;
     long long input_tokens = 0;

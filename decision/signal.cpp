@@ -111,7 +111,9 @@ std::optional<call_status> parse_call_status(std::string_view s) {
 typed_signal router_call_signal(const model_key& model, call_outcome call,
                                 const model_price* list_price, time_ms at) {
   if (call.status == call_status::ok)
-    call.cost_usd = list_price ? list_price->cost_usd(call.input_tokens, call.output_tokens) : 0.0;
+    call.cost_usd = call.billed_usd ? *call.billed_usd
+                    : list_price    ? list_price->cost_usd(call.input_tokens, call.output_tokens)
+                                    : 0.0;
   return typed_signal{"", at, model, std::move(call)};
 }
 

@@ -172,6 +172,9 @@ struct call_outcome {
   long long input_tokens = 0;
   long long output_tokens = 0;
   std::optional<double> cost_usd;  // unknown for spans without pricing
+  // What the provider billed for the call, when its response says so
+  // (OpenRouter's usage.cost). Believed over the list price.
+  std::optional<double> billed_usd;
 };
 
 // observatory: quality feedback, normalised to 0..1 (quality as given,

@@ -104,6 +104,9 @@ chat_reply read_chat_reply(const curl_loop::http_result& r, long timeout_ms,
   if (usage != body.end()) {
     out.input_tokens = token_count(*usage, "prompt_tokens");
     out.output_tokens = token_count(*usage, "completion_tokens");
+    auto cost = usage->is_object() ? usage->find("cost") : usage->end();
+    if (cost != usage->end() && cost->is_number() && cost->get<double>() >= 0)
+      out.billed_usd = cost->get<double>();
   }
   out.status = call_status::ok;
   out.body = std::move(body);

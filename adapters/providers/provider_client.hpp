@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -22,10 +23,11 @@ struct chat_reply {
   call_status status = call_status::error;  // ok, error or timeout
   int http_status = 0;                      // 0 when no response arrived
   double latency_ms = 0;
-  long long input_tokens = 0;   // usage.prompt_tokens, 0 if absent
-  long long output_tokens = 0;  // usage.completion_tokens, 0 if absent
-  nlohmann::json body;          // the provider's response when ok
-  std::string error;            // why not ok; never contains the API key
+  long long input_tokens = 0;        // usage.prompt_tokens, 0 if absent
+  long long output_tokens = 0;       // usage.completion_tokens, 0 if absent
+  std::optional<double> billed_usd;  // usage.cost, if the provider reports it (OpenRouter does)
+  nlohmann::json body;               // the provider's response when ok
+  std::string error;                 // why not ok; never contains the API key
 };
 
 // A provider's wire format over HTTP.

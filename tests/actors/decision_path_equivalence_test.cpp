@@ -216,14 +216,10 @@ TEST_CASE("the same signals through the daemon's actors and the simulator give t
       if (!same_table(c->table, actors_table)) ++differing;
     } else if (auto* o = std::get_if<sim_outcome>(&st)) {
       ticks_until(o->now);
-      call_outcome call;
-      call.route = o->route;
-      call.status = o->failed ? call_status::error : call_status::ok;
-      call.latency_ms = o->latency_ms;
-      call.input_tokens = o->input_tokens;
-      call.output_tokens = o->output_tokens;
-      self->send(aggregator,
-                 router_call_signal(o->model, std::move(call), &prices.at(o->model), o->now));
+      // Awaited: the aggregator stamps the signal with its clock, which the
+      // next tick moves on.
+      self->request(aggregator, caf::infinite, router_signal_of(*o, &prices.at(o->model)))
+          .receive([] {}, [&](const caf::error& e) { FAIL("outcome: " << caf::to_string(e)); });
     } else {
       const auto& r = std::get<raw_signal>(st);
       ticks_until(r.now);

@@ -49,6 +49,27 @@ TEST_CASE("a price change seen in cost telemetry is believed") {
   REQUIRE(expected_cost(&cheap, view, {1000, 200}) == Approx(2 * 0.0014));
 }
 
+TEST_CASE("a price change billed for one of our own calls is believed at once") {
+  aggregator agg(aggregator_options{}, {cheap});
+  auto call = [](long long in, long long out, std::optional<double> billed) {
+    call_outcome c;
+    c.input_tokens = in;
+    c.output_tokens = out;
+    c.billed_usd = billed;
+    return router_call_signal(cheap.id, c, &cheap.price, 0);
+  };
+  // A minute of calls priced by the router at list price...
+  for (int i = 0; i < 50; ++i)
+    agg.apply(call(500, 100, std::nullopt), i);
+  REQUIRE(expected_cost(&cheap, agg.views(60)[cheap.id], {1000, 200}) == Approx(0.0014));
+  // ...then one the provider billed at three times the list price.
+  agg.apply(call(500, 100, 3 * 0.0007), 61);
+  auto view = agg.views(62)[cheap.id];
+  REQUIRE(view.last_billed);
+  CHECK(expected_cost(&cheap, view, {1000, 200}) == Approx(3 * 0.0014));
+  CHECK(view.lifetime.cost_usd == Approx(50 * 0.0007 + 3 * 0.0007));
+}
+
 TEST_CASE("a model without a list price is priced by its observed cost per token") {
   const model_spec unpriced{"c:free", {0, 0}, 0.5};
   aggregator agg(aggregator_options{}, {unpriced});

@@ -148,6 +148,25 @@ TEST_CASE("openai client: a 2xx without JSON choices is an error") {
   }
 }
 
+TEST_CASE("read_chat_reply takes the billed cost from usage.cost when the provider reports it") {
+  auto reply_with = [](const std::string& usage) {
+    curl_loop::http_result r;
+    r.status = 200;
+    r.body =
+        R"({"choices":[{"message":{"role":"assistant","content":"hi"}}],"usage":)" + usage + "}";
+    return read_chat_reply(r, 1000, "");
+  };
+  auto billed = reply_with(R"({"prompt_tokens":12,"completion_tokens":3,"cost":0.00042})");
+  REQUIRE(billed.status == call_status::ok);
+  REQUIRE(billed.billed_usd);
+  CHECK(*billed.billed_usd == Approx(0.00042));
+  CHECK(billed.input_tokens == 12);
+  CHECK_FALSE(reply_with(R"({"prompt_tokens":12,"completion_tokens":3})").billed_usd);
+  CHECK_FALSE(reply_with(R"({"prompt_tokens":12,"cost":"0.1"})").billed_usd);
+  CHECK_FALSE(reply_with(R"({"prompt_tokens":12,"cost":-1})").billed_usd);
+  CHECK(reply_with(R"({"prompt_tokens":12,"cost":-1})").status == call_status::ok);
+}
+
 TEST_CASE("read_chat_reply masks the key wherever it appears") {
   curl_loop::http_result r;
   r.status = 0;
