@@ -30,8 +30,8 @@ struct candidate_assessment {
   double quality = 0;          // posterior mean of P(good answer)
   double quality_sd = 0;       // posterior standard deviation
   double quality_samples = 0;  // feedback samples behind it
-  double error_rate = 0;       // over the live window
-  long long calls = 0;         // outcomes in the live window
+  double error_rate = 0;  // over `calls`: the live window's, or its newest when they show a change
+  long long calls = 0;
   double expected_latency_ms = 0;
   double expected_cost_usd = 0;  // per request
   std::optional<double> p50_ms;

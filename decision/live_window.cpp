@@ -1,5 +1,7 @@
 #include "decision/live_window.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace llmopt {
@@ -34,8 +36,13 @@ window_bucket& live_window::at(time_ms now) {
 }
 
 window_bucket live_window::total(time_ms now) const {
+  return total(now, bucket_ms_ * static_cast<time_ms>(buckets_.size()));
+}
+
+window_bucket live_window::total(time_ms now, time_ms span_ms) const {
   window_bucket sum;
-  const time_ms oldest = now - bucket_ms_ * static_cast<time_ms>(buckets_.size());
+  const time_ms oldest =
+      now - std::min(span_ms, bucket_ms_ * static_cast<time_ms>(buckets_.size()));
   for (const auto& b : buckets_)
     if (b.start != window_bucket::empty && b.start > oldest) sum.add(b);
   return sum;

@@ -42,6 +42,8 @@ class live_window {
   window_bucket& at(time_ms now);
   // The sum of the buckets that are live at `now`.
   window_bucket total(time_ms now) const;
+  // The sum of the live buckets that began within `span_ms` before `now`.
+  window_bucket total(time_ms now, time_ms span_ms) const;
 
   void save(nlohmann::json& out) const;
   status restore(const nlohmann::json& in);

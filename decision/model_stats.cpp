@@ -152,6 +152,9 @@ model_view model_stats::view(time_ms now) {
   if (w.latency_count > 0) v.mean_latency_ms = w.latency_sum / static_cast<double>(w.latency_count);
   v.calls = w.calls;
   v.errors = w.errors;
+  const window_bucket recent = window_.total(now, options_.recent_ms);
+  v.recent_calls = recent.calls;
+  v.recent_errors = recent.errors;
   v.cost_samples = w.cost_count;
   if (w.cost_count > 0) {
     const double n = static_cast<double>(w.cost_count);

@@ -14,10 +14,11 @@
 namespace llmopt {
 
 struct aggregator_options {
-  time_ms window_ms = 60'000;              // live window of latency, outcome and cost samples
-  int window_buckets = 12;                 // ... kept as this many time buckets
-  time_ms anomaly_ttl_ms = 600'000;        // an anomaly never resolved expires after this
-  double quality_prior_strength = 2;       // pseudo-observations behind the quality prior
+  time_ms window_ms = 60'000;         // live window of latency, outcome and cost samples
+  int window_buckets = 12;            // ... kept as this many time buckets
+  time_ms recent_ms = 10'000;         // the newest calls, where a change of error rate shows first
+  time_ms anomaly_ttl_ms = 600'000;   // an anomaly never resolved expires after this
+  double quality_prior_strength = 2;  // pseudo-observations behind the quality prior
   time_ms quality_half_life_ms = 600'000;  // feedback counts half after this; 0 = forever
 };
 
@@ -51,9 +52,11 @@ struct model_view {
   std::optional<latency_profile> profile;
   time_ms profile_at = 0;
 
-  // Outcomes over the live window.
+  // Outcomes over the live window, and over its newest recent_ms.
   long long calls = 0;
   long long errors = 0;
+  long long recent_calls = 0;
+  long long recent_errors = 0;
   // Calls that failed in a row up to the newest, and when the newest failed:
   // an outage shows here within a few calls, long before it moves the
   // window's error rate.

@@ -9,11 +9,6 @@
 namespace llmopt {
 namespace {
 
-// Prior of the error-rate estimate: 0.1 errors in 5 calls (2%), so a few
-// lucky calls do not make a model look perfect and one error does not sink it.
-constexpr double error_prior_errors = 0.1;
-constexpr double error_prior_calls = 5;
-
 bool anomaly_takes_model_down(const active_flag& f) {
   return f.level == severity::critical ||
          (f.type == "availability_issue" && f.level >= severity::high);
@@ -38,6 +33,23 @@ std::optional<double> tail_latency_ms(const model_view& v) {
   if (v.profile && v.profile->p95_ms > 0 && v.profile->sample_count >= tail_min_samples)
     return v.profile->p95_ms;
   return std::nullopt;
+}
+
+call_evidence error_evidence(const model_view& v) {
+  call_evidence window{v.calls, v.errors};
+  call_evidence recent{v.recent_calls, v.recent_errors};
+  // A change shows first in the newest calls: when they are far out of
+  // line with the rest of the window (4 standard deviations, and at least 3
+  // errors for a rise), they alone tell.
+  const double before =
+      call_evidence{v.calls - v.recent_calls, v.errors - v.recent_errors}.error_probability();
+  const double n = static_cast<double>(recent.calls);
+  const double expected = n * before;
+  const double sd = std::sqrt(n * before * (1 - before));
+  const double seen = static_cast<double>(recent.errors);
+  const bool rise = recent.errors >= 3 && seen - expected >= 4 * sd;
+  const bool fall = n > 0 && expected - seen >= 4 * sd;
+  return rise || fall ? recent : window;
 }
 
 quality_posterior quality_of(const model_view& v, const std::string& route) {
@@ -96,8 +108,9 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
   const double kept = 1 - drift_penalty(v);
   a.quality = q.mean() * kept;
   a.quality_sd = std::sqrt(q.variance()) * kept;
-  a.calls = v.calls;
-  a.error_rate = v.error_rate();
+  const call_evidence errors = error_evidence(v);
+  a.calls = errors.calls;
+  a.error_rate = errors.rate();
   a.p50_ms = v.p50_ms;
   a.p95_ms = v.p95_ms;
   if (v.mean_latency_ms) {
@@ -126,15 +139,14 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
     return a;
   }
   if (v.calls >= options.down_min_calls && a.error_rate >= options.down_error_rate) {
-    a.excluded = printf_string("down: error rate %.2f over %lld calls", a.error_rate, v.calls);
+    a.excluded = printf_string("down: error rate %.2f over %lld calls", a.error_rate, a.calls);
     return a;
   }
   if (v.failure_streak >= options.down_min_calls)
     a.held_back = "retrying: the last " + std::to_string(v.failure_streak) + " calls failed";
 
   // Expected utility of one request (spec/scenario.md, "Utility").
-  const double p_error = (static_cast<double>(v.errors) + error_prior_errors) /
-                         (static_cast<double>(v.calls) + error_prior_calls);
+  const double p_error = errors.error_probability();
   const double success_utility =
       request_utility(route, false, true, a.expected_cost_usd, a.expected_latency_ms) -
       route.weights.quality * (1 - a.quality);

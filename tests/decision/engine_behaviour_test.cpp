@@ -6,6 +6,7 @@
 #include "decision/aggregator.hpp"
 #include "decision/engine.hpp"
 #include "decision/quality_posterior.hpp"
+#include "decision/scoring.hpp"
 #include "decision/world_model.hpp"
 #include "signal_fixtures.hpp"
 
@@ -133,6 +134,45 @@ TEST_CASE("a model failing every call loses its traffic within 2 s at 20 request
   REQUIRE(lost_at > 0);
   CHECK(lost_at - outage <= 2000);
   CHECK(w.weight(gpt) > 0.5);
+}
+
+TEST_CASE("an error burst on the leading model moves its traffic within seconds") {
+  world w;
+  w.feedback_on(sonnet, 45, 50);
+  w.feedback_on(gpt, 35, 50);
+  w.feedback_on(mini, 15, 50);
+  w.decide("startup");
+  REQUIRE(w.weight(sonnet) > 0.8);
+  // A minute at 20 requests/s with 1% errors, then sonnet fails 30% of its
+  // calls: not every call, so no failure streak takes it out.
+  std::uint64_t i = 0;
+  std::vector<decision> made;
+  auto second_of_calls = [&](double sonnet_errors) {
+    for (int r = 0; r < 20; ++r, ++i) {
+      const model_key m = w.choose(i);
+      const double errors = m == sonnet ? sonnet_errors : 0.01;
+      w.apply(outcome(m, uniform_draw(3, i, 0) >= errors, 900));
+      w.now += 50;
+    }
+    made = w.decide();
+  };
+  for (int second = 0; second < 60; ++second)
+    second_of_calls(0.01);
+  REQUIRE(w.weight(sonnet) > 0.8);
+  int seconds = 0;
+  while (w.weight(sonnet) > 0.1 && seconds < 60) {
+    second_of_calls(0.3);
+    ++seconds;
+  }
+  CHECK(seconds <= 4);
+  // Its newest calls gave it away, while the live window's error rate was
+  // still far below the burst's.
+  REQUIRE(made.size() == 1);
+  const auto& out = candidate(made[0], sonnet);
+  const model_view v = w.agg.views(w.now).at(sonnet);
+  CHECK(out.calls < v.calls);
+  CHECK(out.error_rate > 2 * v.error_rate());
+  CHECK(*out.score < *candidate(made[0], gpt).score);
 }
 
 TEST_CASE("a model down for failing calls is tried again after the retry time") {

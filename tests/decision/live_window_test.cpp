@@ -17,6 +17,16 @@ TEST_CASE("the live window slides one bucket at a time") {
   REQUIRE(w.total(65'000).calls == 0);
 }
 
+TEST_CASE("the newest part of the live window is summed on its own") {
+  live_window w(60'000, 12);                    // buckets of 5 s
+  w.at(1'000).calls += 1;                       // [0, 5 s)
+  w.at(52'000).calls += 2;                      // [50, 55 s)
+  w.at(57'000).calls += 4;                      // [55, 60 s)
+  REQUIRE(w.total(58'000, 10'000).calls == 6);  // the buckets begun after 48 s
+  REQUIRE(w.total(58'000, 5'000).calls == 4);
+  REQUIRE(w.total(58'000, 600'000).calls == 7);  // no further back than the window
+}
+
 TEST_CASE("a bucket reused for a newer slice starts empty") {
   live_window w(10'000, 2);  // buckets of 5 s, ring of 2
   w.at(1'000).errors = 5;

@@ -79,6 +79,32 @@ TEST_CASE("a model without a list price is priced by its observed cost per token
   REQUIRE(expected_cost(&unpriced, model_view{}, {600, 200}) == 0);
 }
 
+TEST_CASE("the error rate follows the newest calls only when they show a change") {
+  auto evidence = [](long long calls, long long errors, long long recent_calls,
+                     long long recent_errors) {
+    model_view v;
+    v.calls = calls;
+    v.errors = errors;
+    v.recent_calls = recent_calls;
+    v.recent_errors = recent_errors;
+    auto e = error_evidence(v);
+    return std::make_pair(e.calls, e.errors);
+  };
+  using counts = std::pair<long long, long long>;
+  // In line with the rest of the window, the whole window counts.
+  CHECK(evidence(1000, 15, 150, 3) == counts{1000, 15});
+  // One error among a few newest calls is no change.
+  CHECK(evidence(1000, 15, 10, 1) == counts{1000, 15});
+  // A burst: a third of the newest calls fail.
+  CHECK(evidence(1000, 45, 100, 33) == counts{100, 33});
+  // Its end: the newest calls are clean while the window still holds it.
+  CHECK(evidence(1000, 250, 200, 2) == counts{200, 2});
+  // Too few newest calls to tell.
+  CHECK(evidence(1000, 300, 5, 0) == counts{1000, 300});
+  CHECK(call_evidence{1000, 15}.error_probability() == Approx(15.1 / 1005));
+  CHECK(call_evidence{}.error_probability() == Approx(0.02));
+}
+
 TEST_CASE("the score is the expected utility of the route's objective") {
   const route_spec route{"r", {cheap.id}, {0.6, 0.2, 0.2}, 0.01, 5000};
   aggregator agg(aggregator_options{}, {model_spec{cheap.id, cheap.price, 0.8}});
