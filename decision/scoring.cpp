@@ -36,19 +36,20 @@ std::optional<double> tail_latency_ms(const model_view& v) {
 }
 
 call_evidence error_evidence(const model_view& v) {
-  call_evidence window{v.calls, v.errors};
-  call_evidence recent{v.recent_calls, v.recent_errors};
-  // A change shows first in the newest calls: when they are far out of
-  // line with the rest of the window (4 standard deviations, and at least 3
-  // errors for a rise), they alone tell.
-  const double before =
-      call_evidence{v.calls - v.recent_calls, v.errors - v.recent_errors}.error_probability();
-  const double n = static_cast<double>(recent.calls);
-  const double expected = n * before;
-  const double sd = std::sqrt(n * before * (1 - before));
-  const double seen = static_cast<double>(recent.errors);
-  const bool rise = recent.errors >= 3 && seen - expected >= 4 * sd;
-  const bool fall = n > 0 && expected - seen >= 4 * sd;
+  const call_evidence window{v.calls, v.errors};
+  const call_evidence recent{v.recent_calls, v.recent_errors};
+  const call_evidence before{v.calls - v.recent_calls, v.errors - v.recent_errors};
+  if (recent.calls == 0 || before.calls == 0) return window;
+  // A change shows first in the newest calls: when their rate and the
+  // rest's differ by 4 standard deviations of the difference (and a rise
+  // has at least 3 errors), the newest calls alone tell.
+  const double p = window.error_probability();
+  const double sd = std::sqrt(
+      p * (1 - p) *
+      (1.0 / static_cast<double>(recent.calls) + 1.0 / static_cast<double>(before.calls)));
+  const double change = recent.rate() - before.rate();
+  const bool rise = recent.errors >= 3 && change >= 4 * sd;
+  const bool fall = change <= -4 * sd;
   return rise || fall ? recent : window;
 }
 

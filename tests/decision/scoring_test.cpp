@@ -101,6 +101,8 @@ TEST_CASE("the error rate follows the newest calls only when they show a change"
   CHECK(evidence(1000, 250, 200, 2) == counts{200, 2});
   // Too few newest calls to tell.
   CHECK(evidence(1000, 300, 5, 0) == counts{1000, 300});
+  // Nor a handful of calls before them (the window has barely begun).
+  CHECK(evidence(30, 3, 25, 3) == counts{30, 3});
   CHECK(call_evidence{1000, 15}.error_probability() == Approx(15.1 / 1005));
   CHECK(call_evidence{}.error_probability() == Approx(0.02));
 }
