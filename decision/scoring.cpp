@@ -139,7 +139,7 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
     a.excluded = "down: the last " + std::to_string(v.failure_streak) + " calls failed";
     return a;
   }
-  if (v.calls >= options.down_min_calls && a.error_rate >= options.down_error_rate) {
+  if (a.calls >= options.down_min_calls && a.error_rate >= options.down_error_rate) {
     a.excluded = printf_string("down: error rate %.2f over %lld calls", a.error_rate, a.calls);
     return a;
   }
