@@ -49,6 +49,25 @@ struct world {
     for (int i = 0; i < n; ++i)
       apply(feedback(m, i < good ? 1.0 : 0.0, "chat"));
   }
+  // Feedback that makes sonnet the clear leader, and the startup decision.
+  void judge_sonnet_best() {
+    feedback_on(sonnet, 45, 50);
+    feedback_on(gpt, 35, 50);
+    feedback_on(mini, 15, 50);
+    decide("startup");
+  }
+  // A second at 20 requests/s, 50 ms apart, each to the model the table
+  // chooses and successful when `ok(model, request)`; then a decision.
+  template <typename Ok>
+  std::vector<decision> second_of_calls(Ok ok) {
+    for (int r = 0; r < 20; ++r, ++request) {
+      const model_key m = choose(request);
+      apply(outcome(m, ok(m, request), 900));
+      now += 50;
+    }
+    return decide();
+  }
+  std::uint64_t request = 0;  // the next request's index
 };
 
 const candidate_assessment& candidate(const decision& d, const model_key& m) {
@@ -107,29 +126,17 @@ TEST_CASE("the exploration floor goes to plausible candidates, not to one that c
 
 TEST_CASE("a model failing every call loses its traffic within 2 s at 20 requests/s") {
   world w;
-  w.feedback_on(sonnet, 45, 50);
-  w.feedback_on(gpt, 35, 50);
-  w.feedback_on(mini, 15, 50);
-  w.decide("startup");
+  w.judge_sonnet_best();
   REQUIRE(w.weight(sonnet) > 0.8);
   // 20 s of healthy traffic first: the live window is full of successes, so
   // its error rate alone would take far longer than 2 s to notice.
-  std::uint64_t i = 0;
-  for (int step = 0; step < 400; ++step) {
-    w.apply(outcome(w.choose(i++), true, 900));
-    w.now += 50;
-    if (w.now % 1000 == 0) w.decide();
-  }
+  for (int second = 0; second < 20; ++second)
+    w.second_of_calls([](const model_key&, std::uint64_t) { return true; });
   const time_ms outage = w.now;
   time_ms lost_at = 0;
-  for (int step = 0; step < 100 && !lost_at; ++step) {  // 50 ms apart
-    const model_key m = w.choose(i++);
-    w.apply(outcome(m, m != sonnet, 900));
-    w.now += 50;
-    if (w.now % 1000 == 0) {
-      w.decide();
-      if (w.weight(sonnet) == 0) lost_at = w.now;
-    }
+  for (int second = 0; second < 5 && !lost_at; ++second) {
+    w.second_of_calls([](const model_key& m, std::uint64_t) { return m != sonnet; });
+    if (w.weight(sonnet) == 0) lost_at = w.now;
   }
   REQUIRE(lost_at > 0);
   CHECK(lost_at - outage <= 2000);
@@ -138,30 +145,22 @@ TEST_CASE("a model failing every call loses its traffic within 2 s at 20 request
 
 TEST_CASE("an error burst on the leading model moves its traffic within seconds") {
   world w;
-  w.feedback_on(sonnet, 45, 50);
-  w.feedback_on(gpt, 35, 50);
-  w.feedback_on(mini, 15, 50);
-  w.decide("startup");
+  w.judge_sonnet_best();
   REQUIRE(w.weight(sonnet) > 0.8);
   // A minute at 20 requests/s with 1% errors, then sonnet fails 30% of its
   // calls: not every call, so no failure streak takes it out.
-  std::uint64_t i = 0;
-  std::vector<decision> made;
-  auto second_of_calls = [&](double sonnet_errors) {
-    for (int r = 0; r < 20; ++r, ++i) {
-      const model_key m = w.choose(i);
-      const double errors = m == sonnet ? sonnet_errors : 0.01;
-      w.apply(outcome(m, uniform_draw(3, i, 0) >= errors, 900));
-      w.now += 50;
-    }
-    made = w.decide();
+  auto with_errors = [](double sonnet_errors) {
+    return [sonnet_errors](const model_key& m, std::uint64_t i) {
+      return uniform_draw(3, i, 0) >= (m == sonnet ? sonnet_errors : 0.01);
+    };
   };
   for (int second = 0; second < 60; ++second)
-    second_of_calls(0.01);
+    w.second_of_calls(with_errors(0.01));
   REQUIRE(w.weight(sonnet) > 0.8);
+  std::vector<decision> made;
   int seconds = 0;
   while (w.weight(sonnet) > 0.1 && seconds < 60) {
-    second_of_calls(0.3);
+    made = w.second_of_calls(with_errors(0.3));
     ++seconds;
   }
   CHECK(seconds <= 4);
