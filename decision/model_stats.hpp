@@ -39,6 +39,21 @@ struct policy_hold {
   std::string description;  // describe() of the blocking signal
 };
 
+// Calls and how many of them failed.
+struct call_evidence {
+  long long calls = 0;
+  long long errors = 0;
+
+  double rate() const {
+    return calls == 0 ? 0.0 : static_cast<double>(errors) / static_cast<double>(calls);
+  }
+  // With a prior of 0.1 errors in 5 calls (2%), so a few lucky calls do not
+  // make a model look perfect and one error does not sink it.
+  double error_probability() const {
+    return (static_cast<double>(errors) + 0.1) / (static_cast<double>(calls) + 5);
+  }
+};
+
 // A model's statistics as seen at one moment: what the decision engine reads.
 struct model_view {
   model_key model;
@@ -100,9 +115,7 @@ struct model_view {
     double output_tokens = 0;
   } lifetime;
 
-  double error_rate() const {
-    return calls == 0 ? 0.0 : static_cast<double>(errors) / static_cast<double>(calls);
-  }
+  double error_rate() const { return call_evidence{calls, errors}.rate(); }
   // The blocking policy for `route`, or nullptr when the model may serve it.
   const policy_hold* block_for(const std::string& route) const;
 };

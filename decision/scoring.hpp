@@ -54,20 +54,7 @@ std::optional<double> tail_latency_ms(const model_view& v);
 // The model's quality posterior for `route`: from feedback that named the
 // route when there is any, else from all its feedback.
 quality_posterior quality_of(const model_view& v, const std::string& route);
-// Calls and how many of them failed.
-struct call_evidence {
-  long long calls = 0;
-  long long errors = 0;
 
-  double rate() const {
-    return calls == 0 ? 0.0 : static_cast<double>(errors) / static_cast<double>(calls);
-  }
-  // With a prior of 0.1 errors in 5 calls (2%), so a few lucky calls do not
-  // make a model look perfect and one error does not sink it.
-  double error_probability() const {
-    return (static_cast<double>(errors) + 0.1) / (static_cast<double>(calls) + 5);
-  }
-};
 // The calls that tell how likely a model's next call is to fail: the live
 // window's, or only its newest (aggregator_options::recent_ms) when they
 // show the rate changed.
