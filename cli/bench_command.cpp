@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/ingest_bench.hpp"
+#include "bench/learnability_bench.hpp"
 #include "cli/commands.hpp"
+#include "config/loader.hpp"
 
 namespace llmopt {
 namespace {
@@ -58,6 +60,40 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     std::printf("bare consumer      %.0f messages/s\n", f["raw_consume_per_s"].get<double>());
     std::printf("ratio              %.2f\n", f["ratio"].get<double>());
     std::printf("peak RSS           %.0f MB\n", f["peak_rss_mb"].get<double>());
+  });
+
+  auto learn = std::make_shared<learnability_options>();
+  auto* learnability = cmd->add_subcommand(
+      "learnability",
+      "llmopt's normalized score on a scenario over many seeds, beside a reference learner "
+      "told everything but answer quality");
+  learnability->add_option("scenario", learn->scenario_file, "scenario file (JSON)")->required();
+  learnability->add_option("--seeds", learn->seeds, "how many seeds")->check(CLI::Range(1, 10'000));
+  learnability->add_option("--first-seed", learn->first_seed, "the first seed");
+  learnability->add_flag("--json", *json, "print one JSON object");
+  learnability->callback([learn, json, &exit_code] {
+    configure_logging(default_settings().log);
+    auto figures = run_learnability_bench(*learn);
+    if (!figures) {
+      std::fprintf(stderr, "llmopt: %s\n", figures.err().detail.c_str());
+      exit_code = 2;
+      return;
+    }
+    if (*json) {
+      std::printf("%s\n", figures->dump().c_str());
+      return;
+    }
+    const auto& f = *figures;
+    std::printf("scenario %s, %zu seeds from %llu: normalized score\n",
+                f["scenario"].get<std::string>().c_str(), f["seeds"].size(),
+                static_cast<unsigned long long>(learn->first_seed));
+    std::printf("  %-10s %7s %7s %7s %12s\n", "policy", "mean", "min", "max", ">= 0.90");
+    for (const char* p : {"llmopt", "reference"}) {
+      const auto& s = f[p];
+      std::printf("  %-10s %7.3f %7.3f %7.3f %11.0f%%\n", p, s["mean"].get<double>(),
+                  s["min"].get<double>(), s["max"].get<double>(),
+                  100 * s["at_least_0.90"].get<double>());
+    }
   });
 }
 

@@ -1,6 +1,5 @@
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -20,18 +19,6 @@ struct simulate_args {
   std::optional<std::string> html_file;
   bool json = false;
 };
-
-result<scenario> load_scenario(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return error{"scenario", path + ": cannot read the file"};
-  std::ostringstream text;
-  text << f.rdbuf();
-  auto j = nlohmann::json::parse(text.str(), nullptr, false);
-  if (j.is_discarded()) return error{"scenario", path + ": not valid JSON"};
-  auto s = parse_scenario(j);
-  if (!s) return error{"scenario", path + ": " + s.err().detail};
-  return s;
-}
 
 int run(const simulate_args& args) {
   auto s = load_scenario(args.scenario_file);

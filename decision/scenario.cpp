@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace llmopt {
 namespace {
@@ -215,6 +217,18 @@ result<scenario> parse_scenario(const nlohmann::json& j) {
   std::stable_sort(
       s.events.begin(), s.events.end(),
       [](const scenario_event& a, const scenario_event& b) { return a.at_s < b.at_s; });
+  return s;
+}
+
+result<scenario> load_scenario(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return error{"scenario", path + ": cannot read the file"};
+  std::ostringstream text;
+  text << f.rdbuf();
+  auto j = nlohmann::json::parse(text.str(), nullptr, false);
+  if (j.is_discarded()) return error{"scenario", path + ": not valid JSON"};
+  auto s = parse_scenario(j);
+  if (!s) return error{"scenario", path + ": " + s.err().detail};
   return s;
 }
 

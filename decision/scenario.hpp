@@ -54,4 +54,7 @@ struct scenario {
 // "routes[0].candidates[2]: unknown model 'openai:gpt-5'".
 result<scenario> parse_scenario(const nlohmann::json& j);
 
+// Reads and parses the scenario file at `path`; errors begin with the path.
+result<scenario> load_scenario(const std::string& path);
+
 }  // namespace llmopt
