@@ -29,10 +29,7 @@ class reference_learner : public sim_policy {
     for (const auto& m : r.route->route.candidates) {
       if (world_.blocked(r.route->route.name, m, t_s, 0)) continue;
       // The true expected utility, with a drawn quality for the true one.
-      const model_behaviour& b = world_.model_at(m, t_s).behaviour;
-      const double u = world_.expected_utility(*r.route, m, t_s) +
-                       (1 - b.error_rate) * r.route->route.weights.quality *
-                           (draw_quality(m, r.now) - b.quality);
+      const double u = world_.expected_utility(*r.route, m, t_s, draw_quality(m, r.now));
       if (u > best_u) {
         best_u = u;
         best = &m;

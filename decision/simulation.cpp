@@ -169,7 +169,8 @@ const simulated_model& sim_world::model_at(const model_key& id, double t_s) cons
   return s_->models.front();
 }
 
-double sim_world::expected_utility(const scenario_route& r, const model_key& id, double t_s) const {
+double sim_world::expected_utility(const scenario_route& r, const model_key& id, double t_s,
+                                   std::optional<double> quality) const {
   const auto& m = model_at(id, t_s);
   const auto& b = m.behaviour;
   const double latency = lognormal::from_median_p95(b.latency_median_ms, b.latency_p95_ms).mean();
@@ -177,7 +178,8 @@ double sim_world::expected_utility(const scenario_route& r, const model_key& id,
                        s_->output_tokens_mean * m.price.out_per_mtok) /
                       1e6;
   const auto& w = r.route.weights;
-  const double success = w.quality * b.quality - w.cost * cost / r.route.cost_ref_usd -
+  const double success = w.quality * quality.value_or(b.quality) -
+                         w.cost * cost / r.route.cost_ref_usd -
                          w.latency * latency / r.route.latency_ref_ms;
   return (1 - b.error_rate) * success - b.error_rate;
 }

@@ -59,8 +59,10 @@ class sim_world {
   // The model's parameters in force at `t_s`.
   const simulated_model& model_at(const model_key& id, double t_s) const;
   // The expected utility of one request on `route` at `t_s` under the true
-  // parameters (spec/scenario.md, "Utility").
-  double expected_utility(const scenario_route& route, const model_key& id, double t_s) const;
+  // parameters (spec/scenario.md, "Utility"), or with `quality` in place of
+  // the true answer quality when given.
+  double expected_utility(const scenario_route& route, const model_key& id, double t_s,
+                          std::optional<double> quality = std::nullopt) const;
   // Whether a policy block for (route, model) was applied at or before
   // `t_s - lag_s` (the oracle avoids blocks at once; a request more than 1 s
   // after the block is a violation).
