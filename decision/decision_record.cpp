@@ -45,6 +45,7 @@ void to_json(nlohmann::json& j, const candidate_assessment& c) {
                      {"error_rate", c.error_rate},
                      {"calls", c.calls},
                      {"expected_latency_ms", c.expected_latency_ms},
+                     {"latency_samples", c.latency_samples},
                      {"expected_cost_usd", c.expected_cost_usd}};
   put_optional(j, "score", c.score);
   put_optional(j, "p50_ms", c.p50_ms);
@@ -65,6 +66,7 @@ void from_json(const nlohmann::json& j, candidate_assessment& c) {
   c.error_rate = j.value("error_rate", 0.0);
   c.calls = j.value("calls", 0LL);
   c.expected_latency_ms = j.value("expected_latency_ms", 0.0);
+  c.latency_samples = j.value("latency_samples", 0.0);
   c.expected_cost_usd = j.value("expected_cost_usd", 0.0);
   get_optional(j, "score", c.score);
   get_optional(j, "p50_ms", c.p50_ms);

@@ -33,6 +33,7 @@ struct candidate_assessment {
   double error_rate = 0;  // over `calls`: the live window's, or its newest when they show a change
   long long calls = 0;
   double expected_latency_ms = 0;
+  double latency_samples = 0;    // calls behind it: own and a fresh upstream profile's
   double expected_cost_usd = 0;  // per request
   std::optional<double> p50_ms;
   std::optional<double> p95_ms;

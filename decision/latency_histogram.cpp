@@ -36,6 +36,17 @@ std::optional<double> latency_histogram::quantile(double q) const {
   return min_ms * std::pow(ratio, bin_count - 0.5);
 }
 
+double latency_histogram::mean_square() const {
+  if (total_ == 0) return 0;
+  double sum = 0;
+  for (int i = 0; i < bin_count; ++i) {
+    if (counts_[i] == 0) continue;
+    const double middle = min_ms * std::pow(ratio, i + 0.5);
+    sum += static_cast<double>(counts_[i]) * middle * middle;
+  }
+  return sum / static_cast<double>(total_);
+}
+
 std::vector<std::pair<int, std::uint32_t>> latency_histogram::sparse() const {
   std::vector<std::pair<int, std::uint32_t>> out;
   for (int i = 0; i < bin_count; ++i)

@@ -1,6 +1,7 @@
 #include "decision/model_stats.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 
@@ -149,12 +150,20 @@ model_view model_stats::view(time_ms now) {
   v.latency_samples = w.latency_count;
   v.p50_ms = w.latency.quantile(0.50);
   v.p95_ms = w.latency.quantile(0.95);
-  if (w.latency_count > 0) v.mean_latency_ms = w.latency_sum / static_cast<double>(w.latency_count);
+  if (w.latency_count > 0) {
+    const double mean = w.latency_sum / static_cast<double>(w.latency_count);
+    v.mean_latency_ms = mean;
+    v.latency_sd_ms = std::sqrt(std::max(0.0, w.latency.mean_square() - mean * mean));
+  }
   v.calls = w.calls;
   v.errors = w.errors;
   const window_bucket recent = window_.total(now, options_.recent_ms);
   v.recent_calls = recent.calls;
   v.recent_errors = recent.errors;
+  v.recent_since = now - options_.recent_ms;
+  v.recent_latency_samples = recent.latency_count;
+  if (recent.latency_count > 0)
+    v.recent_mean_latency_ms = recent.latency_sum / static_cast<double>(recent.latency_count);
   v.cost_samples = w.cost_count;
   if (w.cost_count > 0) {
     const double n = static_cast<double>(w.cost_count);

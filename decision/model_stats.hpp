@@ -14,11 +14,11 @@
 namespace llmopt {
 
 struct aggregator_options {
-  time_ms window_ms = 60'000;         // live window of latency, outcome and cost samples
-  int window_buckets = 12;            // ... kept as this many time buckets
-  time_ms recent_ms = 10'000;         // the newest calls, where a change of error rate shows first
-  time_ms anomaly_ttl_ms = 600'000;   // an anomaly never resolved expires after this
-  double quality_prior_strength = 2;  // pseudo-observations behind the quality prior
+  time_ms window_ms = 60'000;              // live window of latency, outcome and cost samples
+  int window_buckets = 12;                 // ... kept as this many time buckets
+  time_ms recent_ms = 10'000;              // the newest calls, where a change shows first
+  time_ms anomaly_ttl_ms = 600'000;        // an anomaly never resolved expires after this
+  double quality_prior_strength = 2;       // pseudo-observations behind the quality prior
   time_ms quality_half_life_ms = 600'000;  // feedback counts half after this; 0 = forever
 };
 
@@ -63,6 +63,12 @@ struct model_view {
   std::optional<double> p50_ms;
   std::optional<double> p95_ms;
   std::optional<double> mean_latency_ms;
+  double latency_sd_ms = 0;  // one call's spread about the mean
+  // ... and over its newest part (since recent_since), where a change of
+  // latency shows first.
+  time_ms recent_since = 0;
+  long long recent_latency_samples = 0;
+  std::optional<double> recent_mean_latency_ms;
   // The newest upstream LatencyProfile, if any.
   std::optional<latency_profile> profile;
   time_ms profile_at = 0;

@@ -25,6 +25,9 @@ double drift_penalty(const model_view& v) {
 }
 
 constexpr long long tail_min_samples = 20;
+// A change of latency is told only with at least this many calls in the
+// newest part of the window and before it: one slow call moves a small mean.
+constexpr double change_min_latency_samples = 20;
 
 }  // namespace
 
@@ -51,6 +54,37 @@ call_evidence error_evidence(const model_view& v) {
   const bool rise = recent.errors >= 3 && change >= 4 * sd;
   const bool fall = change <= -4 * sd;
   return rise || fall ? recent : window;
+}
+
+latency_evidence latency_of(const model_view& v, const engine_options& options, time_ms now) {
+  // Own calls: the window's, or its newest alone when their mean and the
+  // rest's differ by 4 standard deviations of the difference.
+  latency_evidence own{v.mean_latency_ms.value_or(0), static_cast<double>(v.latency_samples)};
+  bool changed = false;
+  const double recent_n = static_cast<double>(v.recent_latency_samples);
+  const double before_n = own.samples - recent_n;
+  if (v.recent_mean_latency_ms && recent_n >= change_min_latency_samples &&
+      before_n >= change_min_latency_samples) {
+    const double recent_mean = *v.recent_mean_latency_ms;
+    const double before_mean = (own.mean_ms * own.samples - recent_mean * recent_n) / before_n;
+    const double sd = v.latency_sd_ms * std::sqrt(1 / recent_n + 1 / before_n);
+    if (std::abs(recent_mean - before_mean) >= 4 * sd) {
+      own = {recent_mean, recent_n};
+      changed = true;
+    }
+  }
+  const double profile_mean =
+      v.profile ? (v.profile->mean_ms > 0 ? v.profile->mean_ms : v.profile->p50_ms) : 0;
+  const bool profile_counts = profile_mean > 0 && v.profile->sample_count > 0 &&
+                              now - v.profile_at <= options.profile_fresh_ms &&
+                              !(changed && v.profile_at < v.recent_since);
+  if (!profile_counts) {
+    if (own.samples > 0) return own;
+    return {profile_mean > 0 ? profile_mean : options.default_latency_ms, 0};
+  }
+  const double profiled = static_cast<double>(v.profile->sample_count);
+  const double samples = own.samples + profiled;
+  return {(own.mean_ms * own.samples + profile_mean * profiled) / samples, samples};
 }
 
 quality_posterior quality_of(const model_view& v, const std::string& route) {
@@ -114,13 +148,9 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
   a.error_rate = errors.rate();
   a.p50_ms = v.p50_ms;
   a.p95_ms = v.p95_ms;
-  if (v.mean_latency_ms) {
-    a.expected_latency_ms = *v.mean_latency_ms;
-  } else if (v.profile) {
-    a.expected_latency_ms = v.profile->mean_ms > 0 ? v.profile->mean_ms : v.profile->p50_ms;
-  } else {
-    a.expected_latency_ms = options.default_latency_ms;
-  }
+  const latency_evidence latency = latency_of(v, options, now);
+  a.expected_latency_ms = latency.mean_ms;
+  a.latency_samples = latency.samples;
   a.expected_cost_usd = expected_cost(spec, v, tokens);
 
   // Constraints.

@@ -26,7 +26,9 @@ struct engine_options {
   time_ms down_retry_ms = 10'000;    // ... until this long after its last failure
   double default_input_tokens = 800;
   double default_output_tokens = 300;
-  double default_latency_ms = 1000;  // before any latency is known
+  double default_latency_ms = 1000;   // before any latency is known
+  time_ms profile_fresh_ms = 60'000;  // an upstream latency profile this recent
+                                      // counts beside the model's own calls
 };
 
 // The tokens one request of a route is expected to use.
@@ -50,6 +52,21 @@ double expected_cost(const model_spec* spec, const model_view& view, token_expec
 // The model's p95 latency when at least 20 calls are behind it: from the
 // live window, else from the newest upstream profile; none when too few.
 std::optional<double> tail_latency_ms(const model_view& v);
+
+// The latency a model's next call is expected to take, and how many calls
+// are behind that expectation.
+struct latency_evidence {
+  double mean_ms = 0;
+  double samples = 0;
+};
+
+// The model's own calls over the live window, or only the newest
+// (aggregator_options::recent_ms) when their mean shows the latency changed,
+// pooled with the calls of a fresh upstream profile
+// (engine_options::profile_fresh_ms) that is not older than such a change:
+// a model with few calls of its own is judged on many. With neither: an
+// older profile's mean, else engine_options::default_latency_ms (0 samples).
+latency_evidence latency_of(const model_view& v, const engine_options& options, time_ms now);
 
 // The model's quality posterior for `route`: from feedback that named the
 // route when there is any, else from all its feedback.

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "decision/aggregator.hpp"
 #include "signal_fixtures.hpp"
 
@@ -42,6 +44,27 @@ TEST_CASE("call outcomes give error rate, latency percentiles and cost per reque
   REQUIRE(*v.cost_per_request == Approx(0.002));
   REQUIRE(v.lifetime.cost_usd == Approx(0.18));
   REQUIRE(v.lifetime.calls == 100);
+}
+
+TEST_CASE("the newest calls' latency is summed apart from the window's") {
+  auto agg = make_aggregator();  // the newest 10 s of a 60 s window
+  for (int i = 0; i < 100; ++i)
+    agg.apply(outcome(gpt, true, i % 2 ? 800 : 1200), 1'000 + i * 100);
+  for (int i = 0; i < 50; ++i)
+    agg.apply(outcome(gpt, true, 3000), 31'000 + i * 100);
+  auto v = agg.views(36'000)[gpt];
+  REQUIRE(v.latency_samples == 150);
+  REQUIRE(*v.mean_latency_ms == Approx((100 * 1000 + 50 * 3000) / 150.0));
+  REQUIRE(v.recent_since == 26'000);
+  REQUIRE(v.recent_latency_samples == 50);
+  REQUIRE(*v.recent_mean_latency_ms == Approx(3000));
+  // One call's spread about the window's mean, from the histogram's bins
+  // (10% wide).
+  const double mean = *v.mean_latency_ms;
+  const double variance = (50 * (800 - mean) * (800 - mean) + 50 * (1200 - mean) * (1200 - mean) +
+                           50 * (3000 - mean) * (3000 - mean)) /
+                          150;
+  REQUIRE(v.latency_sd_ms == Approx(std::sqrt(variance)).epsilon(0.1));
 }
 
 TEST_CASE("outcomes leave the live window when it passes, and stay in the lifetime totals") {

@@ -21,6 +21,11 @@ route_spec chat_route(std::vector<model_key> candidates = {gpt, sonnet, mini}) {
   return route_spec{"chat", std::move(candidates), {0.6, 0.2, 0.2}, 0.01, 5000};
 }
 
+// Latency weighs most, as on an interactive route.
+route_spec latency_route() {
+  return route_spec{"chat", {gpt, sonnet, mini}, {0.3, 0.1, 0.6}, 0.01, 3000};
+}
+
 // Neutral priors: the engine is told nothing of quality.
 std::vector<model_spec> catalog() {
   return {{mini, {0.15, 0.6}, 0.5},
@@ -57,17 +62,21 @@ struct world {
     decide("startup");
   }
   // A second at 20 requests/s, 50 ms apart, each to the model the table
-  // chooses and successful when `ok(model, request)`; then a decision.
+  // chooses and successful when `ok(model, request)`, taking its mean
+  // latency (900 ms unless set) give or take half; then a decision.
   template <typename Ok>
   std::vector<decision> second_of_calls(Ok ok) {
     for (int r = 0; r < 20; ++r, ++request) {
       const model_key m = choose(request);
-      apply(outcome(m, ok(m, request), 900));
+      const auto set = mean_latency_ms.find(m);
+      const double mean = set == mean_latency_ms.end() ? 900 : set->second;
+      apply(outcome(m, ok(m, request), mean * (0.5 + uniform_draw(5, request, 0))));
       now += 50;
     }
     return decide();
   }
   std::uint64_t request = 0;  // the next request's index
+  std::map<model_key, double> mean_latency_ms;
 };
 
 const candidate_assessment& candidate(const decision& d, const model_key& m) {
@@ -163,7 +172,7 @@ TEST_CASE("an error burst on the leading model moves its traffic within seconds"
     made = w.second_of_calls(with_errors(0.3));
     ++seconds;
   }
-  CHECK(seconds <= 4);
+  CHECK(seconds <= 3);
   // Its newest calls gave it away, while the live window's error rate was
   // still far below the burst's.
   REQUIRE(made.size() == 1);
@@ -172,6 +181,55 @@ TEST_CASE("an error burst on the leading model moves its traffic within seconds"
   CHECK(out.calls < v.calls);
   CHECK(out.error_rate > 2 * v.error_rate());
   CHECK(*out.score < *candidate(made[0], gpt).score);
+}
+
+TEST_CASE("a slowdown of the leading model moves its traffic within seconds") {
+  world w(latency_route());
+  w.judge_sonnet_best();
+  REQUIRE(w.weight(sonnet) > 0.8);
+  auto ok = [](const model_key&, std::uint64_t) { return true; };
+  for (int second = 0; second < 60; ++second)
+    w.second_of_calls(ok);
+  REQUIRE(w.weight(sonnet) > 0.8);
+  w.mean_latency_ms[sonnet] = 2400;
+  std::vector<decision> made;
+  int seconds = 0;
+  while (w.weight(sonnet) > 0.1 && seconds < 60) {
+    made = w.second_of_calls(ok);
+    ++seconds;
+  }
+  CHECK(seconds <= 3);
+  // Its newest calls gave it away, while the live window's mean latency was
+  // still close to what it had been.
+  REQUIRE(made.size() == 1);
+  const auto& out = candidate(made[0], sonnet);
+  const model_view v = w.agg.views(w.now).at(sonnet);
+  CHECK(out.latency_samples < static_cast<double>(v.latency_samples));
+  CHECK(out.expected_latency_ms > *v.mean_latency_ms + 150);
+  CHECK(*out.score < *candidate(made[0], gpt).score);
+}
+
+TEST_CASE("a model with few calls of its own is judged on a fresh latency profile") {
+  world w(latency_route());
+  w.judge_sonnet_best();
+  auto ok = [](const model_key&, std::uint64_t) { return true; };
+  w.mean_latency_ms[sonnet] = 2400;
+  for (int second = 0; second < 30; ++second)
+    w.second_of_calls(ok);
+  REQUIRE(w.weight(sonnet) < 0.1);
+  // It recovers; the live window still holds its slow calls, and it gets
+  // too few new ones to show that soon.
+  w.mean_latency_ms[sonnet] = 900;
+  w.second_of_calls(ok);
+  REQUIRE(w.weight(sonnet) < 0.1);
+  // LatencyLens has seen 400 calls of it at 900 ms.
+  w.apply(profile(sonnet, 900, 400));
+  auto made = w.decide();
+  REQUIRE(made.size() == 1);
+  CHECK(w.weight(sonnet) > 0.5);
+  const auto& out = candidate(made[0], sonnet);
+  CHECK(out.latency_samples > 400);
+  CHECK(out.expected_latency_ms < 1200);
 }
 
 TEST_CASE("a model down for failing calls is tried again after the retry time") {

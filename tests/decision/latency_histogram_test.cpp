@@ -24,7 +24,13 @@ TEST_CASE("histogram quantiles are within 5% of the exact ones, at every scale")
       INFO("median " << median << " q " << q);
       REQUIRE(*h.quantile(q) == Approx(truth).epsilon(0.05));
     }
+    double square = 0;
+    for (double x : exact)
+      square += x * x / static_cast<double>(exact.size());
+    INFO("median " << median);
+    REQUIRE(h.mean_square() == Approx(square).epsilon(0.05));
   }
+  REQUIRE(latency_histogram{}.mean_square() == 0);
 }
 
 TEST_CASE("histogram extremes land in the first and last bins and merge adds up") {

@@ -107,6 +107,83 @@ TEST_CASE("the error rate follows the newest calls only when they show a change"
   CHECK(call_evidence{}.error_probability() == Approx(0.02));
 }
 
+TEST_CASE("the latency follows the newest calls only when they show a change") {
+  // 600 calls over the window, mean 500 ms, one call's spread 250 ms.
+  auto evidence = [](long long recent_calls, double recent_mean) {
+    model_view v;
+    v.latency_samples = 600;
+    v.mean_latency_ms = 500;
+    v.latency_sd_ms = 250;
+    v.recent_latency_samples = recent_calls;
+    v.recent_mean_latency_ms = recent_mean;
+    auto e = latency_of(v, engine_options{}, 0);
+    return std::make_pair(e.mean_ms, e.samples);
+  };
+  using mean_and_samples = std::pair<double, double>;
+  // In line with the rest of the window: the whole window counts.
+  CHECK(evidence(100, 520) == mean_and_samples{500, 600});
+  // The model slowed: the newest 100 calls alone tell.
+  CHECK(evidence(100, 1000) == mean_and_samples{1000, 100});
+  // ... or sped up.
+  CHECK(evidence(100, 250) == mean_and_samples{250, 100});
+  // A few slow calls among the newest are no change.
+  CHECK(evidence(10, 2000) == mean_and_samples{500, 600});
+}
+
+TEST_CASE("a fresh latency profile is pooled with the model's own calls") {
+  const engine_options options;
+  model_view v;
+  v.latency_samples = 2;  // two calls that happened to be quick
+  v.mean_latency_ms = 275;
+  latency_profile p;
+  p.mean_ms = 600;
+  p.p50_ms = 520;
+  p.sample_count = 400;
+  v.profile = p;
+  v.profile_at = 100'000;
+  auto e = latency_of(v, options, 100'000 + options.profile_fresh_ms);
+  CHECK(e.mean_ms == Approx((2 * 275 + 400 * 600) / 402.0));
+  CHECK(e.samples == 402);
+  // A stale profile does not count beside own calls ...
+  e = latency_of(v, options, 100'001 + options.profile_fresh_ms);
+  CHECK(e.mean_ms == 275);
+  CHECK(e.samples == 2);
+  // ... but is the best guess without any (its median when it has no mean).
+  v.latency_samples = 0;
+  v.mean_latency_ms.reset();
+  CHECK(latency_of(v, options, 10'000'000).mean_ms == 600);
+  CHECK(latency_of(v, options, 10'000'000).samples == 0);
+  v.profile->mean_ms = 0;
+  CHECK(latency_of(v, options, 10'000'000).mean_ms == 520);
+  v.profile.reset();
+  CHECK(latency_of(v, options, 0).mean_ms == options.default_latency_ms);
+  CHECK(latency_of(v, options, 0).samples == 0);
+}
+
+TEST_CASE("a profile older than a change the newest calls show does not count") {
+  const engine_options options;
+  model_view v;
+  v.latency_samples = 600;
+  v.mean_latency_ms = 500;
+  v.latency_sd_ms = 250;
+  v.recent_since = 50'000;
+  v.recent_latency_samples = 100;
+  v.recent_mean_latency_ms = 1000;  // the model slowed
+  latency_profile p;
+  p.mean_ms = 400;
+  p.sample_count = 400;
+  v.profile = p;
+  v.profile_at = 45'000;  // summarizes calls from before the change
+  auto e = latency_of(v, options, 60'000);
+  CHECK(e.mean_ms == 1000);
+  CHECK(e.samples == 100);
+  v.profile_at = 55'000;  // newer: it has seen the change too
+  v.profile->mean_ms = 900;
+  e = latency_of(v, options, 60'000);
+  CHECK(e.mean_ms == Approx((100 * 1000 + 400 * 900) / 500.0));
+  CHECK(e.samples == 500);
+}
+
 TEST_CASE("the score is the expected utility of the route's objective") {
   const route_spec route{"r", {cheap.id}, {0.6, 0.2, 0.2}, 0.01, 5000};
   aggregator agg(aggregator_options{}, {model_spec{cheap.id, cheap.price, 0.8}});
@@ -120,4 +197,5 @@ TEST_CASE("the score is the expected utility of the route's objective") {
   const double success = 0.6 * 0.8 - 0.2 * 0.0014 / 0.01 - 0.2 * 1000 / 5000.0;
   REQUIRE(*a.score == Approx((1 - p_error) * success - p_error));
   REQUIRE(a.expected_latency_ms == Approx(1000));
+  REQUIRE(a.latency_samples == 100);
 }

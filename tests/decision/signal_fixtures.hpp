@@ -24,6 +24,15 @@ inline typed_signal outcome(const model_key& m, bool ok, double latency_ms, doub
   return typed_signal{"", 0, m, c};
 }
 
+// A LatencyLens profile of `samples` calls with mean `mean_ms`.
+inline typed_signal profile(const model_key& m, double mean_ms, long long samples) {
+  latency_profile p;
+  p.p50_ms = mean_ms;
+  p.mean_ms = mean_ms;
+  p.sample_count = samples;
+  return typed_signal{"lp", 0, m, p};
+}
+
 inline typed_signal anomaly(const model_key& m, const std::string& id, anomaly_type type,
                             severity level, bool active = true) {
   anomaly_event a;
