@@ -28,6 +28,10 @@ constexpr long long tail_min_samples = 20;
 // A change of latency is told only with at least this many calls in the
 // newest part of the window and before it: one slow call moves a small mean.
 constexpr double change_min_latency_samples = 20;
+// An upstream profile counts as at most this many calls: it summarizes the
+// provider's traffic, not the route's, so the model's own calls keep a say
+// however many calls the profile saw.
+constexpr double profile_max_samples = 1000;
 
 }  // namespace
 
@@ -82,7 +86,8 @@ latency_evidence latency_of(const model_view& v, const engine_options& options, 
     if (own.samples > 0) return own;
     return {profile_mean > 0 ? profile_mean : options.default_latency_ms, 0};
   }
-  const double profiled = static_cast<double>(v.profile->sample_count);
+  const double profiled =
+      std::min(static_cast<double>(v.profile->sample_count), profile_max_samples);
   const double samples = own.samples + profiled;
   return {(own.mean_ms * own.samples + profile_mean * profiled) / samples, samples};
 }

@@ -62,7 +62,7 @@ struct latency_evidence {
 
 // The model's own calls over the live window, or only the newest
 // (aggregator_options::recent_ms) when their mean shows the latency changed,
-// pooled with the calls of a fresh upstream profile
+// pooled with the calls (at most 1000) of a fresh upstream profile
 // (engine_options::profile_fresh_ms) that is not older than such a change:
 // a model with few calls of its own is judged on many. With neither: an
 // older profile's mean, else engine_options::default_latency_ms (0 samples).

@@ -144,6 +144,12 @@ TEST_CASE("a fresh latency profile is pooled with the model's own calls") {
   auto e = latency_of(v, options, 100'000 + options.profile_fresh_ms);
   CHECK(e.mean_ms == Approx((2 * 275 + 400 * 600) / 402.0));
   CHECK(e.samples == 402);
+  // A profile of very many calls counts as 1000: the model's own calls
+  // keep a say.
+  v.profile->sample_count = 100'000;
+  e = latency_of(v, options, 100'000);
+  CHECK(e.samples == 1002);
+  v.profile->sample_count = 400;
   // A stale profile does not count beside own calls ...
   e = latency_of(v, options, 100'001 + options.profile_fresh_ms);
   CHECK(e.mean_ms == 275);
