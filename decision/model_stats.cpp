@@ -153,7 +153,8 @@ model_view model_stats::view(time_ms now) {
   if (w.latency_count > 0) {
     const double mean = w.latency_sum / static_cast<double>(w.latency_count);
     v.mean_latency_ms = mean;
-    v.latency_sd_ms = std::sqrt(std::max(0.0, w.latency.mean_square() - mean * mean));
+    v.latency_sd_ms =
+        std::max(std::sqrt(std::max(0.0, w.latency.mean_square() - mean * mean)), 0.05 * mean);
   }
   v.calls = w.calls;
   v.errors = w.errors;

@@ -63,7 +63,9 @@ struct model_view {
   std::optional<double> p50_ms;
   std::optional<double> p95_ms;
   std::optional<double> mean_latency_ms;
-  double latency_sd_ms = 0;  // one call's spread about the mean
+  // One call's spread about the mean: from the histogram, so no less than
+  // the 5% of the mean its bins can tell.
+  double latency_sd_ms = 0;
   // ... and over its newest part (since recent_since), where a change of
   // latency shows first.
   time_ms recent_since = 0;

@@ -65,6 +65,10 @@ TEST_CASE("the newest calls' latency is summed apart from the window's") {
                            50 * (3000 - mean) * (3000 - mean)) /
                           150;
   REQUIRE(v.latency_sd_ms == Approx(std::sqrt(variance)).epsilon(0.1));
+  // Calls that all took about as long: no spread finer than the bins.
+  for (int i = 0; i < 50; ++i)
+    agg.apply(outcome(mini, true, 900 + i % 2), 1'000 + i * 100);
+  CHECK(agg.views(36'000)[mini].latency_sd_ms == Approx(0.05 * 900.5));
 }
 
 TEST_CASE("outcomes leave the live window when it passes, and stay in the lifetime totals") {
