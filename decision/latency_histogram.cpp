@@ -1,5 +1,6 @@
 #include "decision/latency_histogram.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace llmopt {
@@ -36,15 +37,18 @@ std::optional<double> latency_histogram::quantile(double q) const {
   return min_ms * std::pow(ratio, bin_count - 0.5);
 }
 
-double latency_histogram::mean_square() const {
+double latency_histogram::standard_deviation() const {
   if (total_ == 0) return 0;
-  double sum = 0;
+  double sum = 0, sum_sq = 0;
   for (int i = 0; i < bin_count; ++i) {
     if (counts_[i] == 0) continue;
     const double middle = min_ms * std::pow(ratio, i + 0.5);
-    sum += static_cast<double>(counts_[i]) * middle * middle;
+    sum += static_cast<double>(counts_[i]) * middle;
+    sum_sq += static_cast<double>(counts_[i]) * middle * middle;
   }
-  return sum / static_cast<double>(total_);
+  const double n = static_cast<double>(total_);
+  const double mean = sum / n;
+  return std::sqrt(std::max(0.0, sum_sq / n - mean * mean));
 }
 
 std::vector<std::pair<int, std::uint32_t>> latency_histogram::sparse() const {

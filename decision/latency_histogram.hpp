@@ -24,9 +24,9 @@ class latency_histogram {
   std::uint64_t total() const { return total_; }
   // The q-quantile (0..1), as the geometric middle of its bin; none when empty.
   std::optional<double> quantile(double q) const;
-  // The mean of the squared latencies, from the bins' geometric middles
-  // (within ~5%); 0 when empty.
-  double mean_square() const;
+  // The standard deviation of the latencies, taking each at its bin's
+  // geometric middle: 0 when they all share a bin, or none was added.
+  double standard_deviation() const;
 
   // Non-zero bins as (bin, count) pairs, for checkpoints; and back.
   std::vector<std::pair<int, std::uint32_t>> sparse() const;

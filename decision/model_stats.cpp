@@ -79,10 +79,12 @@ void model_stats::apply(const typed_signal& s, time_ms now) {
           add_cost(now, b.cost_usd, b.input_tokens, b.output_tokens);
           base_.last_billed =
               model_view::billed_request{b.cost_usd, b.input_tokens, b.output_tokens, now};
-          if (b.latency_ms) add_latency(now, *b.latency_ms);
+          if (b.latency_ms && *b.latency_ms > 0) add_latency(now, *b.latency_ms);
         } else if constexpr (std::is_same_v<T, latency_profile>) {
           base_.profile = b;
-          base_.profile_at = now;
+          // When LatencyLens computed it (a backlog replayed after a
+          // restart is not fresh), never later than now.
+          base_.profile_at = s.at > 0 ? std::min(s.at, now) : now;
         } else if constexpr (std::is_same_v<T, quality_feedback>) {
           forget(now);
           base_.quality.observe(b.quality);
@@ -153,15 +155,13 @@ model_view model_stats::view(time_ms now) {
   if (w.latency_count > 0) {
     const double mean = w.latency_sum / static_cast<double>(w.latency_count);
     v.mean_latency_ms = mean;
-    v.latency_sd_ms =
-        std::max(std::sqrt(std::max(0.0, w.latency.mean_square() - mean * mean)), 0.05 * mean);
+    v.latency_sd_ms = std::max(w.latency.standard_deviation(), 0.05 * mean);
   }
   v.calls = w.calls;
   v.errors = w.errors;
   const window_bucket recent = window_.total(now, options_.recent_ms);
   v.recent_calls = recent.calls;
   v.recent_errors = recent.errors;
-  v.recent_since = now - options_.recent_ms;
   v.recent_latency_samples = recent.latency_count;
   if (recent.latency_count > 0)
     v.recent_mean_latency_ms = recent.latency_sum / static_cast<double>(recent.latency_count);

@@ -63,15 +63,13 @@ struct model_view {
   std::optional<double> p50_ms;
   std::optional<double> p95_ms;
   std::optional<double> mean_latency_ms;
-  // One call's spread about the mean: from the histogram, so no less than
-  // the 5% of the mean its bins can tell.
+  // One call's spread about the mean: from the histogram's bins, and no
+  // less than 5% of the mean (bins are 10% wide).
   double latency_sd_ms = 0;
-  // ... and over its newest part (since recent_since), where a change of
-  // latency shows first.
-  time_ms recent_since = 0;
+  // ... and over its newest recent_ms, where a change of latency shows first.
   long long recent_latency_samples = 0;
   std::optional<double> recent_mean_latency_ms;
-  // The newest upstream LatencyProfile, if any.
+  // The newest upstream LatencyProfile, if any, and when it was made.
   std::optional<latency_profile> profile;
   time_ms profile_at = 0;
 

@@ -79,9 +79,11 @@ latency_evidence latency_of(const model_view& v, const engine_options& options, 
   }
   const double profile_mean =
       v.profile ? (v.profile->mean_ms > 0 ? v.profile->mean_ms : v.profile->p50_ms) : 0;
-  const bool profile_counts = profile_mean > 0 && v.profile->sample_count > 0 &&
-                              now - v.profile_at <= options.profile_fresh_ms &&
-                              !(changed && v.profile_at < v.recent_since);
+  // A profile summarizes a past period, most of which may predate a change
+  // the newest calls show: then they alone tell.
+  const time_ms profile_age = now - v.profile_at;
+  const bool profile_counts = !changed && profile_mean > 0 && v.profile->sample_count > 0 &&
+                              profile_age >= 0 && profile_age <= options.profile_fresh_ms;
   if (!profile_counts) {
     if (own.samples > 0) return own;
     return {profile_mean > 0 ? profile_mean : options.default_latency_ms, 0};
@@ -89,7 +91,7 @@ latency_evidence latency_of(const model_view& v, const engine_options& options, 
   const double profiled =
       std::min(static_cast<double>(v.profile->sample_count), profile_max_samples);
   const double samples = own.samples + profiled;
-  return {(own.mean_ms * own.samples + profile_mean * profiled) / samples, samples};
+  return {own.mean_ms + (profile_mean - own.mean_ms) * (profiled / samples), samples};
 }
 
 quality_posterior quality_of(const model_view& v, const std::string& route) {

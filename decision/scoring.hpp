@@ -60,12 +60,14 @@ struct latency_evidence {
   double samples = 0;
 };
 
-// The model's own calls over the live window, or only the newest
-// (aggregator_options::recent_ms) when their mean shows the latency changed,
-// pooled with the calls (at most 1000) of a fresh upstream profile
-// (engine_options::profile_fresh_ms) that is not older than such a change:
-// a model with few calls of its own is judged on many. With neither: an
-// older profile's mean, else engine_options::default_latency_ms (0 samples).
+// The model's own calls over the live window, pooled call for call with
+// those of a fresh upstream profile (made within
+// engine_options::profile_fresh_ms; counted as at most 1000 calls), so that
+// a model with few calls of its own is judged on many; or only its newest
+// calls (aggregator_options::recent_ms) when their mean shows the latency
+// changed. With neither own calls nor a fresh profile: an older profile's
+// mean (its median when it has none), else
+// engine_options::default_latency_ms, with 0 samples.
 latency_evidence latency_of(const model_view& v, const engine_options& options, time_ms now);
 
 // The model's quality posterior for `route`: from feedback that named the

@@ -55,20 +55,47 @@ TEST_CASE("the newest calls' latency is summed apart from the window's") {
   auto v = agg.views(36'000)[gpt];
   REQUIRE(v.latency_samples == 150);
   REQUIRE(*v.mean_latency_ms == Approx((100 * 1000 + 50 * 3000) / 150.0));
-  REQUIRE(v.recent_since == 26'000);
   REQUIRE(v.recent_latency_samples == 50);
   REQUIRE(*v.recent_mean_latency_ms == Approx(3000));
-  // One call's spread about the window's mean, from the histogram's bins
-  // (10% wide).
+  // One call's spread about the mean, from the histogram's bins (10% wide).
   const double mean = *v.mean_latency_ms;
   const double variance = (50 * (800 - mean) * (800 - mean) + 50 * (1200 - mean) * (1200 - mean) +
                            50 * (3000 - mean) * (3000 - mean)) /
                           150;
   REQUIRE(v.latency_sd_ms == Approx(std::sqrt(variance)).epsilon(0.1));
-  // Calls that all took about as long: no spread finer than the bins.
-  for (int i = 0; i < 50; ++i)
-    agg.apply(outcome(mini, true, 900 + i % 2), 1'000 + i * 100);
-  CHECK(agg.views(36'000)[mini].latency_sd_ms == Approx(0.05 * 900.5));
+  // Calls that all took about as long: 5% of the mean, the finest spread
+  // the bins tell, wherever in its bin the latency falls.
+  for (double ms : {850.0, 900.0, 950.0}) {
+    for (int i = 0; i < 50; ++i)
+      agg.apply(outcome(mini, true, ms + i % 2), 1'000'000 * ms + i * 100);
+    CHECK(agg.views(1'000'000 * ms + 5'000)[mini].latency_sd_ms == Approx(0.05 * (ms + 0.5)));
+  }
+}
+
+TEST_CASE("a latency profile is as old as its timestamp, never newer than now") {
+  auto agg = make_aggregator();
+  auto replayed = profile(gpt, 900, 400);
+  replayed.at = 10'000;  // made long ago, read now
+  agg.apply(replayed, 500'000);
+  CHECK(agg.views(500'000)[gpt].profile_at == 10'000);
+  auto ahead = profile(gpt, 900, 400);
+  ahead.at = 900'000;  // the upstream's clock is ahead of ours
+  agg.apply(ahead, 600'000);
+  CHECK(agg.views(600'000)[gpt].profile_at == 600'000);
+}
+
+TEST_CASE("cost telemetry without a latency adds none") {
+  auto agg = make_aggregator();
+  cost_sample c;
+  c.cost_usd = 0.001;
+  c.latency_ms = 0;
+  agg.apply(typed_signal{"c-1", 0, gpt, c}, 1'000);
+  c.latency_ms = 700;
+  agg.apply(typed_signal{"c-2", 0, gpt, c}, 1'000);
+  auto v = agg.views(2'000)[gpt];
+  CHECK(v.cost_samples == 2);
+  CHECK(v.latency_samples == 1);
+  CHECK(*v.mean_latency_ms == 700);
 }
 
 TEST_CASE("outcomes leave the live window when it passes, and stay in the lifetime totals") {

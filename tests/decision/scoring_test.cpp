@@ -128,6 +128,25 @@ TEST_CASE("the latency follows the newest calls only when they show a change") {
   CHECK(evidence(100, 250) == mean_and_samples{250, 100});
   // A few slow calls among the newest are no change.
   CHECK(evidence(10, 2000) == mean_and_samples{500, 600});
+  // The newest 100 calls against the 500 before them (not against the
+  // window, which holds them too): 4 standard deviations of the
+  // difference, 250 x sqrt(1/100 + 1/500) = 27.4 ms each, is the line.
+  CHECK(evidence(100, 593.6).second == 100);  // 481.3 before: 4.1 sd
+  CHECK(evidence(100, 589.0).second == 600);  // 482.2 before: 3.9 sd
+  // Nor do a few calls before the newest (the window has barely begun).
+  auto early = [](long long calls, long long recent_calls) {
+    model_view v;
+    // 1000 ms before the newest calls, 2000 ms since.
+    v.latency_samples = calls;
+    v.mean_latency_ms =
+        static_cast<double>((calls - recent_calls) * 1000 + recent_calls * 2000) / calls;
+    v.latency_sd_ms = 100;
+    v.recent_latency_samples = recent_calls;
+    v.recent_mean_latency_ms = 2000;
+    return latency_of(v, engine_options{}, 0).samples;
+  };
+  CHECK(early(110, 100) == 110);
+  CHECK(early(120, 100) == 100);
 }
 
 TEST_CASE("a fresh latency profile is pooled with the model's own calls") {
@@ -166,28 +185,30 @@ TEST_CASE("a fresh latency profile is pooled with the model's own calls") {
   CHECK(latency_of(v, options, 0).samples == 0);
 }
 
-TEST_CASE("a profile older than a change the newest calls show does not count") {
+TEST_CASE("while the newest calls show a change, a profile does not count") {
   const engine_options options;
   model_view v;
   v.latency_samples = 600;
   v.mean_latency_ms = 500;
   v.latency_sd_ms = 250;
-  v.recent_since = 50'000;
   v.recent_latency_samples = 100;
   v.recent_mean_latency_ms = 1000;  // the model slowed
   latency_profile p;
-  p.mean_ms = 400;
+  p.mean_ms = 450;  // a period mostly before the change
   p.sample_count = 400;
   v.profile = p;
-  v.profile_at = 45'000;  // summarizes calls from before the change
+  v.profile_at = 59'000;
   auto e = latency_of(v, options, 60'000);
   CHECK(e.mean_ms == 1000);
   CHECK(e.samples == 100);
-  v.profile_at = 55'000;  // newer: it has seen the change too
-  v.profile->mean_ms = 900;
+  // Once the newest calls agree with the rest again, it counts.
+  v.recent_mean_latency_ms = 500;
   e = latency_of(v, options, 60'000);
-  CHECK(e.mean_ms == Approx((100 * 1000 + 400 * 900) / 500.0));
-  CHECK(e.samples == 500);
+  CHECK(e.mean_ms == Approx((600 * 500 + 400 * 450) / 1000.0));
+  CHECK(e.samples == 1000);
+  // A profile made after now (a clock that stepped back) is not fresh.
+  e = latency_of(v, options, 58'000);
+  CHECK(e.samples == 600);
 }
 
 TEST_CASE("the score is the expected utility of the route's objective") {
