@@ -4,7 +4,7 @@
 // Required: eventId (or envelope id), timestamp (or envelope time), modelId,
 //   provider (unless modelId is "provider:model"), inputTokens, outputTokens
 //   (counts), costUsd (>= 0).
-// Optional: latencyMs (>= 0), metadata {route, tenant} (strings).
+// Optional: latencyMs (0 to a day), metadata {route, tenant} (strings).
 
 #include "adapters/signals/upstream_adapter.hpp"
 
@@ -23,7 +23,7 @@ typed_signal read_cost_signal(field_reader& r, const envelope_defaults& env) {
   cost.input_tokens = r.count("inputTokens");
   cost.output_tokens = r.count("outputTokens");
   cost.cost_usd = r.number("costUsd", number_domain::non_negative);
-  cost.latency_ms = r.optional_number("latencyMs", number_domain::non_negative);
+  cost.latency_ms = r.optional_number("latencyMs", number_domain::duration_ms);
   if (auto metadata = r.object("metadata")) {
     cost.route = metadata->optional_text("route");
     cost.tenant = metadata->optional_text("tenant");

@@ -21,6 +21,8 @@ const char* domain_text(number_domain domain) {
       return "a finite number";
     case number_domain::non_negative:
       return "a number >= 0";
+    case number_domain::duration_ms:
+      return "a duration in ms in [0, 86400000] (a day)";
     case number_domain::unit_interval:
       return "a number in [0, 1]";
     case number_domain::rating:
@@ -36,6 +38,8 @@ bool in_domain(double v, number_domain domain) {
       return true;
     case number_domain::non_negative:
       return v >= 0;
+    case number_domain::duration_ms:
+      return v >= 0 && v <= max_duration_ms;
     case number_domain::unit_interval:
       return v >= 0 && v <= 1;
     case number_domain::rating:

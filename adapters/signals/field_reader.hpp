@@ -14,9 +14,14 @@ namespace llmopt {
 
 // The domain of a number field. A value outside it is out_of_range, and the
 // error detail states the domain.
+// A latency or span longer than a day is no call's: a unit or clock error,
+// which would swamp a model's mean latency.
+inline constexpr double max_duration_ms = 86'400'000;
+
 enum class number_domain {
   finite,         // any finite number
-  non_negative,   // >= 0: costs, durations, latencies
+  non_negative,   // >= 0: costs, counts of things
+  duration_ms,    // [0, 1 day] in milliseconds: latencies, span durations
   unit_interval,  // [0, 1]: probabilities, confidences, scores
   rating          // [1, 5]: star ratings
 };

@@ -3,8 +3,8 @@
 // LatencyProfile → latency_profile. Kind: profileId or p50Ms.
 //   Required: profileId (or envelope id), timestamp (or envelope time),
 //   modelId, provider (unless modelId is "provider:model"), p50Ms, p90Ms,
-//   p95Ms, p99Ms, meanMs, stdDevMs (>= 0), sampleCount (count).
-//   Optional: ttftMs, tokensPerSecond (>= 0).
+//   p95Ms, p99Ms, meanMs, stdDevMs (ms, 0 to a day), sampleCount (count).
+//   Optional: ttftMs (ms, 0 to a day), tokensPerSecond (>= 0).
 //
 // LatencyAnomaly → latency_anomaly. Kind: anomalyId or baselineValue.
 //   Required: anomalyId (or envelope id), detectedAt (or envelope time),
@@ -22,7 +22,7 @@ typed_signal read_profile(field_reader& r, const envelope_defaults& env) {
   s.at = read_signal_time(r, "timestamp", env);
   s.model = read_model_key(r, model_presence::required);
   latency_profile p;
-  constexpr auto ms = number_domain::non_negative;
+  constexpr auto ms = number_domain::duration_ms;
   p.p50_ms = r.number("p50Ms", ms);
   p.p90_ms = r.number("p90Ms", ms);
   p.p95_ms = r.number("p95Ms", ms);

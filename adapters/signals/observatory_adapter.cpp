@@ -56,12 +56,14 @@ void read_span_timing(field_reader& r, const envelope_defaults& env, typed_signa
                       call_outcome& c) {
   auto start = r.optional_time("startTime");
   auto end = r.optional_time("endTime");
-  auto duration = r.optional_number("durationMs", number_domain::non_negative);
+  auto duration = r.optional_number("durationMs", number_domain::duration_ms);
   if (r.failed()) return;
   if (duration) {
     c.latency_ms = *duration;
   } else if (start && end) {
     if (*end < *start) return r.fail(dead_letter::out_of_range, "endTime", "before startTime");
+    if (static_cast<double>(*end - *start) > max_duration_ms)
+      return r.fail(dead_letter::out_of_range, "endTime", "more than a day after startTime");
     c.latency_ms = static_cast<double>(*end - *start);
   } else {
     return r.fail(dead_letter::missing_field, "durationMs", "missing, and no startTime/endTime");

@@ -79,6 +79,10 @@ TEST_CASE("cost: bad fields are named in the detail", "[cost][detail]") {
   CHECK(e.code == "out_of_range");
   CHECK(e.detail == "costUsd: expected a number >= 0, got -1");
 
+  e = parse_error(topic_kind::cost, replace("\"latencyMs\":1432.5", "\"latencyMs\":90000000"));
+  CHECK(e.code == "out_of_range");
+  CHECK(e.detail == "latencyMs: expected a duration in ms in [0, 86400000] (a day), got 90000000");
+
   e = parse_error(topic_kind::cost, replace("\"costUsd\":0.00436", "\"cost_usd\":\"cheap\""));
   CHECK(e.code == "wrong_type");
   CHECK(e.detail == "cost_usd: expected a number, got string");

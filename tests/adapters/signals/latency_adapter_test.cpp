@@ -74,7 +74,14 @@ TEST_CASE("latency: details name the offending field", "[latency][detail]") {
     "provider":"openai","timestamp":0,"p50Ms":1,"p90Ms":1,"p95Ms":1,"p99Ms":1,"meanMs":1,
     "stdDevMs":0,"sampleCount":1,"ttftMs":-4})");
   CHECK(e.code == "out_of_range");
-  CHECK(e.detail == "ttftMs: expected a number >= 0, got -4");
+  CHECK(e.detail == "ttftMs: expected a duration in ms in [0, 86400000] (a day), got -4");
+
+  // A mean of 1e306 ms is no call's: it would swamp the model's latency.
+  e = parse_error(topic_kind::latency, R"({"profileId":"lp-1","modelId":"gpt-4o",
+    "provider":"openai","timestamp":0,"p50Ms":1,"p90Ms":1,"p95Ms":1,"p99Ms":1,"meanMs":1e306,
+    "stdDevMs":0,"sampleCount":1})");
+  CHECK(e.code == "out_of_range");
+  CHECK(e.detail == "meanMs: expected a duration in ms in [0, 86400000] (a day), got 1e+306");
 }
 
 TEST_CASE("latency: neither profileId nor anomalyId is unknown_kind", "[latency]") {

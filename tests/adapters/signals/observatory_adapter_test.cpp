@@ -54,6 +54,16 @@ TEST_CASE("observatory: span timing rules", "[observatory][span]") {
   CHECK(e.detail == "endTime: before startTime");
 
   e = parse_error(topic_kind::observatory, R"({"traceId":"t","spanId":"s",
+    "startTime":0,"endTime":86400001,"status":"ok"})");
+  CHECK(e.code == "out_of_range");
+  CHECK(e.detail == "endTime: more than a day after startTime");
+
+  e = parse_error(topic_kind::observatory, R"({"traceId":"t","spanId":"s",
+    "startTime":0,"durationMs":1e12,"status":"ok"})");
+  CHECK(e.code == "out_of_range");
+  CHECK(e.detail.rfind("durationMs: expected a duration in ms", 0) == 0);
+
+  e = parse_error(topic_kind::observatory, R"({"traceId":"t","spanId":"s",
     "startTime":2000,"status":"ok"})");
   CHECK(e.code == "missing_field");
   CHECK(e.detail.rfind("durationMs: missing", 0) == 0);
