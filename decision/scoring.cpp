@@ -33,6 +33,14 @@ constexpr double change_min_latency_samples = 20;
 // however many calls the profile saw.
 constexpr double profile_max_samples = 1000;
 
+// Whether the newest calls and the ones before them, whose means are
+// `difference` apart, differ by 4 standard deviations of the difference,
+// one call's standard deviation being `sd`: then the newest calls alone
+// tell what a model does now.
+bool newest_calls_differ(double difference, double sd, double newest, double before) {
+  return std::abs(difference) >= 4 * sd * std::sqrt(1 / newest + 1 / before);
+}
+
 }  // namespace
 
 std::optional<double> tail_latency_ms(const model_view& v) {
@@ -47,43 +55,34 @@ call_evidence error_evidence(const model_view& v) {
   const call_evidence recent{v.recent_calls, v.recent_errors};
   const call_evidence before{v.calls - v.recent_calls, v.errors - v.recent_errors};
   if (recent.calls == 0 || before.calls == 0) return window;
-  // A change shows first in the newest calls: when their rate and the
-  // rest's differ by 4 standard deviations of the difference (and a rise
-  // has at least 3 errors), the newest calls alone tell.
+  // A change shows first in the newest calls (a rise needs at least 3
+  // errors).
   const double p = window.error_probability();
-  const double sd = std::sqrt(
-      p * (1 - p) *
-      (1.0 / static_cast<double>(recent.calls) + 1.0 / static_cast<double>(before.calls)));
   const double change = recent.rate() - before.rate();
-  const bool rise = recent.errors >= 3 && change >= 4 * sd;
-  const bool fall = change <= -4 * sd;
-  return rise || fall ? recent : window;
+  const bool changed =
+      newest_calls_differ(change, std::sqrt(p * (1 - p)), static_cast<double>(recent.calls),
+                          static_cast<double>(before.calls));
+  return changed && (change < 0 || recent.errors >= 3) ? recent : window;
 }
 
 latency_evidence latency_of(const model_view& v, const engine_options& options, time_ms now) {
-  // Own calls: the window's, or its newest alone when their mean and the
-  // rest's differ by 4 standard deviations of the difference.
-  latency_evidence own{v.mean_latency_ms.value_or(0), static_cast<double>(v.latency_samples)};
-  bool changed = false;
+  const latency_evidence own{v.mean_latency_ms.value_or(0), static_cast<double>(v.latency_samples)};
+  // When the newest calls show a change, they alone tell: an upstream
+  // profile summarizes a past period, most of which may predate it.
   const double recent_n = static_cast<double>(v.recent_latency_samples);
   const double before_n = own.samples - recent_n;
   if (v.recent_mean_latency_ms && recent_n >= change_min_latency_samples &&
       before_n >= change_min_latency_samples) {
     const double recent_mean = *v.recent_mean_latency_ms;
     const double before_mean = (own.mean_ms * own.samples - recent_mean * recent_n) / before_n;
-    const double sd = v.latency_sd_ms * std::sqrt(1 / recent_n + 1 / before_n);
-    if (std::abs(recent_mean - before_mean) >= 4 * sd) {
-      own = {recent_mean, recent_n};
-      changed = true;
-    }
+    if (newest_calls_differ(recent_mean - before_mean, v.latency_sd_ms, recent_n, before_n))
+      return {recent_mean, recent_n};
   }
   const double profile_mean =
       v.profile ? (v.profile->mean_ms > 0 ? v.profile->mean_ms : v.profile->p50_ms) : 0;
-  // A profile summarizes a past period, most of which may predate a change
-  // the newest calls show: then they alone tell.
   const time_ms profile_age = now - v.profile_at;
-  const bool profile_counts = !changed && profile_mean > 0 && v.profile->sample_count > 0 &&
-                              profile_age >= 0 && profile_age <= options.profile_fresh_ms;
+  const bool profile_counts = profile_mean > 0 && v.profile->sample_count > 0 && profile_age >= 0 &&
+                              profile_age <= options.profile_fresh_ms;
   if (!profile_counts) {
     if (own.samples > 0) return own;
     return {profile_mean > 0 ? profile_mean : options.default_latency_ms, 0};

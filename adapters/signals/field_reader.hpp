@@ -12,12 +12,12 @@
 
 namespace llmopt {
 
-// The domain of a number field. A value outside it is out_of_range, and the
-// error detail states the domain.
 // A latency or span longer than a day is no call's: a unit or clock error,
 // which would swamp a model's mean latency.
 inline constexpr double max_duration_ms = 86'400'000;
 
+// The domain of a number field. A value outside it is out_of_range, and the
+// error detail states the domain.
 enum class number_domain {
   finite,         // any finite number
   non_negative,   // >= 0: costs, counts of things
