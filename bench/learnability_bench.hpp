@@ -21,8 +21,8 @@ struct learnability_options {
 // every model's true error rate, latency, price and policy blocks at every
 // moment, as no router is, and learns only answer quality: from the same
 // feedback, by Thompson sampling on a Beta posterior per model that fades
-// with the engine's half-life. A target the reference learner misses is out
-// of reach of any policy that must learn quality from that feedback.
+// with the engine's half-life. A target the reference learner misses is not
+// to be expected of a policy that must learn quality from that feedback.
 // Returns {"scenario", "seeds": [{"seed", "llmopt", "reference"}],
 // "llmopt": {"mean", "min", "max", "at_least_0.90"}, "reference": {...}}.
 result<nlohmann::json> run_learnability_bench(const learnability_options& options);

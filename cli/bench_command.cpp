@@ -2,6 +2,7 @@
 
 #include <climits>
 #include <cstdio>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,22 @@ std::string self_exe() {
   char buf[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string{"llmopt"};
+}
+
+// A benchmark's figures: one JSON object with --json, else `table`. When it
+// could not run: the error on stderr, and `failure_code` as the exit code.
+void print_figures(const result<nlohmann::json>& figures, bool json, int failure_code,
+                   int& exit_code, const std::function<void(const nlohmann::json&)>& table) {
+  if (!figures) {
+    std::fprintf(stderr, "llmopt: %s\n", figures.err().detail.c_str());
+    exit_code = failure_code;
+    return;
+  }
+  if (json) {
+    std::printf("%s\n", figures->dump().c_str());
+    return;
+  }
+  table(*figures);
 }
 
 }  // namespace
@@ -41,25 +58,16 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   ingest->add_flag("--json", *json, "print one JSON object");
   ingest->callback([options, json, &exit_code] {
     options->self_exe = self_exe();
-    auto figures = run_ingest_bench(*options);
-    if (!figures) {
-      std::fprintf(stderr, "llmopt: %s\n", figures.err().detail.c_str());
-      exit_code = 1;
-      return;
-    }
-    if (*json) {
-      std::printf("%s\n", figures->dump().c_str());
-      return;
-    }
-    const auto& f = *figures;
-    std::printf("signals            %lld (%.0f bytes each, %d models, %d partitions per topic)\n",
-                f["signals"].get<long long>(), f["mean_message_bytes"].get<double>(),
-                f["models"].get<int>(), f["partitions"].get<int>());
-    std::printf("pipeline           %.0f signals/s (%.3f s)\n", f["signals_per_s"].get<double>(),
-                f["seconds"].get<double>());
-    std::printf("bare consumer      %.0f messages/s\n", f["raw_consume_per_s"].get<double>());
-    std::printf("ratio              %.2f\n", f["ratio"].get<double>());
-    std::printf("peak RSS           %.0f MB\n", f["peak_rss_mb"].get<double>());
+    print_figures(run_ingest_bench(*options), *json, 1, exit_code, [](const nlohmann::json& f) {
+      std::printf("signals            %lld (%.0f bytes each, %d models, %d partitions per topic)\n",
+                  f["signals"].get<long long>(), f["mean_message_bytes"].get<double>(),
+                  f["models"].get<int>(), f["partitions"].get<int>());
+      std::printf("pipeline           %.0f signals/s (%.3f s)\n", f["signals_per_s"].get<double>(),
+                  f["seconds"].get<double>());
+      std::printf("bare consumer      %.0f messages/s\n", f["raw_consume_per_s"].get<double>());
+      std::printf("ratio              %.2f\n", f["ratio"].get<double>());
+      std::printf("peak RSS           %.0f MB\n", f["peak_rss_mb"].get<double>());
+    });
   });
 
   auto learn = std::make_shared<learnability_options>();
@@ -73,27 +81,19 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   learnability->add_flag("--json", *json, "print one JSON object");
   learnability->callback([learn, json, &exit_code] {
     configure_logging(default_settings().log);
-    auto figures = run_learnability_bench(*learn);
-    if (!figures) {
-      std::fprintf(stderr, "llmopt: %s\n", figures.err().detail.c_str());
-      exit_code = 2;
-      return;
-    }
-    if (*json) {
-      std::printf("%s\n", figures->dump().c_str());
-      return;
-    }
-    const auto& f = *figures;
-    std::printf("scenario %s, %zu seeds from %llu: normalized score\n",
-                f["scenario"].get<std::string>().c_str(), f["seeds"].size(),
-                static_cast<unsigned long long>(learn->first_seed));
-    std::printf("  %-10s %7s %7s %7s %12s\n", "policy", "mean", "min", "max", ">= 0.90");
-    for (const char* p : {"llmopt", "reference"}) {
-      const auto& s = f[p];
-      std::printf("  %-10s %7.3f %7.3f %7.3f %11.0f%%\n", p, s["mean"].get<double>(),
-                  s["min"].get<double>(), s["max"].get<double>(),
-                  100 * s["at_least_0.90"].get<double>());
-    }
+    print_figures(
+        run_learnability_bench(*learn), *json, 2, exit_code, [&](const nlohmann::json& f) {
+          std::printf("scenario %s, %zu seeds from %llu: normalized score\n",
+                      f["scenario"].get<std::string>().c_str(), f["seeds"].size(),
+                      static_cast<unsigned long long>(learn->first_seed));
+          std::printf("  %-10s %7s %7s %7s %12s\n", "policy", "mean", "min", "max", ">= 0.90");
+          for (const char* p : {"llmopt", "reference"}) {
+            const auto& s = f[p];
+            std::printf("  %-10s %7.3f %7.3f %7.3f %11.0f%%\n", p, s["mean"].get<double>(),
+                        s["min"].get<double>(), s["max"].get<double>(),
+                        100 * s["at_least_0.90"].get<double>());
+          }
+        });
   });
 }
 
