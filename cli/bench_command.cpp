@@ -57,6 +57,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   ingest->add_option("--seed", options->seed, "seed of the generated signals");
   ingest->add_flag("--json", *json, "print one JSON object");
   ingest->callback([options, json, &exit_code] {
+    configure_logging(default_settings().log);  // on stderr: --json prints one object on stdout
     options->self_exe = self_exe();
     print_figures(run_ingest_bench(*options), *json, 1, exit_code, [](const nlohmann::json& f) {
       std::printf("signals            %lld (%.0f bytes each, %d models, %d partitions per topic)\n",
