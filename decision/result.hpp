@@ -13,6 +13,9 @@ namespace llmopt {
 struct error {
   std::string code;
   std::string detail;
+  // The input field the error concerns ("messages[2].content"), when one
+  // does: what a 400 names as its parameter.
+  std::string field = {};
 };
 
 // Either a T or an error. Expected failures are returned, not thrown.

@@ -1,0 +1,24 @@
+#include <catch2/catch.hpp>
+
+#include "adapters/providers/openai_wire.hpp"
+#include "tests/adapters/providers/wire_fixtures.hpp"
+
+using namespace llmopt;
+
+TEST_CASE("openai wire format: golden fixtures") {
+  test::run_wire_fixtures("openai", 8);
+}
+
+TEST_CASE("openai wire format: a stream that reached its finish_reason may close without [DONE]") {
+  wire::reply_context ctx{"m", "chatcmpl-x", 1};
+  auto decoder = wire::openai_stream_decoder(ctx);
+  std::vector<nlohmann::json> chunks;
+  REQUIRE(decoder
+              ->feed("data: {\"id\":\"a\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,"
+                     "\"delta\":{\"content\":\"hi\"},\"finish_reason\":\"stop\"}]}\n\n",
+                     chunks)
+              .ok());
+  REQUIRE(decoder->finish(chunks).ok());
+  REQUIRE(chunks.size() == 1);
+  CHECK(chunks[0]["choices"][0]["delta"]["role"] == "assistant");  // added to the first delta
+}
