@@ -6,10 +6,12 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <atomic>
 #include <cctype>
+#include <cstdio>
 #include <exception>
 
 #include <spdlog/spdlog.h>
@@ -19,31 +21,6 @@ namespace {
 
 constexpr std::uint32_t max_header_bytes = 64 * 1024;
 constexpr auto linger_timeout = std::chrono::seconds(2);
-
-// The shared state behind one responder: answers at most once; answers 500
-// when the last copy is dropped unanswered. Any thread.
-struct reply_slot {
-  std::weak_ptr<session> target;
-  std::shared_ptr<server_gate> gate;
-  std::uint64_t request_id = 0;
-  std::atomic<bool> answered{false};
-
-  void answer(response r) {
-    if (answered.exchange(true)) return;
-    std::shared_lock<std::shared_mutex> lock(gate->mu);
-    if (!gate->open) return;  // the io_context may be gone
-    auto s = target.lock();
-    if (!s) return;
-    net::post(s->executor(),
-              [s, r = std::move(r), id = request_id]() mutable { s->deliver(std::move(r), id); });
-  }
-
-  ~reply_slot() {
-    if (!answered.load())
-      answer(
-          error_response(500, "server_error", "the request handler gave no answer", "no_response"));
-  }
-};
 
 std::string lower(beast::string_view s) {
   std::string out(s.data(), s.size());
@@ -110,9 +87,12 @@ void session::start() {
 }
 
 void session::abort() {
+  if (channel_) channel_->closed();
+  channel_.reset();
   closed_ = true;
   beast::error_code ignored;
   stream_.socket().close(ignored);
+  if (auto slot = slot_.lock()) slot->abandon();
 }
 
 void session::read_request() {
@@ -176,6 +156,7 @@ void session::on_read_error(beast::error_code ec) {
 
 void session::dispatch_request() {
   keep_alive_ = parser_->get().keep_alive();
+  stream_chunked_ = parser_->get().version() >= 11;
   request req = to_request(parser_->release());
   parser_.reset();
   request_id_ = next_id_++;
@@ -183,7 +164,9 @@ void session::dispatch_request() {
   slot->target = weak_from_this();
   slot->gate = config_.gate;
   slot->request_id = request_id_;
-  responder reply = [slot](response r) { slot->answer(std::move(r)); };
+  slot_ = slot;
+  responder reply(slot);
+  watch_client();
   try {
     (*config_.on_request)(std::move(req), std::move(reply));
   } catch (const std::exception& e) {
@@ -192,9 +175,44 @@ void session::dispatch_request() {
   }
 }
 
+// -- watching the client while it waits ------------------------------------------
+
+void session::watch_client() {
+  if (watching_ || closed_ || buffer_.size() >= max_header_bytes) return;
+  watching_ = true;
+  stream_.async_read_some(
+      buffer_.prepare(4096),
+      [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_watch(ec, n); });
+}
+
+void session::on_watch(beast::error_code ec, std::size_t n) {
+  watching_ = false;
+  if (!ec) buffer_.commit(n);
+  if (closed_) return;
+  if (lingering_) {
+    if (ec) return close();
+    buffer_.consume(buffer_.size());
+    return watch_client();
+  }
+  if (read_after_watch_) {  // the answer is out and the read was cancelled for the next request
+    read_after_watch_ = false;
+    if (ec && ec != net::error::operation_aborted) return close();
+    return read_request();
+  }
+  if (ec) return client_gone();
+  watch_client();  // bytes of a pipelined request: kept in buffer_
+}
+
+void session::client_gone() {
+  close();  // abandons the request in progress
+}
+
+// -- answering ------------------------------------------------------------------
+
 void session::deliver(response r, std::uint64_t request_id) {
   if (closed_ || request_id != request_id_) return;
   request_id_ = 0;
+  slot_.reset();
   write(std::move(r), keep_alive_);
 }
 
@@ -221,31 +239,147 @@ void session::write(response r, bool keep_alive) {
 void session::on_write(beast::error_code ec, bool keep_alive) {
   out_.reset();
   if (ec) return close();
-  if (keep_alive) return read_request();
-  linger_close();
+  answer_complete(keep_alive);
 }
 
+void session::answer_complete(bool keep_alive) {
+  if (!keep_alive) return linger_close();
+  if (watching_) {  // let the watch read end, then read the next request
+    read_after_watch_ = true;
+    beast::error_code ignored;
+    stream_.socket().cancel(ignored);
+    return;
+  }
+  read_request();
+}
+
+// -- streamed answers -----------------------------------------------------------
+
+namespace {
+
+// Header values come from our own code, but a CR or LF must never split a
+// header, whatever reaches them.
+std::string header_safe(std::string value) {
+  for (auto& c : value)
+    if (c == '\r' || c == '\n') c = ' ';
+  return value;
+}
+
+std::string stream_head(const response& head, bool keep_alive, bool chunked) {
+  const int status = head.status >= 100 && head.status <= 999 ? head.status : 500;
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " +
+                    std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(status))) +
+                    "\r\nServer: llmopt\r\n";
+  if (!head.content_type.empty()) out += "Content-Type: " + header_safe(head.content_type) + "\r\n";
+  for (const auto& [name, value] : head.headers)
+    out += header_safe(name) + ": " + header_safe(value) + "\r\n";
+  if (chunked) out += "Transfer-Encoding: chunked\r\n";
+  out += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+  return out;
+}
+
+void append_chunk(std::string& out, const std::string& bytes, bool chunked) {
+  if (!chunked) {
+    out += bytes;
+    return;
+  }
+  char size[24];
+  std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
+  out += size;
+  out += bytes;
+  out += "\r\n";
+}
+
+}  // namespace
+
+void session::start_stream(response head, std::shared_ptr<stream_channel> channel,
+                           std::uint64_t request_id) {
+  if (closed_ || request_id != request_id_) return channel->closed();
+  if (!stream_chunked_) keep_alive_ = false;  // HTTP/1.0: the end of the body is the close
+  channel_ = std::move(channel);
+  stream_out_ = stream_head(head, keep_alive_, stream_chunked_);
+  if (!head.body.empty()) append_chunk(stream_out_, head.body, stream_chunked_);
+  flush_stream();
+}
+
+void session::stream_write(std::string bytes, std::uint64_t request_id) {
+  if (closed_ || request_id != request_id_ || !channel_) return;
+  append_chunk(stream_out_, bytes, stream_chunked_);
+  stream_payload_ += bytes.size();
+  flush_stream();
+}
+
+void session::stream_end(std::uint64_t request_id, bool cut) {
+  if (closed_ || request_id != request_id_ || !channel_) return;
+  stream_ending_ = true;
+  stream_cut_ = cut;
+  flush_stream();
+}
+
+void session::flush_stream() {
+  if (stream_write_busy_ || closed_) return;
+  if (stream_out_.empty()) {
+    if (!stream_ending_) return;
+    if (stream_cut_ || !stream_chunked_ || stream_last_sent_) return finish_stream();
+    stream_out_ = "0\r\n\r\n";
+    stream_last_sent_ = true;
+  }
+  stream_writing_.swap(stream_out_);
+  stream_out_.clear();
+  const std::size_t payload = stream_payload_;
+  stream_payload_ = 0;
+  stream_write_busy_ = true;
+  stream_.expires_after(config_.idle_timeout);  // a client that stops reading is dropped
+  net::async_write(stream_, net::buffer(stream_writing_),
+                   [self = shared_from_this(), payload](beast::error_code ec, std::size_t) {
+                     self->on_stream_written(ec, payload);
+                   });
+}
+
+void session::on_stream_written(beast::error_code ec, std::size_t payload) {
+  stream_write_busy_ = false;
+  stream_writing_.clear();
+  if (ec) return client_gone();
+  stream_.expires_never();  // between writes the upstream sets the pace, not the client
+  if (channel_) channel_->sent(payload);
+  flush_stream();
+}
+
+void session::finish_stream() {
+  const bool clean = !stream_cut_ && stream_chunked_;
+  if (channel_) channel_->closed();
+  channel_.reset();
+  stream_ending_ = stream_cut_ = stream_last_sent_ = false;
+  request_id_ = 0;
+  slot_.reset();
+  if (!clean) return close();  // a cut stream, or HTTP/1.0's end of body
+  answer_complete(keep_alive_);
+}
+
+// -- closing --------------------------------------------------------------------
+
 void session::linger_close() {
-  if (drain_.empty()) {  // first call: half-close and bound the whole linger
+  if (!lingering_) {  // first call: half-close and bound the whole linger
+    lingering_ = true;
     beast::error_code ignored;
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-    drain_.resize(16 * 1024);
     stream_.expires_after(linger_timeout);
   }
-  stream_.async_read_some(net::buffer(drain_),
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                            if (ec) return self->close();
-                            self->linger_close();
-                          });
+  buffer_.consume(buffer_.size());
+  watch_client();  // reads and discards until the peer closes or the timeout
 }
 
 void session::close() {
   if (closed_) return;
   closed_ = true;
+  if (channel_) channel_->closed();
+  channel_.reset();
   beast::error_code ignored;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   stream_.close();
-  config_.registry->remove(this);
+  if (request_id_ != 0)
+    if (auto slot = slot_.lock()) slot->abandon();
+  config_.registry->remove(this);  // may drop the last reference but the caller's
 }
 
 }  // namespace llmopt::http::detail

@@ -1,5 +1,9 @@
 #include "adapters/providers/curl_loop.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <chrono>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -14,30 +18,85 @@ namespace llmopt {
 namespace {
 
 constexpr std::size_t max_response_bytes = 64u << 20;
+constexpr std::size_t max_header_bytes = 64u << 10;
 constexpr int idle_poll_ms = 1000;  // submit() and the destructor wake the loop earlier
 
 using done_fn = std::function<void(curl_loop::http_result)>;
+using steady = std::chrono::steady_clock;
 
 // One call in flight. Owned by the loop thread; the easy handle points into
 // `call` (URL, body) and `body`, so a transfer never moves once registered.
 struct transfer {
+  curl_loop::call_id id = 0;
   curl_loop::http_call call;
   done_fn done;
   curl::easy_handle easy;
   curl::slist_handle headers;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> response_headers;
+  std::size_t header_bytes = 0;
   bool too_large = false;
+  bool streaming = false;  // the status is 2xx and on_body takes the body
+  bool hold = false;       // on_body asked for nothing more until resume()
+  bool paused = false;     // libcurl holds the transfer paused
+  steady::time_point last_activity = steady::now();
   char error_text[CURL_ERROR_SIZE] = {};
 };
 
+bool is_success(long status) {
+  return status >= 200 && status <= 299;
+}
+
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<transfer*>(user);
-  if (t->body.size() + size * n > max_response_bytes) {
+  const std::size_t bytes = size * n;
+  t->last_activity = steady::now();
+  if (t->call.on_body && !t->streaming) {
+    long status = 0;
+    curl_easy_getinfo(t->easy.get(), CURLINFO_RESPONSE_CODE, &status);
+    t->streaming = is_success(status);
+  }
+  if (t->streaming) {
+    if (t->hold) {
+      t->paused = true;
+      return CURL_WRITEFUNC_PAUSE;  // libcurl keeps these bytes and offers them again
+    }
+    if (!t->call.on_body(std::string_view(data, bytes))) t->hold = true;
+    return bytes;
+  }
+  if (t->body.size() + bytes > max_response_bytes) {
     t->too_large = true;
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
-  t->body.append(data, size * n);
-  return size * n;
+  t->body.append(data, bytes);
+  return bytes;
+}
+
+std::string trimmed(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
+  return std::string(s);
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* t = static_cast<transfer*>(user);
+  const std::string_view line(data, size * n);
+  t->last_activity = steady::now();
+  if (line.rfind("HTTP/", 0) == 0) {  // a new response (after 100 Continue or a redirect)
+    t->response_headers.clear();
+    t->header_bytes = 0;
+    return line.size();
+  }
+  const auto colon = line.find(':');
+  t->header_bytes += line.size();
+  if (colon == std::string_view::npos || t->header_bytes > max_header_bytes) return line.size();
+  std::string name = trimmed(line.substr(0, colon));
+  for (auto& c : name)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  t->response_headers.emplace_back(std::move(name), trimmed(line.substr(colon + 1)));
+  return line.size();
 }
 
 void finish(done_fn& done, curl_loop::http_result r) {
@@ -73,6 +132,8 @@ bool prepare(transfer& t) {
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, t.headers.get());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t.error_text);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, t.call.timeout_ms);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -91,6 +152,7 @@ curl_loop::http_result result_of(transfer& t, CURLcode rc) {
   curl_off_t total_us = 0;
   curl_easy_getinfo(t.easy.get(), CURLINFO_TOTAL_TIME_T, &total_us);
   r.latency_ms = static_cast<double>(total_us) / 1000.0;
+  r.headers = std::move(t.response_headers);
   if (rc == CURLE_OK) {
     curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &r.status);
     r.body = std::move(t.body);
@@ -106,19 +168,39 @@ curl_loop::http_result result_of(transfer& t, CURLcode rc) {
 
 }  // namespace
 
+std::string curl_loop::http_result::header(std::string_view name) const {
+  for (const auto& [key, value] : headers)
+    if (key == name) return value;
+  return {};
+}
+
 struct curl_loop::impl {
+  struct command {
+    enum class kind { cancel, resume, run } what;
+    call_id id = 0;
+    std::function<void()> fn;
+  };
+
   curl::multi_handle multi;
   std::thread thread;
-  std::mutex mu;  // guards queue and stopping
+  std::atomic<call_id> next_id{1};
+  std::mutex mu;  // guards queue, commands and stopping
   std::vector<std::unique_ptr<transfer>> queue;
+  std::vector<command> commands;
   bool stopping = false;
   // Loop thread only:
   std::unordered_map<CURL*, std::unique_ptr<transfer>> active;
+  std::unordered_map<call_id, CURL*> by_id;
 
   void run();
   void start_queued(std::vector<std::unique_ptr<transfer>>& batch);
+  void run_commands(std::vector<command>& batch);
+  void complete(CURL* easy, http_result r);
   void collect_done();
+  // Fails stalled streams; returns how long until the next one may stall.
+  int expire_idle();
   void fail_all();
+  void enqueue(command c);
 };
 
 void curl_loop::impl::start_queued(std::vector<std::unique_ptr<transfer>>& batch) {
@@ -130,7 +212,50 @@ void curl_loop::impl::start_queued(std::vector<std::unique_ptr<transfer>>& batch
       continue;
     }
     CURL* key = t->easy.get();
+    t->last_activity = steady::now();
+    by_id.emplace(t->id, key);
     active.emplace(key, std::move(t));
+  }
+  batch.clear();
+}
+
+void curl_loop::impl::complete(CURL* easy, http_result r) {
+  auto it = active.find(easy);
+  LLMOPT_ASSERT(it != active.end());
+  std::unique_ptr<transfer> t = std::move(it->second);
+  active.erase(it);
+  by_id.erase(t->id);
+  curl_multi_remove_handle(multi.get(), easy);
+  finish(t->done, std::move(r));
+}
+
+void curl_loop::impl::run_commands(std::vector<command>& batch) {
+  for (auto& c : batch) {
+    if (c.what == command::kind::run) {
+      try {
+        c.fn();
+      } catch (const std::exception& e) {
+        spdlog::error("curl_loop: posted function threw: {}", e.what());
+      }
+      continue;
+    }
+    auto found = by_id.find(c.id);
+    if (found == by_id.end()) continue;  // done already (or not started: cannot be)
+    CURL* easy = found->second;
+    auto& t = *active.at(easy);
+    if (c.what == command::kind::cancel) {
+      http_result r = result_of(t, CURLE_ABORTED_BY_CALLBACK);
+      r.cancelled = true;
+      r.error = "cancelled";
+      complete(easy, std::move(r));
+    } else {
+      t.hold = false;
+      t.last_activity = steady::now();
+      if (t.paused) {
+        t.paused = false;
+        curl_easy_pause(easy, CURLPAUSE_CONT);  // may call on_body at once
+      }
+    }
   }
   batch.clear();
 }
@@ -139,14 +264,34 @@ void curl_loop::impl::collect_done() {
   int left = 0;
   while (CURLMsg* msg = curl_multi_info_read(multi.get(), &left)) {
     if (msg->msg != CURLMSG_DONE) continue;
-    auto it = active.find(msg->easy_handle);
-    LLMOPT_ASSERT(it != active.end());
-    std::unique_ptr<transfer> t = std::move(it->second);
-    active.erase(it);
+    CURL* easy = msg->easy_handle;
     const CURLcode rc = msg->data.result;  // `msg` is invalid after remove_handle
-    curl_multi_remove_handle(multi.get(), t->easy.get());
-    finish(t->done, result_of(*t, rc));
+    auto it = active.find(easy);
+    LLMOPT_ASSERT(it != active.end());
+    complete(easy, result_of(*it->second, rc));
   }
+}
+
+int curl_loop::impl::expire_idle() {
+  const auto now = steady::now();
+  auto next = std::chrono::milliseconds(idle_poll_ms);
+  std::vector<CURL*> stalled;
+  for (auto& [easy, t] : active) {
+    if (t->call.idle_timeout_ms <= 0 || t->hold) continue;
+    const auto deadline = t->last_activity + std::chrono::milliseconds(t->call.idle_timeout_ms);
+    if (deadline <= now)
+      stalled.push_back(easy);
+    else
+      next = std::min(next, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
+                                std::chrono::milliseconds(1));
+  }
+  for (CURL* easy : stalled) {
+    auto& t = *active.at(easy);
+    http_result r = result_of(t, CURLE_OPERATION_TIMEDOUT);
+    r.error = "no data for " + std::to_string(t.call.idle_timeout_ms) + " ms";
+    complete(easy, std::move(r));
+  }
+  return static_cast<int>(next.count());
 }
 
 void curl_loop::impl::fail_all() {
@@ -155,10 +300,12 @@ void curl_loop::impl::fail_all() {
     finish(t->done, stopped_result());
   }
   active.clear();
+  by_id.clear();
   std::vector<std::unique_ptr<transfer>> rest;
   {
     std::lock_guard<std::mutex> lock(mu);
     rest.swap(queue);
+    commands.clear();
   }
   for (auto& t : rest)
     finish(t->done, stopped_result());
@@ -166,19 +313,32 @@ void curl_loop::impl::fail_all() {
 
 void curl_loop::impl::run() {
   std::vector<std::unique_ptr<transfer>> batch;
+  std::vector<command> todo;
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(mu);
       if (stopping) break;
       batch.swap(queue);
+      todo.swap(commands);
     }
     start_queued(batch);
+    run_commands(todo);
     int running = 0;
     curl_multi_perform(multi.get(), &running);
     collect_done();
-    curl_multi_poll(multi.get(), nullptr, 0, idle_poll_ms, nullptr);
+    const int wait_ms = expire_idle();
+    curl_multi_poll(multi.get(), nullptr, 0, wait_ms, nullptr);
   }
   fail_all();
+}
+
+void curl_loop::impl::enqueue(command c) {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (stopping) return;
+    commands.push_back(std::move(c));
+  }
+  curl_multi_wakeup(multi.get());
 }
 
 curl_loop::curl_loop() : impl_(std::make_unique<impl>()) {
@@ -199,8 +359,10 @@ curl_loop::~curl_loop() {
   impl_->thread.join();
 }
 
-void curl_loop::submit(http_call call, std::function<void(http_result)> done) {
+curl_loop::call_id curl_loop::submit(http_call call, std::function<void(http_result)> done) {
   auto t = std::make_unique<transfer>();
+  t->id = impl_->next_id.fetch_add(1);
+  const call_id id = t->id;
   t->call = std::move(call);
   t->done = std::move(done);
   {
@@ -210,8 +372,24 @@ void curl_loop::submit(http_call call, std::function<void(http_result)> done) {
       t = nullptr;
     }
   }
-  if (t) return finish(t->done, stopped_result());
+  if (t) {
+    finish(t->done, stopped_result());
+    return id;
+  }
   curl_multi_wakeup(impl_->multi.get());
+  return id;
+}
+
+void curl_loop::cancel(call_id id) {
+  impl_->enqueue({impl::command::kind::cancel, id, nullptr});
+}
+
+void curl_loop::resume(call_id id) {
+  impl_->enqueue({impl::command::kind::resume, id, nullptr});
+}
+
+void curl_loop::post(std::function<void()> fn) {
+  impl_->enqueue({impl::command::kind::run, 0, std::move(fn)});
 }
 
 }  // namespace llmopt

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "adapters/http/server.hpp"
-#include "tests/adapters/http/raw_socket.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/raw_socket.hpp"
 
 using namespace llmopt;
 

@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "adapters/http/server.hpp"
-#include "tests/adapters/http/raw_socket.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/raw_socket.hpp"
 
 using namespace llmopt;
 using llmopt::test::http_request;

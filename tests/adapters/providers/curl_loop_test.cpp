@@ -4,6 +4,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "adapters/http/server.hpp"
@@ -98,4 +99,139 @@ TEST_CASE("curl_loop: destroying the loop completes pending calls with an error"
   CHECK(r.status == 0);
   CHECK(r.error == "curl loop stopped");
   s.value()->stop();
+}
+
+namespace {
+
+// A server streaming `pieces` pieces; the stream handle is published so the
+// test can write more, end it or leave it stalled.
+struct streaming_server {
+  std::promise<std::shared_ptr<http::response_stream>> opened;
+  std::promise<void> abandoned;
+  std::unique_ptr<http::server> server;
+
+  streaming_server() {
+    auto s = http::server::start({}, [this](http::request, http::responder reply) {
+      reply.on_abandon([this] { abandoned.set_value(); });
+      http::response head;
+      head.content_type = "text/event-stream";
+      head.headers = {{"x-upstream", "sim"}};
+      opened.set_value(reply.stream(std::move(head)));
+    });
+    REQUIRE(s.ok());
+    server = std::move(s.value());
+  }
+  std::string url() const { return "http://" + server->address() + "/stream"; }
+};
+
+}  // namespace
+
+TEST_CASE("curl_loop: a 2xx body streams to on_body, pauses and resumes") {
+  streaming_server upstream;
+  curl_loop loop;
+  std::mutex mu;
+  std::string received;
+  std::promise<void> first_piece;
+  bool first = true;
+  std::promise<curl_loop::http_result> done;
+  curl_loop::http_call call;
+  call.url = upstream.url();
+  call.timeout_ms = 0;
+  call.on_body = [&](std::string_view bytes) {
+    std::lock_guard<std::mutex> lock(mu);
+    received.append(bytes);
+    if (first) first_piece.set_value();
+    first = false;
+    return false;  // hold after every piece until resumed
+  };
+  auto id = loop.submit(call, [&](curl_loop::http_result r) { done.set_value(std::move(r)); });
+  auto stream = upstream.opened.get_future().get();
+  REQUIRE(stream);
+  stream->write("one;");
+  REQUIRE(first_piece.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  stream->write("two;");
+  stream->end();
+  auto result = done.get_future();
+  // Held: the rest stays with libcurl until resume().
+  for (int i = 0;
+       i < 100 && result.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready; ++i)
+    loop.resume(id);
+  REQUIRE(result.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  auto r = result.get();
+  CHECK(r.status == 200);
+  CHECK(r.body.empty());  // given to on_body instead
+  CHECK(r.header("x-upstream") == "sim");
+  std::lock_guard<std::mutex> lock(mu);
+  CHECK(received == "one;two;");
+}
+
+TEST_CASE("curl_loop: cancel aborts a call in flight, and the server sees the client go") {
+  streaming_server upstream;
+  curl_loop loop;
+  std::promise<curl_loop::http_result> done;
+  curl_loop::http_call call;
+  call.url = upstream.url();
+  call.on_body = [](std::string_view) { return true; };
+  auto id = loop.submit(call, [&](curl_loop::http_result r) { done.set_value(std::move(r)); });
+  auto stream = upstream.opened.get_future().get();
+  stream->write("x");
+  loop.cancel(id);
+  auto result = done.get_future();
+  REQUIRE(result.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  auto r = result.get();
+  CHECK(r.cancelled);
+  CHECK(r.error == "cancelled");
+  CHECK(upstream.abandoned.get_future().wait_for(std::chrono::seconds(5)) ==
+        std::future_status::ready);
+  loop.cancel(id);  // already done: nothing happens
+}
+
+TEST_CASE("curl_loop: a stream that stalls fails after idle_timeout_ms") {
+  streaming_server upstream;
+  curl_loop loop;
+  std::promise<curl_loop::http_result> done;
+  curl_loop::http_call call;
+  call.url = upstream.url();
+  call.timeout_ms = 0;
+  call.idle_timeout_ms = 200;
+  call.on_body = [](std::string_view) { return true; };
+  loop.submit(call, [&](curl_loop::http_result r) { done.set_value(std::move(r)); });
+  auto stream = upstream.opened.get_future().get();
+  stream->write("started");  // ... then nothing
+  auto result = done.get_future();
+  REQUIRE(result.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  auto r = result.get();
+  CHECK(r.timed_out);
+  CHECK(r.error == "no data for 200 ms");
+  CHECK(r.latency_ms >= 150);
+}
+
+TEST_CASE("curl_loop: an error status is collected whole even when streaming was asked") {
+  auto s = http::server::start({}, [](http::request, http::responder reply) {
+    reply(http::error_response(429, "rate_limit_error", "slow down", "rate_limited"));
+  });
+  REQUIRE(s.ok());
+  curl_loop loop;
+  std::promise<curl_loop::http_result> done;
+  curl_loop::http_call call;
+  call.url = "http://" + s.value()->address() + "/x";
+  bool streamed = false;
+  call.on_body = [&](std::string_view) { return streamed = true; };
+  loop.submit(call, [&](curl_loop::http_result r) { done.set_value(std::move(r)); });
+  auto r = done.get_future().get();
+  CHECK(r.status == 429);
+  CHECK_FALSE(streamed);
+  CHECK(r.body.find("slow down") != std::string::npos);
+}
+
+TEST_CASE("curl_loop: posted functions run on the loop thread, in order") {
+  curl_loop loop;
+  std::vector<int> order;
+  std::promise<std::thread::id> ran_on;
+  for (int i = 0; i < 5; ++i)
+    loop.post([&order, i] { order.push_back(i); });
+  loop.post([&] { ran_on.set_value(std::this_thread::get_id()); });
+  auto id = ran_on.get_future().get();
+  CHECK_FALSE(id == std::this_thread::get_id());
+  CHECK(order == std::vector<int>{0, 1, 2, 3, 4});
 }

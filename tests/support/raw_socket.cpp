@@ -1,4 +1,4 @@
-#include "tests/adapters/http/raw_socket.hpp"
+#include "tests/support/raw_socket.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,9 +10,12 @@
 
 namespace llmopt::test {
 
-raw_socket::raw_socket(std::uint16_t port, std::chrono::milliseconds timeout) {
+raw_socket::raw_socket(std::uint16_t port, std::chrono::milliseconds timeout,
+                       int receive_buffer_bytes) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd_ < 0) return;
+  if (receive_buffer_bytes > 0)
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes);
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
   tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
@@ -52,6 +55,28 @@ std::string raw_socket::read_until_close() {
     out.append(buf, static_cast<std::size_t>(n));
   }
   return out;
+}
+
+std::string raw_socket::read_until(const std::string& marker) {
+  std::string out;
+  char buf[4096];
+  while (out.find(marker) == std::string::npos) {
+    auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) eof_ = true;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+void raw_socket::close(bool reset) {
+  if (fd_ < 0) return;
+  if (reset) {
+    linger l{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  }
+  ::close(fd_);
+  fd_ = -1;
 }
 
 bool raw_socket::closed_by_peer() {
