@@ -5,9 +5,10 @@
 // llmopt's own (OpenAI) shape; the answer and its stream go back as
 // Anthropic's. Pure functions, like the wire formats.
 
-#include <memory>
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -43,20 +44,43 @@ nlohmann::json anthropic_error_body(int http_status, std::string_view message);
 // content_block_delta (text_delta, input_json_delta) / content_block_stop,
 // message_delta (stop_reason, usage), message_stop. Each call returns the
 // SSE text ("event: NAME\ndata: JSON\n\n"...) to send now.
+//
+// message_start goes out with the first chunk, before the usage chunk that
+// ends the stream, so its usage.input_tokens is 0; message_delta carries
+// the reported counts (input_tokens, output_tokens, cache_read_input_tokens:
+// MessageDeltaUsage's cumulative fields). A chunk of an unexpected shape is
+// skipped, never a crash. One encoder per response; not thread-safe.
 class message_stream_encoder {
  public:
   std::string encode(const nlohmann::json& chunk);
   // After the last chunk: closes what is open, then message_delta and
-  // message_stop.
+  // message_stop. Sends message_start first if no chunk came. Nothing is
+  // encoded after it.
   std::string end();
   // An error event ending the stream ("event: error").
   static std::string error_event(int http_status, std::string_view message);
 
  private:
-  // State the implementation needs (which blocks are open, stop reason,
-  // usage) lives here.
-  struct state;
-  std::shared_ptr<state> state_;
+  enum class block { none, text, tool_use };
+
+  void start(const nlohmann::json& chunk, std::string& out);
+  void on_delta(const nlohmann::json& delta, std::string& out);
+  void on_tool_call(const nlohmann::json& call, std::string& out);
+  void text(const std::string& text, std::string& out);
+  void open_block(block kind, nlohmann::json content_block, std::string& out);
+  void close_block(std::string& out);
+
+  bool started_ = false;
+  bool ended_ = false;
+  block open_ = block::none;
+  long long index_ = 0;      // of the open block, else of the next one
+  long long open_call_ = 0;  // the tool call index of the open tool_use block
+  // Tool call index -> {id, name}, from the call's first delta: a call
+  // resumed after another block opens a new block under the same names.
+  std::map<long long, std::pair<std::string, std::string>> calls_;
+  std::string finish_reason_;  // the last finish_reason seen
+  bool refused_ = false;       // a refusal delta was seen
+  nlohmann::json usage_;       // the last chunk's usage object; null until one comes
 };
 
 }  // namespace llmopt::wire
