@@ -3,42 +3,84 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "decision/signal.hpp"
+#include "adapters/providers/curl_loop.hpp"
+#include "adapters/providers/upstream_outcome.hpp"
+#include "adapters/providers/wire_format.hpp"
 
 namespace llmopt {
 
-// One chat-completions call to one upstream model.
-struct chat_call {
-  std::string upstream_model;  // the provider's own name, e.g. "gpt-4o"
-  // An OpenAI chat-completions request body (a JSON object; the caller
-  // checks); the client sets body["model"] = upstream_model.
-  nlohmann::json body;
+// Where and how one provider is called.
+struct provider_endpoint {
+  std::string name;  // the provider part of model keys, for messages
+  wire::format format = wire::format::openai;
+  // The API root the format's paths are appended to, e.g.
+  // https://api.openai.com/v1; "{model}" in it is replaced by the model name
+  // (Azure OpenAI: https://R.openai.azure.com/openai/deployments/{model}).
+  std::string base_url;
+  std::string api_key;     // the resolved secret; empty: no authentication header
+  std::string key_header;  // how the key is sent; empty: the format's own (see key_header_of)
+  std::string api_version;  // non-empty: ?api-version= on every call (Azure OpenAI)
+  // Non-streaming: the whole call. Streaming: the wait for any next bytes,
+  // the first included (a stall), with no limit on the whole stream.
+  long timeout_ms = 30000;
 };
 
-// What came back. A failing provider is a normal outcome, not an exception.
-struct chat_reply {
-  call_status status = call_status::error;  // ok, error or timeout
-  int http_status = 0;                      // 0 when no response arrived
-  double latency_ms = 0;
-  long long input_tokens = 0;        // usage.prompt_tokens, 0 if absent
-  long long output_tokens = 0;       // usage.completion_tokens, 0 if absent
-  std::optional<double> billed_usd;  // usage.cost, if the provider reports it (OpenRouter does)
-  nlohmann::json body;               // the provider's response when ok
-  std::string error;                 // why not ok; never contains the API key
-};
+// The header a format sends its key in by default: "authorization" (as
+// "Bearer KEY") for openai and ollama, "x-api-key" for anthropic,
+// "x-goog-api-key" for gemini.
+std::string key_header_of(wire::format f);
 
-// A provider's wire format over HTTP.
+// A streaming call's chunks as they arrive, translated (wire_format.hpp's
+// chunk contract). Return false to be given nothing more until
+// provider_client::resume().
+using chunk_sink = std::function<bool(std::vector<nlohmann::json>& chunks)>;
+using reply_sink = std::function<void(upstream_reply)>;
+
+// Calls one provider: translates a request to its wire format, sends it over
+// a curl_loop, and reads the reply or stream back, classified
+// (upstream_outcome.hpp). The API key is sent only in its header, never
+// logged, and masked out of every error text, upstream messages included.
 //
-// Threading: send() may be called from any thread and returns at once;
-// `done` runs exactly once, on the HTTP client's thread (a curl_loop), so it
-// must not block.
+// Threading: start() runs on the loop's thread (post() there first);
+// cancel(), resume() and translate() may be called from any thread. The
+// sinks run on the loop's thread, `done` exactly once for a started call,
+// after the last chunks. REQUIRES: the loop outlives the client.
 class provider_client {
  public:
-  virtual ~provider_client() = default;
-  virtual void send(chat_call call, std::function<void(chat_reply)> done) = 0;
+  provider_client(curl_loop& loop, provider_endpoint endpoint);
+
+  const provider_endpoint& endpoint() const { return endpoint_; }
+
+  // The request as this provider's wire format would send it for `model`:
+  // an `unsupported` error when the format cannot express it (then nothing
+  // may be sent), naming the field.
+  result<wire::upstream_request> translate(const chat_request& request,
+                                           const std::string& model) const;
+
+  // Sends `native` (from translate()). When request.stream, `on_chunks` gets
+  // the stream's chunks as they arrive; otherwise it is not called and the
+  // reply carries the completion. `ctx` names what the reply does not.
+  // REQUIRES: on the loop's thread.
+  curl_loop::call_id start(const chat_request& request, const std::string& model,
+                           wire::upstream_request native, const wire::reply_context& ctx,
+                           chunk_sink on_chunks, reply_sink done);
+  void cancel(curl_loop::call_id id) { loop_.cancel(id); }
+  void resume(curl_loop::call_id id) { loop_.resume(id); }
+
+  // The URL and headers of a call (exposed for tests).
+  curl_loop::http_call http_call_for(const std::string& model,
+                                     const wire::upstream_request& native) const;
+
+ private:
+  curl_loop& loop_;
+  provider_endpoint endpoint_;
 };
+
+// `text` with every occurrence of `secret` replaced by "[redacted]".
+std::string mask_secret(std::string text, const std::string& secret);
 
 }  // namespace llmopt
