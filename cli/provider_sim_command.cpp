@@ -32,7 +32,12 @@ int run_provider_sim(const provider_sim_args& args) {
     std::fprintf(stderr, "llmopt: %s\n", sim.err().detail.c_str());
     return 1;
   }
+  // The first line's form is what scripts and tests read the address from.
   std::printf("llmopt: provider-sim serving %zu models at %s\n", count, (*sim)->base_url().c_str());
+  std::printf("llmopt: provider-sim bases: anthropic %s, gemini %s, ollama %s\n",
+              (*sim)->base_url(sim_format::anthropic).c_str(),
+              (*sim)->base_url(sim_format::gemini).c_str(),
+              (*sim)->base_url(sim_format::ollama).c_str());
   std::fflush(stdout);
   wait_for_shutdown_signal();
   (*sim)->stop();
@@ -43,8 +48,10 @@ int run_provider_sim(const provider_sim_args& args) {
 
 void add_provider_sim_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<provider_sim_args>();
-  auto* cmd = app.add_subcommand("provider-sim",
-                                 "serve simulated models over the OpenAI chat-completions API");
+  auto* cmd = app.add_subcommand(
+      "provider-sim",
+      "serve simulated models over the OpenAI, Anthropic, Gemini and Ollama APIs (streaming, "
+      "tools, faults on demand)");
   cmd->add_option("--port,-p", args->port, "port (0 picks a free one)")
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--host", args->host, "address to listen on");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,12 @@ struct simulated_model {
   model_key id;
   model_price price;
   model_behaviour behaviour;
+  // How `llmopt provider-sim` paces a streamed answer and sizes it; unset
+  // means its defaults (adapters/providers/README.md, "Streaming pace").
+  // `llmopt simulate` ignores them.
+  std::optional<double> ttft_ms = std::nullopt;           // first token after this long, >= 0
+  std::optional<double> tokens_per_s = std::nullopt;      // then this rate; 0: as fast as read
+  std::optional<long long> output_tokens = std::nullopt;  // completion tokens, not drawn
 };
 
 // A log-normal distribution fitted to a median and a 95th percentile.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs every build and test dependency of llmopt from Debian 12 packages.
-# Idempotent: packages already installed are skipped; nothing runs when all are
-# present. Uses sudo when not run as root.
+# Installs every build and test dependency of llmopt from Debian 12 packages,
+# then the pinned npm test clients of tests/npm (npm ci). Idempotent: packages
+# already installed are skipped, and so is npm ci while tests/npm/node_modules
+# matches the lock. Uses sudo when not run as root.
 set -euo pipefail
 
 packages=(
@@ -27,16 +28,43 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
-
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
-
-echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+apt_updated=0
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  apt_updated=1
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# -- npm: the providers' official clients, which check provider-sim's wire
+# formats (tests/npm, tests/e2e/sim_clients_test.cpp). Node and npm come
+# from Debian when the machine has none (a Node already installed, e.g. a
+# newer one, is kept: the pinned clients need Node >= 20). The clients are
+# installed from the committed lock into tests/npm/node_modules, and only
+# when that lock changed since the last install.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "install-deps: installing nodejs npm"
+  if [ "$apt_updated" -eq 0 ]; then $sudo apt-get update -qq; fi
+  $sudo apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "install-deps: warning: Node $(node --version) is older than 20, which the pinned" \
+       "npm clients in tests/npm need" >&2
+fi
+
+npm_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/npm"
+stamp="$npm_dir/node_modules/.llmopt-lock.sha256"
+lock_sum=$(sha256sum "$npm_dir/package-lock.json" | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
+  echo "install-deps: npm ci in $npm_dir"
+  # No install scripts: the clients are plain JavaScript and need none.
+  npm ci --prefix "$npm_dir" --ignore-scripts --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > "$stamp"
+fi

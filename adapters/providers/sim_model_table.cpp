@@ -1,9 +1,17 @@
 #include "adapters/providers/sim_model_table.hpp"
 
+#include <cmath>
 #include <set>
 #include <string>
+#include <utility>
 
 namespace llmopt {
+namespace {
+
+constexpr const char* stream_fields[] = {"ttft_ms", "tokens_per_s", "output_tokens"};
+constexpr long long max_output_tokens = 1000000;
+
+}  // namespace
 
 result<std::unique_ptr<sim_model_table>> sim_model_table::make(
     std::vector<simulated_model> models) {
@@ -57,21 +65,64 @@ status sim_model_table::set_behaviour(std::size_t i, const model_behaviour& b) {
 }
 
 result<simulated_model> sim_model_table::update(std::size_t i, const nlohmann::json& changes) {
+  if (!changes.is_object()) return error{"bad_update", "expected a JSON object"};
+  // The world model's fields go through with_changes (which refuses the
+  // others); the simulator's own are read here.
+  auto world_changes = changes;
+  for (const char* key : stream_fields)
+    world_changes.erase(key);
   std::lock_guard<std::mutex> lock(mu_);
-  auto changed = with_changes(models_.at(i), changes);
+  auto changed = with_changes(models_.at(i), world_changes);
   if (!changed) return changed.err();
+  if (auto st = read_stream_fields(changes, "", *changed); !st) return st.err();
   models_[i] = *changed;
   return *changed;
 }
 
+status read_stream_fields(const nlohmann::json& obj, const std::string& prefix,
+                          simulated_model& m) {
+  auto bad = [&](const char* key, const char* what) {
+    return error{"out_of_range", prefix + key + ": " + what, prefix + key};
+  };
+  for (auto [key, dst] :
+       {std::pair{"ttft_ms", &m.ttft_ms}, std::pair{"tokens_per_s", &m.tokens_per_s}}) {
+    auto it = obj.find(key);
+    if (it == obj.end()) continue;
+    if (it->is_null()) {
+      dst->reset();
+      continue;
+    }
+    if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0)
+      return bad(key, "expected a number >= 0");
+    *dst = it->get<double>();
+  }
+  if (auto it = obj.find("output_tokens"); it != obj.end()) {
+    if (it->is_null()) {
+      m.output_tokens.reset();
+    } else {
+      const bool fits = it->is_number_integer() && (!it->is_number_unsigned() ||
+                                                    it->get<std::uint64_t>() <= max_output_tokens);
+      if (!fits || it->get<long long>() < 1 || it->get<long long>() > max_output_tokens)
+        return bad("output_tokens", "expected an integer in [1, 1000000]");
+      m.output_tokens = it->get<long long>();
+    }
+  }
+  return ok_status();
+}
+
 nlohmann::json to_json(const simulated_model& m) {
-  return {{"id", m.id},
-          {"price_in_per_mtok", m.price.in_per_mtok},
-          {"price_out_per_mtok", m.price.out_per_mtok},
-          {"latency_ms",
-           {{"median", m.behaviour.latency_median_ms}, {"p95", m.behaviour.latency_p95_ms}}},
-          {"error_rate", m.behaviour.error_rate},
-          {"quality", m.behaviour.quality}};
+  nlohmann::json j = {
+      {"id", m.id},
+      {"price_in_per_mtok", m.price.in_per_mtok},
+      {"price_out_per_mtok", m.price.out_per_mtok},
+      {"latency_ms",
+       {{"median", m.behaviour.latency_median_ms}, {"p95", m.behaviour.latency_p95_ms}}},
+      {"error_rate", m.behaviour.error_rate},
+      {"quality", m.behaviour.quality}};
+  if (m.ttft_ms) j["ttft_ms"] = *m.ttft_ms;
+  if (m.tokens_per_s) j["tokens_per_s"] = *m.tokens_per_s;
+  if (m.output_tokens) j["output_tokens"] = *m.output_tokens;
+  return j;
 }
 
 }  // namespace llmopt

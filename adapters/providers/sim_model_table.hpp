@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,7 +39,9 @@ class sim_model_table {
 
   // Applies a partial update in the scenario file's shape: any of
   // latency_ms {median, p95}, error_rate, quality, price_in_per_mtok,
-  // price_out_per_mtok. All or nothing; an error names the field.
+  // price_out_per_mtok, and the stream fields (ttft_ms, tokens_per_s,
+  // output_tokens; null unsets one). All or nothing; an error names the
+  // field.
   // Returns the model as it now is. REQUIRES: i < size()
   result<simulated_model> update(std::size_t i, const nlohmann::json& changes);
 
@@ -50,8 +53,15 @@ class sim_model_table {
   std::vector<simulated_model> models_;
 };
 
+// The provider simulator's own model fields, read from a models-file entry
+// or an admin update: ttft_ms (a number >= 0), tokens_per_s (a number >= 0;
+// 0: as fast as the client reads), output_tokens (an integer in
+// [1, 1000000]). Absent leaves a field as is; null unsets it. Errors
+// ("out_of_range") name the field after `prefix`.
+status read_stream_fields(const nlohmann::json& obj, const std::string& prefix, simulated_model& m);
+
 // A model in the scenario file's shape (id, prices, latency_ms, error_rate,
-// quality).
+// quality), and the stream fields that are set.
 nlohmann::json to_json(const simulated_model& m);
 
 }  // namespace llmopt

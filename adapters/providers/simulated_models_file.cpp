@@ -5,6 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/providers/bounded_json.hpp"
+#include "adapters/providers/sim_model_table.hpp"
+
 namespace llmopt {
 
 result<std::vector<simulated_model>> load_simulated_models_file(const std::string& path) {
@@ -12,12 +15,10 @@ result<std::vector<simulated_model>> load_simulated_models_file(const std::strin
   if (!in) return error{"cannot_read", path + ": cannot open the file"};
   std::ostringstream text;
   text << in.rdbuf();
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    return error{"invalid_json", path + ": invalid JSON: " + e.what()};
-  }
+  auto parsed_doc = parse_bounded_json(text.str(), json_bounds{});
+  if (!parsed_doc)
+    return error{parsed_doc.err().code, path + ": invalid JSON: " + parsed_doc.err().detail};
+  const nlohmann::json& doc = *parsed_doc;
   const nlohmann::json* models = &doc;
   if (doc.is_object()) {
     auto it = doc.find("models");
@@ -28,6 +29,11 @@ result<std::vector<simulated_model>> load_simulated_models_file(const std::strin
   }
   auto parsed = parse_simulated_models(*models);
   if (!parsed) return error{parsed.err().code, path + ": " + parsed.err().detail};
+  // The simulator's own fields, which the scenario's parser leaves alone.
+  for (std::size_t i = 0; i < parsed->size(); ++i) {
+    auto st = read_stream_fields((*models)[i], "models[" + std::to_string(i) + "].", (*parsed)[i]);
+    if (!st) return error{"bad_model", path + ": " + st.err().detail};
+  }
   return std::move(parsed.value());
 }
 

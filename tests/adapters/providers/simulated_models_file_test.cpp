@@ -66,3 +66,27 @@ TEST_CASE("load_simulated_models_file names the file and the bad field") {
     CHECK(r.err().code == "cannot_read");
   }
 }
+
+TEST_CASE("load_simulated_models_file reads the simulator's stream fields") {
+  llmopt::test::temp_dir dir;
+  const auto path = dir.file("models.json");
+  llmopt::test::write_file(path, R"([{"id": "a:b", "price_in_per_mtok": 1,
+    "price_out_per_mtok": 1, "latency_ms": {"median": 10, "p95": 20}, "error_rate": 0,
+    "quality": 1, "ttft_ms": 5, "tokens_per_s": 40, "output_tokens": 100},
+    {"id": "a:c", "price_in_per_mtok": 1, "price_out_per_mtok": 1,
+     "latency_ms": {"median": 10, "p95": 20}, "error_rate": 0, "quality": 1}])");
+  auto models = load_simulated_models_file(path);
+  REQUIRE(models.ok());
+  CHECK((*models)[0].ttft_ms == 5.0);
+  CHECK((*models)[0].tokens_per_s == 40.0);
+  CHECK((*models)[0].output_tokens == 100);
+  CHECK_FALSE((*models)[1].ttft_ms);
+  CHECK_FALSE((*models)[1].output_tokens);
+
+  llmopt::test::write_file(path, R"([{"id": "a:b", "price_in_per_mtok": 1,
+    "price_out_per_mtok": 1, "latency_ms": {"median": 10, "p95": 20}, "error_rate": 0,
+    "quality": 1, "output_tokens": 2.5}])");
+  auto bad = load_simulated_models_file(path);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.err().detail.find("models[0].output_tokens") != std::string::npos);
+}
