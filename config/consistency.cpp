@@ -71,6 +71,9 @@ status check_providers(const settings& s, const entry_errors& errors) {
     if (p.kind == "openai_compatible" && !is_http_url(p.base_url))
       return errors.expected(i, "base_url",
                              "an http:// or https:// URL for kind \"openai_compatible\"");
+    if (p.kind != "simulated" && p.format != "openai")
+      return errors.expected(i, "format",
+                             "no format for kind \"" + p.kind + "\" (only simulated takes one)");
   }
   return ok_status();
 }

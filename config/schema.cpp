@@ -86,6 +86,13 @@ field_spec required_list(std::string name, text_rule element, std::string doc) {
   return f;
 }
 
+field_spec text_list(std::string name, std::vector<std::string> fallback, text_rule element,
+                     std::string doc) {
+  auto f = required_list(std::move(name), element, std::move(doc));
+  f.fallback = std::move(fallback);
+  return f;
+}
+
 field_spec secret(field_spec f) {
   f.secret = true;
   return f;
@@ -284,16 +291,31 @@ const table_schema<provider_settings>& provider_schema() {
       {
           {required_text("name", plain_name, "the provider part of model ids (\"openai\")"),
            [](P& p) -> setting_ref { return &p.name; }},
-          {choice("kind", "openai_compatible", {"openai_compatible", "simulated"},
-                  "wire format, or simulated in-process"),
+          {choice("kind", "openai_compatible",
+                  {"openai", "anthropic", "gemini", "ollama", "openai_compatible", "simulated"},
+                  "wire format (openai_compatible: vLLM, OpenRouter, Groq, Together, Azure "
+                  "OpenAI, ...), or simulated in-process"),
            [](P& p) -> setting_ref { return &p.kind; }},
-          {text("base_url", "", "e.g. https://api.openai.com/v1; required unless simulated",
+          {choice("format", "openai", {"openai", "anthropic", "gemini", "ollama"},
+                  "simulated only: the wire format the simulator is spoken to in"),
+           [](P& p) -> setting_ref { return &p.format; }},
+          {text("base_url", "",
+                "the API root, e.g. https://api.openai.com/v1; {model} in it is replaced by the "
+                "model name; empty: the kind's public endpoint (required for "
+                "openai_compatible)",
                 http_url),
            [](P& p) -> setting_ref { return &p.base_url; }},
           {secret(text("api_key", "", "the API key, as a reference to an environment variable",
                        secret_reference)),
            [](P& p) -> setting_ref { return &p.api_key; }},
-          {integer("timeout_ms", 30000, 100, 600000, "longest one call may take"),
+          {text("key_header", "",
+                "the header the key is sent in (\"api-key\" for Azure OpenAI); empty: the "
+                "kind's own (Authorization: Bearer, x-api-key, x-goog-api-key)"),
+           [](P& p) -> setting_ref { return &p.key_header; }},
+          {text("api_version", "", "sent as ?api-version= on every call (Azure OpenAI)"),
+           [](P& p) -> setting_ref { return &p.api_version; }},
+          {integer("timeout_ms", 30000, 100, 600000,
+                   "longest a call waits: for a whole answer, or for the next bytes of a stream"),
            [](P& p) -> setting_ref { return &p.timeout_ms; }},
       },
       {}};
@@ -313,6 +335,13 @@ const table_schema<model_settings>& model_schema() {
            [](M& m) -> setting_ref { return &m.spec.price.out_per_mtok; }},
           {number("quality_prior", 0.5, 0, 1, "prior probability of a good answer"),
            [](M& m) -> setting_ref { return &m.spec.quality_prior; }},
+          {text_list("capabilities", {"streaming", "tools", "vision", "json_schema"}, capability,
+                     "what the model can serve; a request needing another skips it"),
+           [](M& m) -> setting_ref { return &m.capabilities.features; }},
+          {integer("context_window", 0, 0, 100000000,
+                   "tokens in and out the model takes (0: not checked); a longer request skips "
+                   "it"),
+           [](M& m) -> setting_ref { return &m.capabilities.context_window; }},
           {required_number("simulation.latency_ms.median", "simulated median latency in ms (> 0)"),
            [](M& m) -> setting_ref { return &behaviour_of(m).latency_median_ms; }},
           {required_number("simulation.latency_ms.p95",
@@ -324,6 +353,14 @@ const table_schema<model_settings>& model_schema() {
           {required_number("simulation.quality",
                            "simulated probability that an answer is good, in [0, 1]"),
            [](M& m) -> setting_ref { return &behaviour_of(m).quality; }},
+          {number("simulation.ttft_ms", -1, -1, 600000,
+                  "simulated time to the first streamed token in ms; -1: 20% of the drawn "
+                  "latency"),
+           [](M& m) -> setting_ref { return &m.simulation_ttft_ms; }},
+          {number("simulation.tokens_per_s", -1, -1, 1000000,
+                  "simulated streaming pace after the first token; -1: the rest spread over the "
+                  "drawn latency; 0: as fast as the client reads"),
+           [](M& m) -> setting_ref { return &m.simulation_tokens_per_s; }},
       },
       {"simulation"}};
   return schema;
@@ -351,6 +388,10 @@ const table_schema<route_spec>& route_schema() {
           {positive(number("latency_ref_ms", 5000, 0, 600000,
                            "the latency that weighs as much as a good answer")),
            [](R& r) -> setting_ref { return &r.latency_ref_ms; }},
+          {choice("latency_metric", "total", {"total", "ttft"},
+                  "the latency the route weighs: of the whole answer, or to the first streamed "
+                  "token (chat UIs)"),
+           [](R& r) -> setting_ref { return &r.latency_metric; }},
           {number("latency_slo_ms", 0, 0, 600000,
                   "p95 latency the route promises (0: none); a candidate over it is held back "
                   "to a probe share while another meets it"),

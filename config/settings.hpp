@@ -91,17 +91,57 @@ struct log_settings {
 
 // Where a provider's models are served.
 struct provider_settings {
-  std::string name;      // the provider part of model keys ("openai")
-  std::string kind;      // "openai_compatible" or "simulated"
-  std::string base_url;  // e.g. https://api.openai.com/v1 (unused when simulated)
-  std::string api_key;   // a reference such as "${OPENAI_API_KEY}", never the secret
+  std::string name;  // the provider part of model keys ("openai")
+  // The wire format: "openai", "anthropic", "gemini", "ollama",
+  // "openai_compatible"; or "simulated", served in-process in `format`.
+  std::string kind;
+  std::string format;       // simulated only: the wire format it is spoken to in
+  std::string base_url;     // empty: the kind's public endpoint (unused when simulated)
+  std::string api_key;      // a reference such as "${OPENAI_API_KEY}", never the secret
+  std::string key_header;   // the header the key goes in; empty: the kind's own
+  std::string api_version;  // appended as ?api-version= (Azure OpenAI)
   int timeout_ms = 0;
+
+  // The wire format llmopt speaks to it: the kind, `format` when simulated,
+  // openai for openai_compatible.
+  std::string wire_format() const {
+    if (kind == "simulated") return format;
+    if (kind == "openai_compatible") return "openai";
+    return kind;
+  }
+  // base_url, or the public endpoint of the kind when none is set.
+  std::string endpoint() const {
+    if (!base_url.empty()) return base_url;
+    if (kind == "openai") return "https://api.openai.com/v1";
+    if (kind == "anthropic") return "https://api.anthropic.com/v1";
+    if (kind == "gemini") return "https://generativelanguage.googleapis.com/v1beta";
+    if (kind == "ollama") return "http://127.0.0.1:11434";
+    return base_url;
+  }
+};
+
+// What a model can serve. A request that needs more skips the model.
+struct model_capabilities {
+  std::vector<std::string> features;  // of "streaming", "tools", "vision", "json_schema"
+  long long context_window = 0;       // tokens, input and output; 0: not checked
+
+  bool has(const std::string& feature) const {
+    for (const auto& f : features)
+      if (f == feature) return true;
+    return false;
+  }
 };
 
 struct model_settings {
   model_spec spec;
+  model_capabilities capabilities;
   // How the model behaves when its provider is simulated.
   std::optional<model_behaviour> simulation;
+  // How the simulator paces a streamed answer: the first token after
+  // ttft_ms (< 0: 20% of the drawn latency), then tokens_per_s (< 0: the
+  // rest spread over the drawn latency).
+  double simulation_ttft_ms = -1;
+  double simulation_tokens_per_s = -1;
 };
 
 struct settings {

@@ -43,8 +43,15 @@ bool is_empty_or_reference(std::string_view text) {
   return text.empty() || secret_reference_name(text).has_value();
 }
 
+bool is_capability(std::string_view text) {
+  return text == "streaming" || text == "tools" || text == "vision" || text == "json_schema";
+}
+
 }  // namespace
 
+const text_rule capability{is_capability,
+                           "\"streaming\", \"tools\", \"vision\" or \"json_schema\"",
+                           "capabilities"};
 const text_rule non_empty{is_non_empty, "a non-empty string", "non-empty strings"};
 const text_rule host_port{is_host_port, "\"host:port\" with a port in [0, 65535]",
                           "\"host:port\" addresses"};

@@ -26,6 +26,8 @@ extern const text_rule plain_name;
 extern const text_rule model_id;
 // Empty, or an http:// or https:// URL with a host.
 extern const text_rule http_url;
+// A capability of a model: streaming, tools, vision or json_schema.
+extern const text_rule capability;
 // Empty, or exactly "${NAME}" with NAME an environment variable name.
 extern const text_rule secret_reference;
 

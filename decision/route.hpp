@@ -27,6 +27,12 @@ struct route_spec {
   // The 95th-percentile latency the route promises its callers; 0 = none.
   // A candidate whose p95 is over it is held back while another meets it.
   double latency_slo_ms = 0;
+  // The latency the utility weighs: "total" (the whole answer) or "ttft"
+  // (time to the first streamed token). Set from config; read through
+  // weighs_ttft().
+  std::string latency_metric = "total";
+
+  bool weighs_ttft() const { return latency_metric == "ttft"; }
 };
 
 // The utility of one request outcome on `route`.

@@ -69,7 +69,7 @@ TEST_CASE("a value outside an enumeration lists the choices", "[config][errors]"
   CHECK(error_of("[log]\nlevel = \"verbose\"\n") ==
         "c.toml:2:9: log.level: expected one of trace, debug, info, warn, error, got \"verbose\"");
   CHECK(error_of("[[providers]]\nname = \"x\"\nkind = \"grpc\"\n") ==
-        "c.toml:3:8: providers[0].kind: expected one of openai_compatible, simulated, got "
+        "c.toml:3:8: providers[0].kind: expected one of openai, anthropic, gemini, ollama, openai_compatible, simulated, got "
         "\"grpc\"");
 }
 
