@@ -18,8 +18,9 @@
 #include "actors/wall_clock.hpp"
 #include "adapters/kafka/embedded_broker.hpp"
 #include "adapters/providers/curl_loop.hpp"
-#include "adapters/providers/openai_client.hpp"
+#include "adapters/providers/provider_client.hpp"
 #include "adapters/providers/provider_sim.hpp"
+#include "adapters/providers/sim_completion.hpp"
 #include "config/loader.hpp"
 #include "store/checkpoint_store.hpp"
 #include "store/config_snapshots.hpp"
@@ -35,7 +36,8 @@ struct daemon::parts {
   std::string bootstrap;
   std::vector<std::unique_ptr<provider_sim>> sims;
   std::unique_ptr<curl_loop> curl;
-  std::map<std::string, std::shared_ptr<provider_client>> providers;
+  std::shared_ptr<serving_catalog> catalog;
+  std::shared_ptr<routing_snapshot> snapshot = std::make_shared<routing_snapshot>();
   std::unique_ptr<caf::actor_system_config> actor_config;
   std::unique_ptr<caf::actor_system> system;
   caf::actor aggregator, store, router, decision, collector;
@@ -80,32 +82,61 @@ status start_kafka(daemon::parts& p, const settings& s) {
   return ok_status();
 }
 
+// The simulator of a simulated provider, started in-process; its base URL
+// for the wire format the provider is spoken to in.
+result<std::string> start_simulator(daemon::parts& p, const settings& s,
+                                    const provider_settings& provider) {
+  provider_sim_options sim;
+  sim.listen = "127.0.0.1:0";
+  sim.seed = p.sims.size() + 1;
+  for (const auto& m : s.models) {
+    if (provider_of(m.spec.id) != provider.name || !m.simulation) continue;
+    simulated_model model{m.spec.id, m.spec.price, *m.simulation};
+    if (m.simulation_ttft_ms >= 0) model.ttft_ms = m.simulation_ttft_ms;
+    if (m.simulation_tokens_per_s >= 0) model.tokens_per_s = m.simulation_tokens_per_s;
+    sim.models.push_back(std::move(model));
+  }
+  auto started = provider_sim::start(std::move(sim));
+  if (!started) return started.err();
+  sim_format format = sim_format::openai;
+  for (auto f : all_sim_formats)
+    if (name_of(f) == provider.format) format = f;
+  std::string url = (*started)->base_url(format);
+  std::printf("llmopt: simulated provider %s (%s) at %s\n", provider.name.c_str(),
+              provider.format.c_str(), url.c_str());
+  p.sims.push_back(std::move(*started));
+  return url;
+}
+
 status start_providers(daemon::parts& p, const settings& s, const env_lookup& env) {
   p.curl = std::make_unique<curl_loop>();
+  auto catalog = std::make_shared<serving_catalog>();
   for (const auto& provider : s.providers) {
-    openai_client_options options;
-    options.timeout_ms = provider.timeout_ms;
+    provider_endpoint endpoint;
+    endpoint.name = provider.name;
+    endpoint.format = *wire::format_named(provider.wire_format());
+    endpoint.key_header = provider.key_header;
+    endpoint.api_version = provider.api_version;
+    endpoint.timeout_ms = provider.timeout_ms;
     if (provider.kind == "simulated") {
-      provider_sim_options sim;
-      sim.listen = "127.0.0.1:0";
-      sim.seed = p.sims.size() + 1;
-      for (const auto& m : s.models)
-        if (provider_of(m.spec.id) == provider.name && m.simulation)
-          sim.models.push_back({m.spec.id, m.spec.price, *m.simulation});
-      auto started = provider_sim::start(std::move(sim));
-      if (!started) return started.err();
-      options.base_url = (*started)->base_url();
-      std::printf("llmopt: simulated provider %s at %s\n", provider.name.c_str(),
-                  options.base_url.c_str());
-      p.sims.push_back(std::move(*started));
+      auto url = start_simulator(p, s, provider);
+      if (!url) return url.err();
+      endpoint.base_url = *url;
     } else {
       auto key = resolve_secret(provider.api_key, env);
       if (!key) return fail("provider " + provider.name + ": " + key.err().detail);
-      options.base_url = provider.base_url;
-      options.api_key = std::move(*key);
+      endpoint.base_url = provider.endpoint();
+      endpoint.api_key = std::move(*key);
     }
-    p.providers[provider.name] = make_openai_compatible_client(*p.curl, std::move(options));
+    catalog->providers[provider.name] =
+        std::make_shared<provider_client>(*p.curl, std::move(endpoint));
   }
+  for (const auto& m : s.models)
+    catalog->models[m.spec.id] = {m.capabilities, m.spec.price};
+  for (const auto& r : s.routes)
+    catalog->routes.push_back(r.name);
+  catalog->max_attempts = static_cast<std::size_t>(s.router.max_attempts);
+  p.catalog = std::move(catalog);
   return ok_status();
 }
 
@@ -178,16 +209,7 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
   agg.store = p.store;
   p.aggregator = sys.spawn(aggregator_actor, std::move(agg));
 
-  router_config router;
-  for (const auto& r : s.routes)
-    router.routes.push_back(r.name);
-  for (const auto& m : s.models)
-    router.models.emplace(m.spec.id, m.spec);
-  router.providers = p.providers;
-  router.max_attempts = s.router.max_attempts;
-  router.seed = static_cast<std::uint64_t>(wall_clock_ms());
-  router.aggregator = p.aggregator;
-  p.router = sys.spawn(router_actor, std::move(router));
+  p.router = sys.spawn(router_actor, router_config{p.snapshot});
 
   auto last_id = decision_log(*p.db).last_id();
   if (!last_id) return last_id.err();
@@ -235,11 +257,13 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   g.server.listen = s.http.listen;
   g.server.threads = s.http.threads;
   g.server.max_body_bytes = static_cast<std::size_t>(s.http.max_body_bytes);
+  g.max_json_depth = static_cast<std::size_t>(s.http.max_json_depth);
   for (const auto& r : s.routes)
     g.routes.push_back(r.name);
   for (const auto& m : s.models)
     g.models.push_back(m.spec.id);
-  auto http = gateway::start(std::move(g), {parts.router, parts.aggregator, parts.collector});
+  auto http = gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.curl.get(),
+                                            parts.router, parts.aggregator, parts.collector});
   if (!http) return http.err();
   parts.http = std::move(*http);
   std::printf("llmopt: gateway listening on http://%s\n", parts.http->address().c_str());
@@ -287,9 +311,10 @@ void daemon::stop() {
     }
   }
   // Calls still in flight complete (with an error) while the actor system
-  // exists, so their callbacks can still address it.
-  p.providers.clear();
+  // exists, so their callbacks can still address it, and before the catalog
+  // goes: the exchanges they complete refer to its provider clients.
   p.curl.reset();
+  p.catalog.reset();
   p.system.reset();
   p.sims.clear();
   p.db.reset();

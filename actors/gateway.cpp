@@ -1,8 +1,13 @@
 #include "actors/gateway.hpp"
 
+#include <random>
+
 #include <nlohmann/json.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/wall_clock.hpp"
+#include "adapters/providers/anthropic_inbound.hpp"
+#include "adapters/providers/chat_request.hpp"
 
 namespace llmopt {
 namespace {
@@ -10,57 +15,55 @@ namespace {
 http::response json_response(int status, const nlohmann::json& body) {
   http::response r;
   r.status = status;
-  r.body = body.dump();
+  r.body = dump_json(body);
   return r;
 }
 
-http::response chat_response(const chat_result& result) {
-  if (result.http_status != 200) {
-    auto r = http::error_response(result.http_status, result.error_type, result.error_message,
-                                  result.error_code);
-    if (!result.model.empty()) r.headers.emplace_back("x-llmopt-model", result.model);
-    return r;
+// A request that could not be read or checked, as the client's error.
+api_error unreadable(const error& e) {
+  const int status = e.code == "too_large" ? 413 : 400;
+  std::string message = e.code == "invalid_json" ? "the request body is not valid JSON" : e.detail;
+  return {status, "invalid_request_error", e.code, std::move(message), e.field};
+}
+
+// A request no candidate can take, as the client's error.
+api_error unplannable(const error& e) {
+  int status = 400;
+  std::string type = "invalid_request_error";
+  if (e.code == "model_not_found") status = 404;
+  if (e.code == "no_routing_table" || e.code == "no_candidate") {
+    status = 503;
+    type = "service_unavailable";
   }
-  auto r = json_response(200, result.body);
-  if (!result.route.empty()) r.headers.emplace_back("x-llmopt-route", result.route);
-  r.headers.emplace_back("x-llmopt-model", result.model);
-  r.headers.emplace_back("x-llmopt-decision", std::to_string(result.decision_id));
-  r.headers.emplace_back("x-llmopt-attempts", std::to_string(result.attempts));
-  return r;
+  return {status, std::move(type), e.code, e.detail, e.field};
 }
 
-// Checks the parts of an OpenAI chat request the gateway relies on; returns
-// an error response, or nothing when the request is usable.
-std::optional<http::response> invalid_chat_request(const nlohmann::json& body) {
-  auto bad = [](const std::string& message, const std::string& param) {
-    auto r = http::error_response(400, "invalid_request_error", message, "invalid_request");
-    auto j = nlohmann::json::parse(r.body);
-    j["error"]["param"] = param;
-    r.body = j.dump();
-    return r;
-  };
-  if (!body.is_object()) return bad("the request body must be a JSON object", "");
-  auto model = body.find("model");
-  if (model == body.end()) return bad("missing required field 'model'", "model");
-  if (!model->is_string() || model->get<std::string>().empty())
-    return bad("'model' must be a non-empty string (a route name or provider:model)", "model");
-  auto messages = body.find("messages");
-  if (messages == body.end()) return bad("missing required field 'messages'", "messages");
-  if (!messages->is_array() || messages->empty())
-    return bad("'messages' must be a non-empty array", "messages");
-  auto stream = body.find("stream");
-  if (stream != body.end() && stream->is_boolean() && stream->get<bool>())
-    return bad("streaming is not supported yet; send \"stream\": false", "stream");
-  return std::nullopt;
+// A uniform draw in [0, 1) for the weighted choice, per HTTP thread.
+double uniform_draw() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0, 1)(rng);
+}
+
+std::string hex(unsigned long long x) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  do {
+    out.insert(out.begin(), digits[x % 16]);
+    x /= 16;
+  } while (x);
+  return out;
 }
 
 }  // namespace
 
-gateway::gateway(gateway_options options, gateway_peers peers)
-    : options_(std::move(options)), peers_(std::move(peers)) {}
+gateway::gateway(gateway_options options, gateway_parts parts)
+    : options_(std::move(options)),
+      parts_(std::move(parts)),
+      id_prefix_("chatcmpl-llmopt-" + hex(static_cast<unsigned long long>(wall_clock_ms())) + "-") {
+}
 
-result<std::unique_ptr<gateway>> gateway::start(gateway_options options, gateway_peers peers) {
-  std::unique_ptr<gateway> g{new gateway(std::move(options), std::move(peers))};
+result<std::unique_ptr<gateway>> gateway::start(gateway_options options, gateway_parts parts) {
+  std::unique_ptr<gateway> g{new gateway(std::move(options), std::move(parts))};
   auto* raw = g.get();
   auto server =
       http::server::start(g->options_.server, [raw](http::request req, http::responder respond) {
@@ -79,8 +82,11 @@ void gateway::handle(http::request req, http::responder respond) {
                                  req.method + " is not allowed on " + path, "method_not_allowed"));
     return false;
   };
+  auto answer_with = [respond](nlohmann::json body) { respond(json_response(200, body)); };
   if (path == "/v1/chat/completions" || path == "/chat/completions") {
-    if (only("POST")) chat_completions(req, std::move(respond));
+    if (only("POST")) chat(client_api::openai, req, std::move(respond));
+  } else if (path == "/v1/messages" || path == "/messages") {
+    if (only("POST")) chat(client_api::anthropic, req, std::move(respond));
   } else if (path == "/v1/models" || path == "/models") {
     if (only("GET")) respond(models());
   } else if (path == "/health/live") {
@@ -88,13 +94,13 @@ void gateway::handle(http::request req, http::responder respond) {
   } else if (path == "/health/ready") {
     if (!only("GET")) return;
     caf::anon_send(
-        peers_.router, readiness_query{[respond](bool ready, std::string why_not) {
+        parts_.router, readiness_query{[respond](bool ready, std::string why_not) {
           respond(ready ? json_response(200, {{"status", "ready"}})
                         : json_response(503, {{"status", "not_ready"}, {"reason", why_not}}));
         }});
   } else if (path == "/admin/v1/routes") {
     if (!only("GET")) return;
-    caf::anon_send(peers_.router, table_query{[respond](routing_table table) {
+    caf::anon_send(parts_.router, table_query{[respond](routing_table table) {
                      nlohmann::json routes = nlohmann::json::object();
                      for (const auto& [name, weights] : table)
                        routes[name] = weights;
@@ -104,8 +110,13 @@ void gateway::handle(http::request req, http::responder respond) {
     if (only("GET")) pipeline(std::move(respond));
   } else if (path == "/admin/v1/models") {
     if (!only("GET")) return;
-    caf::anon_send(peers_.aggregator, models_query{[respond](nlohmann::json models) {
-                     respond(json_response(200, {{"models", std::move(models)}}));
+    caf::anon_send(parts_.aggregator, models_query{[answer_with](nlohmann::json models) {
+                     answer_with({{"models", std::move(models)}});
+                   }});
+  } else if (path == "/admin/v1/providers") {
+    if (!only("GET")) return;
+    caf::anon_send(parts_.router, providers_query{[answer_with](nlohmann::json providers) {
+                     answer_with({{"providers", std::move(providers)}});
                    }});
   } else {
     respond(http::error_response(404, "invalid_request_error", "no such endpoint: " + path,
@@ -113,27 +124,36 @@ void gateway::handle(http::request req, http::responder respond) {
   }
 }
 
-void gateway::chat_completions(const http::request& req, http::responder respond) {
-  auto body = nlohmann::json::parse(req.body, nullptr, false);
-  if (body.is_discarded()) {
-    respond(http::error_response(400, "invalid_request_error", "the request body is not valid JSON",
-                                 "invalid_json"));
-    return;
+// The request path of one chat request, in order. (Authentication, limits,
+// budgets and the cache will take their places between reading and
+// choosing.)
+void gateway::chat(client_api api, const http::request& req, http::responder respond) {
+  const json_bounds bounds{options_.server.max_body_bytes, options_.max_json_depth};
+  // 1. Read within bounds and check, in llmopt's own (OpenAI) shape.
+  result<chat_request> request = error{};
+  if (api == client_api::anthropic) {
+    auto translated = wire::messages_request_to_chat(req.body, bounds);
+    request = translated ? check_chat_request(std::move(*translated)) : translated.err();
+  } else {
+    request = parse_chat_request(req.body, bounds);
   }
-  if (auto invalid = invalid_chat_request(body)) {
-    respond(std::move(*invalid));
-    return;
-  }
-  std::string target = body["model"].get<std::string>();
-  caf::anon_send(peers_.router,
-                 chat_job{std::move(target), std::move(body),
-                          [respond](chat_result result) { respond(chat_response(result)); }});
+  if (!request) return respond(error_answer(api, unreadable(request.err())));
+  // 2. Choose the candidates that can serve it, by the current weights.
+  const std::string target = request->body["model"].get<std::string>();
+  auto table = parts_.snapshot->current();
+  auto plan = plan_attempts(*parts_.catalog, table.get(), *request, target, uniform_draw());
+  if (!plan) return respond(error_answer(api, unplannable(plan.err())));
+  // 3. Try them: translate, call, stream, translate back, account.
+  start_exchange(exchange_setup{std::move(*request), api, std::move(respond), std::move(*plan),
+                                parts_.loop, call_accounting{parts_.aggregator, parts_.router},
+                                id_prefix_ + std::to_string(next_id_.fetch_add(1)),
+                                wall_clock_ms() / 1000});
 }
 
 // The collector's state, then the aggregator's counters, in one document.
 void gateway::pipeline(http::responder respond) {
-  auto aggregator = peers_.aggregator;
-  caf::anon_send(peers_.collector, pipeline_query{[aggregator, respond](nlohmann::json collector) {
+  auto aggregator = parts_.aggregator;
+  caf::anon_send(parts_.collector, pipeline_query{[aggregator, respond](nlohmann::json collector) {
                    caf::anon_send(aggregator,
                                   pipeline_query{[collector, respond](nlohmann::json counters) {
                                     counters["collector"] = collector;

@@ -1,54 +1,70 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <caf/all.hpp>
 
+#include "actors/attempt_plan.hpp"
+#include "actors/chat_exchange.hpp"
+#include "actors/client_api.hpp"
+#include "actors/routing_snapshot.hpp"
 #include "adapters/http/server.hpp"
+#include "adapters/providers/curl_loop.hpp"
 #include "decision/result.hpp"
 
 namespace llmopt {
 
 struct gateway_options {
   http::server_options server;
+  std::size_t max_json_depth = 64;  // nesting accepted in a request body
   std::vector<std::string> routes;  // names, for GET /v1/models
   std::vector<std::string> models;  // declared model keys, for GET /v1/models
 };
 
-// The actors the gateway talks to.
-struct gateway_peers {
-  caf::actor router;      // chat jobs, routing table, readiness
-  caf::actor aggregator;  // pipeline counters, model statistics
-  caf::actor collector;   // in-flight and paused state
+// What the gateway serves requests with.
+struct gateway_parts {
+  std::shared_ptr<const serving_catalog> catalog;
+  std::shared_ptr<routing_snapshot> snapshot;
+  curl_loop* loop = nullptr;  // outlives the gateway
+  caf::actor router;          // provider counters, routing table, readiness
+  caf::actor aggregator;      // call outcomes, pipeline counters, model statistics
+  caf::actor collector;       // in-flight and paused state
 };
 
-// The OpenAI-compatible HTTP front door and the admin API:
-//   POST /v1/chat/completions  (model: a route, or provider:model)
+// The HTTP front door and the admin API:
+//   POST /v1/chat/completions  OpenAI's API (model: a route, or provider:model)
+//   POST /v1/messages          Anthropic's Messages API, served the same way
 //   GET  /v1/models
 //   GET  /health/live, /health/ready
 //   GET  /admin/v1/routes      current weights per route
 //   GET  /admin/v1/pipeline    counters per source, collector and checkpoint state
 //   GET  /admin/v1/models      live window and lifetime totals per model
-// Handlers run on the HTTP server's threads and never block: each request
-// becomes a message to the router carrying a callback that answers it.
+//   GET  /admin/v1/providers   each provider key's calls by outcome
+// A chat request runs the request path in order (see chat()): read it
+// within bounds -> choose its candidates -> the exchange (attempts,
+// translation, streaming, accounting). Handlers run on the HTTP server's
+// threads and never block or wait for an actor.
 class gateway {
  public:
-  static result<std::unique_ptr<gateway>> start(gateway_options options, gateway_peers peers);
+  static result<std::unique_ptr<gateway>> start(gateway_options options, gateway_parts parts);
 
   std::string address() const { return server_->address(); }
   void stop() { server_->stop(); }
 
  private:
-  gateway(gateway_options options, gateway_peers peers);
+  gateway(gateway_options options, gateway_parts parts);
   void handle(http::request req, http::responder respond);
-  void chat_completions(const http::request& req, http::responder respond);
+  void chat(client_api api, const http::request& req, http::responder respond);
   http::response models() const;
   void pipeline(http::responder respond);
 
   gateway_options options_;
-  gateway_peers peers_;
+  gateway_parts parts_;
+  std::string id_prefix_;  // of answer ids: unique to this process
+  std::atomic<unsigned long long> next_id_{1};
   std::unique_ptr<http::server> server_;
 };
 

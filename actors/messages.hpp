@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/kafka/consumer.hpp"
-#include "adapters/providers/provider_client.hpp"
+#include "adapters/providers/upstream_outcome.hpp"
 #include "decision/decision_record.hpp"
 #include "decision/model_stats.hpp"
 #include "decision/pipeline_counters.hpp"
@@ -73,31 +73,13 @@ struct decision_batch {
 
 // -- requests through the gateway -----------------------------------------------
 
-// The answer to a chat_job.
-struct chat_result {
-  int http_status = 200;   // 200, or the status to answer with
-  std::string error_type;  // OpenAI error type when not 200
-  std::string error_code;
-  std::string error_message;
-  std::string route;          // empty when routing was bypassed
-  model_key model;            // the model that answered (or was tried last)
-  long long decision_id = 0;  // the decision whose weights chose the model
-  int attempts = 0;
-  nlohmann::json body;  // the provider's response when 200
-};
-
-// What a caller asked for: a route name, or "provider:model" to bypass routing.
-struct chat_job {
-  std::string target;
-  nlohmann::json body;  // the OpenAI chat-completions request
-  // Called exactly once, from the router's thread.
-  std::function<void(chat_result)> done;
-};
-
-// One provider call finished (sent by the curl thread to the router).
-struct call_done {
-  long long job_id = 0;
-  chat_reply reply;
+// One upstream call's outcome for its provider's key (sent by the request
+// path to the router, which keeps counters per provider).
+struct provider_call {
+  std::string provider;
+  outcome_class outcome = outcome_class::ok;
+  int http_status = 0;
+  std::string error;  // never contains the key
 };
 
 // A read of the routing table, for the admin API.
@@ -113,6 +95,9 @@ struct pipeline_query {
 struct models_query {
   std::function<void(nlohmann::json)> done;
 };
+struct providers_query {
+  std::function<void(nlohmann::json)> done;
+};
 
 // A read of readiness, for /health/ready.
 struct readiness_query {
@@ -126,11 +111,11 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::typed_signal)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::model_views)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decision_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::routing_table)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::chat_job)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::call_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::provider_call)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::table_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::readiness_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::commit_positions)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::pipeline_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::models_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::providers_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::checkpoint)

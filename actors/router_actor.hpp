@@ -2,38 +2,30 @@
 
 #include <map>
 #include <memory>
-#include <random>
 #include <string>
-#include <unordered_map>
-#include <vector>
 
 #include <caf/all.hpp>
 
 #include "actors/messages.hpp"
-#include "adapters/providers/provider_client.hpp"
-#include "decision/model_spec.hpp"
-#include "decision/route.hpp"
-#include "decision/routing_table.hpp"
+#include "actors/routing_snapshot.hpp"
 
 namespace llmopt {
 
 struct router_config {
-  std::vector<std::string> routes;                   // known route names
-  std::unordered_map<model_key, model_spec> models;  // prices of declared models
-  // Provider name -> its client. The clients outlive the router.
-  std::map<std::string, std::shared_ptr<provider_client>> providers;
-  int max_attempts = 3;
-  std::uint64_t seed = 0;  // of the weighted choice
-  caf::actor aggregator;   // receives one call_outcome signal per provider call
+  // Where requests read the table this actor receives; shared with the
+  // gateway.
+  std::shared_ptr<routing_snapshot> snapshot;
 };
 
-struct pending_job {
-  chat_job job;
-  std::string route;
-  long long decision_id = 0;
-  std::vector<model_key> order;  // candidates to try, in order
-  std::size_t next = 0;          // index into order of the next attempt
-  chat_reply last;               // the last failed attempt
+// The calls of one provider's key as the request path reported them.
+struct provider_counters {
+  long long calls = 0;
+  long long ok = 0;
+  long long model_failures = 0;
+  long long credentials_errors = 0;  // 401, 402, 403: the key's fault
+  long long request_errors = 0;      // the client's fault
+  std::string last_error;            // never contains the key
+  int last_error_status = 0;
 };
 
 struct router_state {
@@ -41,22 +33,19 @@ struct router_state {
   bool has_table = false;
   bool consuming = false;
   bool announced_ready = false;
-  std::unordered_map<long long, pending_job> jobs;
-  long long next_job_id = 1;
-  std::mt19937_64 rng;
+  std::map<std::string, provider_counters> providers;
   static inline const char* name = "router";
 };
 
-// Provider selection: holds the current routing table and serves chat jobs.
+// Provider selection's actor side: holds the current routing table and
+// publishes it as the snapshot requests read (the calls themselves run on
+// the request path, actors/chat_exchange.hpp, without waiting for any
+// actor); counts each provider key's call outcomes; says when the daemon is
+// ready (a table in place and partitions consumed) and prints
+// "llmopt: ready" once.
 //
-// For a job on a route it draws a candidate by weight, calls it, and on an
-// error tries the next candidates (heaviest first) up to max_attempts. Every
-// call's latency, tokens, cost and outcome go to the aggregator as a
-// call_outcome signal, closing the loop. "provider:model" targets bypass the
-// table and try only that model.
-//
-// Receives: routing_table (from the decision actor), chat_job, call_done
-// (from the provider clients' thread), table_query, readiness_query,
+// Receives: routing_table (from the decision actor), provider_call (from the
+// request path), table_query, providers_query, readiness_query,
 // (consuming_atom, bool) from the collector.
 caf::behavior router_actor(caf::stateful_actor<router_state>* self, router_config config);
 

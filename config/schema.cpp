@@ -184,8 +184,12 @@ const table_schema<settings>& settings_schema() {
            [](S& s) -> setting_ref { return &s.http.listen; }},
           {integer("http.threads", 2, 1, 64, "threads serving HTTP"),
            [](S& s) -> setting_ref { return &s.http.threads; }},
-          {integer("http.max_body_bytes", 1048576, 1024, 67108864, "largest request body accepted"),
+          {integer("http.max_body_bytes", 10485760, 1024, 67108864,
+                   "largest request body accepted (images come inline as data: URIs)"),
            [](S& s) -> setting_ref { return &s.http.max_body_bytes; }},
+          {integer("http.max_json_depth", 64, 8, 512,
+                   "deepest nesting of arrays and objects accepted in a request body"),
+           [](S& s) -> setting_ref { return &s.http.max_json_depth; }},
 
           {text("store.path", "", "the SQLite file; empty means <state_dir>/llmopt.db"),
            [](S& s) -> setting_ref { return &s.store.path; }},

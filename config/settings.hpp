@@ -39,6 +39,7 @@ struct http_settings {
   std::string listen;  // "host:port"; port 0 picks a free port
   int threads = 0;
   long long max_body_bytes = 0;
+  int max_json_depth = 0;  // nesting of a request body's JSON
 };
 
 struct store_settings {

@@ -13,10 +13,15 @@ double route_weights::weight_of(const model_key& m) const {
 }
 
 std::vector<model_key> route_weights::attempt_order(double u) const {
+  return attempt_order(u, [](const model_key&) { return true; });
+}
+
+std::vector<model_key> route_weights::attempt_order(
+    double u, const std::function<bool(const model_key&)>& can_serve) const {
   std::vector<std::pair<model_key, double>> eligible;
   double total = 0;
   for (const auto& entry : weights) {
-    if (entry.second > 0) {
+    if (entry.second > 0 && can_serve(entry.first)) {
       eligible.push_back(entry);
       total += entry.second;
     }

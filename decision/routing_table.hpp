@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -25,6 +26,11 @@ struct route_weights {
   // one drawn by weight with u in [0, 1), then the rest with positive weight,
   // heaviest first.
   std::vector<model_key> attempt_order(double u) const;
+  // The same over the candidates `eligible` accepts, their weights
+  // renormalized: a candidate that cannot serve a request is left out and
+  // the others share its traffic in proportion.
+  std::vector<model_key> attempt_order(double u,
+                                       const std::function<bool(const model_key&)>& eligible) const;
 };
 
 // Every route's current weights: what the decision actor pushes to the router.

@@ -175,10 +175,10 @@ curl_loop::call_id provider_client::start(const chat_request& request, const std
   const auto& key = endpoint_.api_key;
   if (!request.stream) {
     http.headers.push_back("Accept: application/json");
-    return loop_.submit(std::move(http), [format, ctx, key, done = std::move(done)](
-                                             curl_loop::http_result r) {
-      done(read_reply(format, r, ctx, key));
-    });
+    return loop_.submit(std::move(http),
+                        [format, ctx, key, done = std::move(done)](curl_loop::http_result r) {
+                          done(read_reply(format, r, ctx, key));
+                        });
   }
   http.headers.push_back("Accept: text/event-stream, application/x-ndjson, application/json");
   http.idle_timeout_ms = endpoint_.timeout_ms;
@@ -188,10 +188,10 @@ curl_loop::call_id provider_client::start(const chat_request& request, const std
   call->sink = std::move(on_chunks);
   call->loop = &loop_;
   http.on_body = [call](std::string_view bytes) { return call->on_body(bytes); };
-  call->id = loop_.submit(std::move(http), [call, key, done = std::move(done)](
-                                               curl_loop::http_result r) {
-    done(call->finish(r, key));
-  });
+  call->id =
+      loop_.submit(std::move(http), [call, key, done = std::move(done)](curl_loop::http_result r) {
+        done(call->finish(r, key));
+      });
   return call->id;
 }
 

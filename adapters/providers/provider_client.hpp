@@ -21,8 +21,8 @@ struct provider_endpoint {
   // https://api.openai.com/v1; "{model}" in it is replaced by the model name
   // (Azure OpenAI: https://R.openai.azure.com/openai/deployments/{model}).
   std::string base_url;
-  std::string api_key;     // the resolved secret; empty: no authentication header
-  std::string key_header;  // how the key is sent; empty: the format's own (see key_header_of)
+  std::string api_key;      // the resolved secret; empty: no authentication header
+  std::string key_header;   // how the key is sent; empty: the format's own (see key_header_of)
   std::string api_version;  // non-empty: ?api-version= on every call (Azure OpenAI)
   // Non-streaming: the whole call. Streaming: the wait for any next bytes,
   // the first included (a stall), with no limit on the whole stream.

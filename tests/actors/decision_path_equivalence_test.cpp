@@ -168,12 +168,8 @@ TEST_CASE("the same signals through the daemon's actors and the simulator give t
   agg.store = store;
   agg.clock = clock;
   auto aggregator = sys.spawn(aggregator_actor, agg);
-  router_config rc;
-  for (const auto& r : cfg.routes)
-    rc.routes.push_back(r.name);
-  for (const auto& m : cfg.models)
-    rc.models.emplace(m.spec.id, m.spec);
-  auto router = sys.spawn(router_actor, rc);
+  auto snapshot = std::make_shared<routing_snapshot>();
+  auto router = sys.spawn(router_actor, router_config{snapshot});
   decision_actor_config dc;
   dc.tick = std::chrono::hours(1);  // the test ticks, on virtual time
   dc.aggregator = aggregator;
@@ -253,6 +249,7 @@ TEST_CASE("the same signals through the daemon's actors and the simulator give t
   self->request(router, caf::infinite, table_query{[&](routing_table t) { routers = t; }})
       .receive([] {}, [&](const caf::error& e) { FAIL("router: " << caf::to_string(e)); });
   CHECK(same_table(routers, last.table));
+  CHECK(same_table(*snapshot->current(), last.table));  // what requests read
   // Decisions were made along the way, and the eu route never kept gpt-4o
   // once it was blocked.
   CHECK(routers.at("eu").decision_id > 2);

@@ -121,7 +121,8 @@ TEST_CASE("map values render as an inline TOML table", "[config][schema]") {
 
 TEST_CASE("defaults applied from the schema fill every top-level field", "[config][schema]") {
   settings s = default_settings();
-  CHECK(s.http.max_body_bytes == 1048576);
+  CHECK(s.http.max_body_bytes == 10485760);
+  CHECK(s.http.max_json_depth == 64);
   CHECK(s.collector.max_message_bytes == 65536);
   CHECK(s.kafka.topic_dlq == "llm.signals.dlq");
   CHECK(s.log.level == "info");

@@ -29,6 +29,22 @@ TEST_CASE("attempt_order falls back to the rest heaviest first") {
   REQUIRE(route_weights{"x", 0, {{"a", 0}}}.attempt_order(0.5).empty());
 }
 
+TEST_CASE("attempt_order over the candidates that can serve renormalizes their weights") {
+  route_weights w{"chat", 3, {{"a", 0.5}, {"b", 0.3}, {"c", 0.2}}};
+  auto not_a = [](const model_key& m) { return m != "a"; };
+  std::map<std::string, int> first;
+  const int n = 1000;
+  for (int i = 0; i < n; ++i) {
+    auto order = w.attempt_order((i + 0.5) / n, not_a);
+    REQUIRE(order.size() == 2);
+    ++first[order[0]];
+  }
+  CHECK(first.count("a") == 0);
+  CHECK(first["b"] == 600);  // 0.3 / (0.3 + 0.2)
+  CHECK(first["c"] == 400);
+  CHECK(w.attempt_order(0.5, [](const model_key&) { return false; }).empty());
+}
+
 TEST_CASE("route weights round-trip through JSON") {
   route_weights w{"chat", 9, {{"a", 0.25}, {"b", 0.75}}};
   nlohmann::json j = w;

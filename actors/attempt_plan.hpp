@@ -1,0 +1,66 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "adapters/providers/chat_request.hpp"
+#include "adapters/providers/provider_client.hpp"
+#include "config/settings.hpp"
+#include "decision/model_spec.hpp"
+#include "decision/routing_table.hpp"
+
+namespace llmopt {
+
+// What the request path knows of providers and models: fixed at start, read
+// by every request without a lock.
+struct serving_catalog {
+  struct model_entry {
+    model_capabilities capabilities;
+    model_price price;
+  };
+  // Provider name -> its client.
+  std::map<std::string, std::shared_ptr<provider_client>> providers;
+  std::unordered_map<model_key, model_entry> models;
+  std::vector<std::string> routes;
+  std::size_t max_attempts = 3;
+
+  // The declared model, or nullptr ("provider:model" may name any model of a
+  // configured provider; it then has every capability and no list price).
+  const model_entry* find(const model_key& m) const;
+};
+
+// One candidate to try, with the request already in its wire format.
+struct planned_attempt {
+  model_key model;
+  provider_client* client = nullptr;
+  const model_price* price = nullptr;  // nullptr: no list price
+  wire::upstream_request native;
+};
+
+// The candidates one request tries, in order.
+struct attempt_plan {
+  std::string route;          // empty when the request named provider:model
+  long long decision_id = 0;  // the decision whose weights chose the order
+  std::vector<planned_attempt> attempts;
+};
+
+// Chooses the candidates of a request: a route's candidates drawn by weight
+// (u in [0, 1)) among those that can serve it — every capability it needs
+// declared, within the context window, and expressible in the candidate's
+// wire format — the others' weights renormalized; or the one model
+// "provider:model" names. At most catalog.max_attempts. Errors, with what
+// the gateway answers:
+//   model_not_found (404): an unknown route, or a provider not configured;
+//   no_routing_table, no_candidate (503): the route has no weights yet, or
+//     every candidate is excluded by the decision engine;
+//   capability_missing, unsupported_parameter (400): no candidate can serve
+//     the request; the detail says what each one lacks, error.field names
+//     the request field of the first.
+result<attempt_plan> plan_attempts(const serving_catalog& catalog, const routing_table* table,
+                                   const chat_request& request, const std::string& target,
+                                   double u);
+
+}  // namespace llmopt

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/attempt_plan.hpp"
+#include "actors/client_api.hpp"
+#include "adapters/http/message.hpp"
+#include "adapters/providers/chat_request.hpp"
+#include "adapters/providers/curl_loop.hpp"
+
+namespace llmopt {
+
+// Where the outcome of every upstream call goes: the model's statistics
+// (the aggregator, as a call_outcome signal) and the provider key's counters
+// (the router). A client's mistake (a request error) counts against neither
+// the model nor the key; a cancelled call against nothing.
+struct call_accounting {
+  caf::actor aggregator;
+  caf::actor router;
+};
+
+// Everything one request needs from its attempts to its answer.
+struct exchange_setup {
+  chat_request request;
+  client_api api;
+  http::responder reply;
+  attempt_plan plan;  // REQUIRES: at least one attempt
+  curl_loop* loop = nullptr;
+  call_accounting accounting;
+  std::string id;         // "chatcmpl-llmopt-N": the answer's id when the upstream gives none
+  long long created = 0;  // Unix seconds: its "created" likewise
+};
+
+// Serves one request from its planned attempts, in order:
+//   - a non-streaming request answers with the first success, translated to
+//     the client's API; a request error (400, 404, 413, 422 upstream) goes
+//     back to the client as it is, without trying elsewhere;
+//   - a streaming request commits to the client at the first token: until
+//     then an error status, an error event or a stream that ends without a
+//     token moves to the next candidate, invisibly. After it, a cut or an
+//     error event is surfaced as an error event (never a clean end) and
+//     counted as a failed call;
+//   - the stream to the client is bounded: above 256 KiB queued the upstream
+//     read is paused until the client has taken half of it;
+//   - a client that goes away cancels the call in flight at once;
+//   - when every attempt failed: 429 (with the shortest Retry-After) if each
+//     was rate limited, 504 if the last timed out, else 502.
+// Every call's outcome is accounted (call_accounting).
+//
+// Threading: start() may be called from any thread; the exchange then runs
+// on the curl loop's thread only.
+void start_exchange(exchange_setup setup);
+
+}  // namespace llmopt
