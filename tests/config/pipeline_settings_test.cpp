@@ -164,7 +164,7 @@ TEST_CASE("the pipeline settings are overridden by the environment", "[config][p
   CHECK(loaded->aggregator.window_buckets == 6);
 }
 
-TEST_CASE("low_watermark must stay below high_watermark; the error names both",
+TEST_CASE("low_watermark must stay below high_watermark, and the error names both",
           "[config][pipeline]") {
   // Both written: the low one is wrong.
   CHECK(error_of("[collector]\nhigh_watermark = 100\nlow_watermark = 100\n") ==

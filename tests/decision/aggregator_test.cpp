@@ -150,7 +150,7 @@ TEST_CASE("a model policy block holds for its route until the same policy allows
   REQUIRE(agg.views(5)[gpt].block_for("eu-chat") == nullptr);
 }
 
-TEST_CASE("a block without a route holds for every route; request-level policies do not block") {
+TEST_CASE("a block without a route holds for every route, and request-level policies do not block") {
   auto agg = make_aggregator();
   agg.apply(block(gpt, "geo", "", policy_action::block, policy_reason::geo_restriction), 0);
   agg.apply(block("anthropic:claude", "pii", "", policy_action::block, policy_reason::pii_detected),

@@ -154,6 +154,32 @@ nlohmann::json running_daemon::decisions(const std::vector<std::string>& args) {
   return nlohmann::json::parse(r.out);
 }
 
+sim_process::sim_process(const temp_dir& dir, const std::string& name,
+                         const std::string& models_json) {
+  const std::string file = dir.file(name + ".models.json");
+  write_file(file, models_json);
+  process_ = std::make_unique<child_process>(
+      std::vector<std::string>{LLMOPT_BINARY, "provider-sim", "--port", "0", "--models", file});
+  auto line = process_->await_line(
+      [](const std::string& l) { return l.find("provider-sim serving") != std::string::npos; },
+      std::chrono::seconds(10));
+  REQUIRE(line);
+  root_ = line->substr(line->find("http://"));
+  root_ = root_.substr(0, root_.rfind("/v1"));
+}
+
+void sim_process::inject(const nlohmann::json& fault) {
+  auto r = http_post_json(root_ + "/admin/faults", fault.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+}
+
+nlohmann::json sim_process::stats(const std::string& query) {
+  auto r = http_get(root_ + "/admin/stats" + (query.empty() ? "" : "?" + query), 30000);
+  REQUIRE(r.status == 200);
+  return nlohmann::json::parse(r.body);
+}
+
 std::string await_broker(child_process& broker) {
   auto line = broker.await_line(
       [](const std::string& l) { return l.find("kafka broker at ") != std::string::npos; },

@@ -62,6 +62,25 @@ class running_daemon {
   std::string bootstrap_;
 };
 
+// `llmopt provider-sim` as a child process serving `models_json` (a JSON
+// array of models, as provider-sim --models takes), awaited until it serves.
+class sim_process {
+ public:
+  sim_process(const temp_dir& dir, const std::string& name, const std::string& models_json);
+
+  const std::string& root() const { return root_; }  // http://127.0.0.1:PORT
+  child_process& process() { return *process_; }
+
+  // POST /admin/faults with `fault`; REQUIREs 200.
+  void inject(const nlohmann::json& fault);
+  // GET /admin/stats[?query], parsed.
+  nlohmann::json stats(const std::string& query = {});
+
+ private:
+  std::unique_ptr<child_process> process_;
+  std::string root_;
+};
+
 // Awaits the "kafka broker at ADDR" line of `llmopt broker` and returns ADDR.
 std::string await_broker(child_process& broker);
 

@@ -15,33 +15,21 @@ using namespace llmopt::test;
 
 namespace {
 
-struct sim_process {
-  std::unique_ptr<child_process> process;
-  std::string base_url;
-};
-
-sim_process start_sim(const temp_dir& dir, const std::string& id, double quality) {
-  const std::string file = dir.file(id.substr(0, id.find(':')) + ".json");
-  write_file(file, R"([{"id":")" + id +
-                       R"(","price_in_per_mtok":1,"price_out_per_mtok":2,)"
-                       R"("latency_ms":{"median":10,"p95":20},"error_rate":0,"quality":)" +
-                       std::to_string(quality) + "}]");
-  sim_process s;
-  s.process = std::make_unique<child_process>(
-      std::vector<std::string>{LLMOPT_BINARY, "provider-sim", "--port", "0", "--models", file});
-  auto line = s.process->await_line(
-      [](const std::string& l) { return l.find("provider-sim serving") != std::string::npos; },
-      std::chrono::seconds(10));
-  REQUIRE(line);
-  s.base_url = line->substr(line->find("http://"));
-  return s;
+std::unique_ptr<sim_process> start_sim(const temp_dir& dir, const std::string& id,
+                                       double quality) {
+  return std::make_unique<sim_process>(
+      dir, id.substr(0, id.find(':')),
+      R"([{"id":")" + id +
+          R"(","price_in_per_mtok":1,"price_out_per_mtok":2,)"
+          R"("latency_ms":{"median":10,"p95":20},"error_rate":0,"quality":)" +
+          std::to_string(quality) + "}]");
 }
 
 }  // namespace
 
 TEST_CASE("killing a provider mid-run fails requests over and shows in the next decision") {
   temp_dir dir;
-  std::map<std::string, sim_process> sims;
+  std::map<std::string, std::unique_ptr<sim_process>> sims;
   sims["alpha:m1"] = start_sim(dir, "alpha:m1", 0.9);
   sims["beta:m2"] = start_sim(dir, "beta:m2", 0.8);
   sims["gamma:m3"] = start_sim(dir, "gamma:m3", 0.7);
@@ -56,7 +44,7 @@ tick_ms = 200
   for (const auto& [id, sim] : sims) {
     const auto provider = id.substr(0, id.find(':'));
     config += "[[providers]]\nname = \"" + provider +
-              "\"\nkind = \"openai_compatible\"\nbase_url = \"" + sim.base_url +
+              "\"\nkind = \"openai_compatible\"\nbase_url = \"" + sim->root() + "/v1" +
               "\"\ntimeout_ms = 2000\n";
     config += "[[models]]\nid = \"" + id +
               "\"\nprice_in_per_mtok = 1.0\nprice_out_per_mtok = 2.0\nquality_prior = " +
@@ -71,7 +59,7 @@ candidates = ["alpha:m1", "beta:m2", "gamma:m3"]
 
   const std::string victim = d.heaviest("chat");
   REQUIRE(d.weight("chat", victim) > 0.34);
-  auto& dead = *sims.at(victim).process;
+  auto& dead = sims.at(victim)->process();
   dead.signal(SIGKILL);
   REQUIRE(dead.wait(std::chrono::seconds(5)));
 

@@ -59,8 +59,10 @@ std::string raw_socket::read_until_close() {
 
 std::string raw_socket::read_until(const std::string& marker) {
   std::string out;
-  char buf[4096];
-  while (out.find(marker) == std::string::npos) {
+  char buf[65536];
+  std::size_t searched = 0;  // the marker does not start before this
+  while (out.find(marker, searched) == std::string::npos) {
+    searched = out.size() >= marker.size() ? out.size() - marker.size() + 1 : 0;
     auto n = ::recv(fd_, buf, sizeof buf, 0);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) eof_ = true;
     if (n <= 0) break;
