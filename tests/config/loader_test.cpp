@@ -25,14 +25,24 @@ TEST_CASE("the example config loads with the documented values", "[config][loade
   CHECK(s.http.listen == "127.0.0.1:8080");
   CHECK(s.kafka.properties.empty());  // only shown in a comment
 
-  REQUIRE(s.providers.size() == 2);
+  REQUIRE(s.providers.size() == 4);  // one simulated provider per native wire format
   CHECK(s.providers[0].name == "openai");
   CHECK(s.providers[0].kind == "simulated");
   CHECK(s.providers[0].api_key.empty());
   CHECK(s.providers[0].timeout_ms == 30000);
   CHECK(s.providers[1].name == "anthropic");
+  CHECK(s.providers[1].wire_format() == "anthropic");
+  CHECK(s.providers[2].wire_format() == "gemini");
+  CHECK(s.providers[3].wire_format() == "ollama");
 
-  REQUIRE(s.models.size() == 3);
+  REQUIRE(s.models.size() == 5);
+  const auto* llama = s.find_model("ollama:llama3.2");
+  REQUIRE(llama);
+  CHECK_FALSE(llama->capabilities.has("vision"));
+  CHECK(llama->capabilities.has("tools"));
+  CHECK(llama->capabilities.context_window == 8192);
+  CHECK(llama->simulation_ttft_ms == Approx(80));
+  CHECK(s.find_model("openai:gpt-4o")->capabilities.has("vision"));  // the default: all
   const auto* mini = s.find_model("openai:gpt-4o-mini");
   REQUIRE(mini);
   CHECK(mini->spec.price.in_per_mtok == Approx(0.15));
@@ -48,11 +58,14 @@ TEST_CASE("the example config loads with the documented values", "[config][loade
   CHECK(sonnet->spec.price.out_per_mtok == Approx(15));
   CHECK(sonnet->simulation->quality == Approx(0.9));
 
-  REQUIRE(s.routes.size() == 2);
+  REQUIRE(s.routes.size() == 3);
   const auto& chat = s.routes[0];
   CHECK(chat.name == "chat");
   CHECK(chat.candidates == std::vector<model_key>{"openai:gpt-4o-mini", "openai:gpt-4o",
-                                                  "anthropic:claude-3-5-sonnet"});
+                                                  "anthropic:claude-3-5-sonnet",
+                                                  "google:gemini-2.5-flash"});
+  CHECK_FALSE(chat.weighs_ttft());
+  CHECK(s.routes[2].weighs_ttft());
   CHECK(chat.weights.quality == Approx(0.6));
   CHECK(chat.weights.cost == Approx(0.2));
   CHECK(chat.weights.latency == Approx(0.2));
@@ -61,8 +74,9 @@ TEST_CASE("the example config loads with the documented values", "[config][loade
   CHECK(chat.latency_slo_ms == Approx(3000));
   const auto& summarize = s.routes[1];
   CHECK(summarize.name == "summarize");
-  CHECK(summarize.candidates ==
-        std::vector<model_key>{"openai:gpt-4o-mini", "anthropic:claude-3-5-sonnet"});
+  CHECK(summarize.candidates == std::vector<model_key>{"openai:gpt-4o-mini",
+                                                       "anthropic:claude-3-5-sonnet",
+                                                       "ollama:llama3.2"});
   CHECK(summarize.weights.cost == Approx(0.5));
   CHECK(summarize.cost_ref_usd == Approx(0.005));
   CHECK(summarize.latency_ref_ms == Approx(8000));

@@ -24,7 +24,8 @@ TEST_CASE("serve with no --config runs the built-in example and answers on every
       std::chrono::seconds(30));
   INFO(serve.out() << serve.err());
   REQUIRE(ready);
-  REQUIRE(serve.out().find("simulated provider openai") != std::string::npos);
+  for (const char* format : {"(openai)", "(anthropic)", "(gemini)", "(ollama)"})
+    REQUIRE(serve.out().find(format) != std::string::npos);  // every native wire format
   REQUIRE(read_file(dir.file("kafka.bootstrap")).find("127.0.0.1:") == 0);
 
   auto models = nlohmann::json::parse(http_get(url + "/v1/models").body);
@@ -34,6 +35,10 @@ TEST_CASE("serve with no --config runs the built-in example and answers on every
     auto r = http_post_json(url + "/v1/chat/completions", body.dump(), 30000);
     INFO(m["id"] << ": " << r.status << " " << r.body);
     REQUIRE(r.status == 200);
+    body["stream"] = true;
+    auto streamed = http_post_json(url + "/v1/chat/completions", body.dump(), 30000);
+    REQUIRE(streamed.status == 200);
+    REQUIRE(streamed.body.find("data: [DONE]") != std::string::npos);
   }
   serve.signal(SIGTERM);
   REQUIRE(serve.wait(std::chrono::seconds(15)) == 0);

@@ -15,8 +15,7 @@ using namespace llmopt::test;
 
 namespace {
 
-std::unique_ptr<sim_process> start_sim(const temp_dir& dir, const std::string& id,
-                                       double quality) {
+std::unique_ptr<sim_process> start_sim(const temp_dir& dir, const std::string& id, double quality) {
   return std::make_unique<sim_process>(
       dir, id.substr(0, id.find(':')),
       R"([{"id":")" + id +

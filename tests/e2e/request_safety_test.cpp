@@ -39,7 +39,8 @@ TEST_CASE("a request nested 100,000 deep is a 400 naming the parameter, and serv
   // Deep elsewhere: in a tool's parameters, and in an unknown field.
   auto tools = http_post_json(url, R"({"model":"chat","messages":[{"role":"user","content":"x"}],)"
                                    R"("tools":[{"type":"function","function":{"name":"f",)"
-                                   R"("parameters":)" + nested(5000) + "}}]}");
+                                   R"("parameters":)" +
+                                       nested(5000) + "}}]}");
   REQUIRE(tools.status == 400);
   CHECK(error_of(tools)["param"] == "tools");
   auto extra = http_post_json(
@@ -50,7 +51,8 @@ TEST_CASE("a request nested 100,000 deep is a 400 naming the parameter, and serv
   // The same through the Anthropic endpoint, in Anthropic's error shape.
   auto messages = http_post_json(d.url() + "/v1/messages",
                                  R"({"model":"chat","max_tokens":5,"messages":[{"role":"user",)"
-                                 R"("content":)" + nested(100000) + "}]}");
+                                 R"("content":)" +
+                                     nested(100000) + "}]}");
   REQUIRE(messages.status == 400);
   auto body = nlohmann::json::parse(messages.body);
   CHECK(body["type"] == "error");
@@ -58,8 +60,9 @@ TEST_CASE("a request nested 100,000 deep is a 400 naming the parameter, and serv
   CHECK(body["error"]["message"].get<std::string>().find("messages") != std::string::npos);
 
   // Invalid UTF-8, a body over the limit, a wrong type deep in a message.
-  CHECK(http_post_json(url, "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":"
-                            "\"\xff\"}]}")
+  CHECK(http_post_json(url,
+                       "{\"model\":\"chat\",\"messages\":[{\"role\":\"user\",\"content\":"
+                       "\"\xff\"}]}")
             .status == 400);
   auto big = http_post_json(url, std::string(11 << 20, ' '));
   CHECK(big.status == 413);

@@ -36,12 +36,14 @@ down_min_calls = 1000
 [[providers]]
 name = "alpha"
 kind = "openai"
-base_url = ")" + sim.root() + R"(/v1"
+base_url = ")" +
+           sim.root() + R"(/v1"
 timeout_ms = 1000
 [[providers]]
 name = "beta"
 kind = "anthropic"
-base_url = ")" + sim.root() + R"(/v1"
+base_url = ")" +
+           sim.root() + R"(/v1"
 timeout_ms = 1000
 [[providers]]
 name = "dead"
@@ -68,9 +70,7 @@ candidates = ["alpha:a1", "beta:b1"]
     return provider(name).value(counter, 0LL);
   }
 
-  nlohmann::json lifetime(const std::string& model) {
-    return daemon.models()[model]["lifetime"];
-  }
+  nlohmann::json lifetime(const std::string& model) { return daemon.models()[model]["lifetime"]; }
 
   // Waits (bounded) until `done` holds; false at the deadline.
   template <class F>
@@ -150,12 +150,12 @@ TEST_CASE("credential errors count against the provider key and fail over") {
 TEST_CASE("408, 429, 5xx and timeouts fail over and count against the model") {
   upstream_errors t;
   long long injected = 0;
-  for (const auto& fault : {nlohmann::json{{"kind", "status"}, {"status", 408}},
-                            nlohmann::json{{"kind", "status"}, {"status", 429}},
-                            nlohmann::json{{"kind", "status"}, {"status", 500}},
-                            nlohmann::json{{"kind", "status"}, {"status", 503}},
-                            nlohmann::json{{"kind", "status"}, {"status", 529}},
-                            nlohmann::json{{"kind", "stall"}}}) {
+  for (const auto& fault :
+       {nlohmann::json{{"kind", "status"}, {"status", 408}},
+        nlohmann::json{{"kind", "status"}, {"status", 429}},
+        nlohmann::json{{"kind", "status"}, {"status", 500}},
+        nlohmann::json{{"kind", "status"}, {"status", 503}},
+        nlohmann::json{{"kind", "status"}, {"status", 529}}, nlohmann::json{{"kind", "stall"}}}) {
     INFO("fault " << fault.dump());
     t.sim.inject(fault);
     auto r = t.daemon.chat("chat");
@@ -171,7 +171,8 @@ TEST_CASE("408, 429, 5xx and timeouts fail over and count against the model") {
         injected);
 }
 
-TEST_CASE("connection errors count against the model, and all rate limited is a 429 with Retry-After") {
+TEST_CASE(
+    "connection errors count against the model, and all rate limited is a 429 with Retry-After") {
   upstream_errors t;
   auto dead = t.daemon.chat("dead:m");
   REQUIRE(dead.status == 502);
