@@ -39,19 +39,23 @@ std::optional<error> lacks_capability(const serving_catalog::model_entry& entry,
 
 // The attempt at `model`, or why it cannot serve the request.
 result<planned_attempt> attempt_at(const serving_catalog& catalog, const model_key& model,
-                                   const chat_request& request) {
+                                   const chat_request& request, const field_namer& name) {
   auto provider = catalog.providers.find(std::string(provider_of(model)));
   if (provider == catalog.providers.end())
     return error{"model_not_found",
                  "no provider '" + std::string(provider_of(model)) + "' is configured", "model"};
   const auto* entry = catalog.find(model);
   if (entry)
-    if (auto lack = lacks_capability(*entry, request)) return *lack;
+    if (auto lack = lacks_capability(*entry, request)) {
+      lack->field = name(lack->field);
+      return *lack;
+    }
   auto native = provider->second->translate(request, std::string(model_name_of(model)));
-  if (!native)
-    return error{"unsupported_parameter",
-                 "cannot take '" + native.err().field + "': " + native.err().detail,
-                 native.err().field};
+  if (!native) {
+    const std::string field = name(native.err().field);
+    return error{"unsupported_parameter", "cannot take '" + field + "': " + native.err().detail,
+                 field};
+  }
   planned_attempt a;
   a.model = model;
   a.client = provider->second.get();
@@ -68,7 +72,8 @@ error none_can_serve(const std::string& what, const std::vector<std::pair<model_
 }
 
 result<attempt_plan> plan_route(const serving_catalog& catalog, const routing_table* table,
-                                const chat_request& request, const std::string& route, double u) {
+                                const chat_request& request, const std::string& route, double u,
+                                const field_namer& name) {
   const route_weights* weights = nullptr;
   if (table)
     if (auto it = table->find(route); it != table->end()) weights = &it->second;
@@ -83,7 +88,7 @@ result<attempt_plan> plan_route(const serving_catalog& catalog, const routing_ta
   std::vector<std::pair<model_key, error>> refused;
   for (const auto& [model, weight] : weights->weights) {
     if (weight <= 0) continue;
-    auto attempt = attempt_at(catalog, model, request);
+    auto attempt = attempt_at(catalog, model, request, name);
     if (attempt)
       ready.emplace(model, std::move(*attempt));
     else
@@ -112,10 +117,12 @@ const serving_catalog::model_entry* serving_catalog::find(const model_key& m) co
 }
 
 result<attempt_plan> plan_attempts(const serving_catalog& catalog, const routing_table* table,
-                                   const chat_request& request, const std::string& target,
-                                   double u) {
-  if (target.find(':') == std::string::npos) return plan_route(catalog, table, request, target, u);
-  auto attempt = attempt_at(catalog, target, request);
+                                   const chat_request& request, const std::string& target, double u,
+                                   const field_namer& field_name) {
+  const field_namer name = field_name ? field_name : [](const std::string& f) { return f; };
+  if (target.find(':') == std::string::npos)
+    return plan_route(catalog, table, request, target, u, name);
+  auto attempt = attempt_at(catalog, target, request, name);
   if (!attempt) {
     if (attempt.err().code == "model_not_found") return attempt.err();
     return none_can_serve("'" + target + "'", {{target, attempt.err()}});

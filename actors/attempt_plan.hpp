@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -59,8 +60,13 @@ struct attempt_plan {
 //   capability_missing, unsupported_parameter (400): no candidate can serve
 //     the request; the detail says what each one lacks, error.field names
 //     the request field of the first.
+//
+// `field_name` names a field of the (OpenAI-shaped) request as the client
+// wrote it, in errors: the identity for OpenAI clients; the field of their
+// own request for Anthropic clients (wire::anthropic_field_of).
+using field_namer = std::function<std::string(const std::string&)>;
 result<attempt_plan> plan_attempts(const serving_catalog& catalog, const routing_table* table,
-                                   const chat_request& request, const std::string& target,
-                                   double u);
+                                   const chat_request& request, const std::string& target, double u,
+                                   const field_namer& field_name = {});
 
 }  // namespace llmopt

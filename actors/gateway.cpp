@@ -130,10 +130,22 @@ void gateway::handle(http::request req, http::responder respond) {
 void gateway::chat(client_api api, const http::request& req, http::responder respond) {
   const json_bounds bounds{options_.server.max_body_bytes, options_.max_json_depth};
   // 1. Read within bounds and check, in llmopt's own (OpenAI) shape.
+  field_namer as_sent;  // errors name the client's own fields
+  if (api == client_api::anthropic)
+    as_sent = [&req, bounds](const std::string& field) {
+      auto body = parse_bounded_json(req.body, bounds);  // once more, only to name a field
+      return body ? wire::anthropic_field_of(*body, field) : field;
+    };
   result<chat_request> request = error{};
   if (api == client_api::anthropic) {
     auto translated = wire::messages_request_to_chat(req.body, bounds);
-    request = translated ? check_chat_request(std::move(*translated)) : translated.err();
+    if (!translated) return respond(error_answer(api, unreadable(translated.err())));
+    request = check_chat_request(std::move(*translated));
+    if (!request) {
+      auto e = request.err();
+      e.field = as_sent(e.field);
+      return respond(error_answer(api, unreadable(e)));
+    }
   } else {
     request = parse_chat_request(req.body, bounds);
   }
@@ -141,7 +153,8 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
   // 2. Choose the candidates that can serve it, by the current weights.
   const std::string target = request->body["model"].get<std::string>();
   auto table = parts_.snapshot->current();
-  auto plan = plan_attempts(*parts_.catalog, table.get(), *request, target, uniform_draw());
+  auto plan =
+      plan_attempts(*parts_.catalog, table.get(), *request, target, uniform_draw(), as_sent);
   if (!plan) return respond(error_answer(api, unplannable(plan.err())));
   // 3. Try them: translate, call, stream, translate back, account.
   start_exchange(exchange_setup{std::move(*request), api, std::move(respond), std::move(*plan),

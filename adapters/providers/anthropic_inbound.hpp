@@ -26,6 +26,14 @@ namespace llmopt::wire {
 // llmopt cannot carry to the OpenAI shape).
 result<nlohmann::json> messages_request_to_chat(std::string_view body, const json_bounds& bounds);
 
+// The field of the Anthropic request `body` that field `chat_field` of its
+// translation (messages_request_to_chat) came from: a refusal of the
+// translated request names, for the client, what the client sent
+// ("messages[1].content[1]" of the chat request may be "messages[0].content[1]"
+// of the Messages request; "parallel_tool_calls" is
+// "tool_choice.disable_parallel_tool_use").
+std::string anthropic_field_of(const nlohmann::json& body, const std::string& chat_field);
+
 // An OpenAI chat.completion (wire_format.hpp's chat_completion shape) as an
 // Anthropic Message: {"id", "type": "message", "role": "assistant", "model",
 // "content": [text and tool_use blocks], "stop_reason", "stop_sequence",
