@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <filesystem>
 
 namespace llmopt::test {
 namespace {
@@ -178,6 +179,23 @@ nlohmann::json sim_process::stats(const std::string& query) {
   auto r = http_get(root_ + "/admin/stats" + (query.empty() ? "" : "?" + query), 30000);
   REQUIRE(r.status == 200);
   return nlohmann::json::parse(r.body);
+}
+
+npm_run run_npm_script(const std::string& script, const std::vector<std::string>& args,
+                       const std::vector<std::string>& packages, std::chrono::seconds timeout) {
+  const std::string npm_dir = LLMOPT_SOURCE_DIR "/tests/npm";
+  const auto node = run({"node", "--version"});
+  if (node.exit_code != 0)
+    FAIL("node is not installed: run deploy/install-deps.sh (" << node.err << ")");
+  for (const auto& package : packages)
+    if (!std::filesystem::exists(npm_dir + "/node_modules/" + package))
+      FAIL("tests/npm/node_modules lacks " << package << ": run deploy/install-deps.sh");
+  std::vector<std::string> argv{"node", npm_dir + "/" + script};
+  argv.insert(argv.end(), args.begin(), args.end());
+  npm_run out;
+  out.process = run(argv, {}, timeout);
+  out.summary = nlohmann::json::parse(out.process.out, nullptr, false);
+  return out;
 }
 
 std::string await_broker(child_process& broker) {

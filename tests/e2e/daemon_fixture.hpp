@@ -81,6 +81,27 @@ class sim_process {
   std::string root_;
 };
 
+// Runs `node tests/npm/SCRIPT ARGS...` (bounded by `timeout`) and parses
+// the JSON summary it prints. FAILs, saying to run deploy/install-deps.sh,
+// when node or one of the `packages` in tests/npm/node_modules is missing.
+struct npm_run {
+  run_result process;
+  nlohmann::json summary;  // discarded when stdout is not one JSON document
+};
+npm_run run_npm_script(const std::string& script, const std::vector<std::string>& args,
+                       const std::vector<std::string>& packages,
+                       std::chrono::seconds timeout = std::chrono::seconds(180));
+
+// Calls `done` until it returns true or 10 s have passed; returns its last
+// answer. For what a test cannot await otherwise (an actor's counters).
+template <class F>
+bool eventually(F done) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done())
+    if (std::chrono::steady_clock::now() > until) return false;
+  return true;
+}
+
 // Awaits the "kafka broker at ADDR" line of `llmopt broker` and returns ADDR.
 std::string await_broker(child_process& broker);
 

@@ -6,8 +6,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <sys/stat.h>
-
 #include <map>
 
 #include "daemon_fixture.hpp"
@@ -15,13 +13,6 @@
 using namespace llmopt::test;
 
 namespace {
-
-const std::string npm_dir = LLMOPT_SOURCE_DIR "/tests/npm";
-
-bool exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
 
 // One simulated provider per wire format, a fast model each, route "chat"
 // over all four and a route "via-PROVIDER" over each one alone, so every
@@ -69,16 +60,10 @@ level = "info"
 
 TEST_CASE("the openai and anthropic SDKs drive every route and native format of the gateway",
           "[npm]") {
-  const auto node = run({"node", "--version"});
-  if (node.exit_code != 0)
-    FAIL("node is not installed: run deploy/install-deps.sh (" << node.err << ")");
-  if (!exists(npm_dir + "/node_modules/openai") ||
-      !exists(npm_dir + "/node_modules/@anthropic-ai/sdk"))
-    FAIL("tests/npm/node_modules is missing the pinned clients: run deploy/install-deps.sh");
-
   running_daemon d(four_formats_config());
-  auto r = run({"node", npm_dir + "/gateway_clients.mjs", d.url()}, {}, std::chrono::seconds(180));
-  auto summary = nlohmann::json::parse(r.out, nullptr, false);
+  auto npm = run_npm_script("gateway_clients.mjs", {d.url()}, {"openai", "@anthropic-ai/sdk"});
+  const auto& r = npm.process;
+  const auto& summary = npm.summary;
   {
     INFO("exit code " << r.exit_code << "\nstdout: " << r.out << "\nstderr: " << r.err);
     REQUIRE_FALSE(summary.is_discarded());

@@ -5,20 +5,11 @@
 
 #include <catch2/catch.hpp>
 
-#include <sys/stat.h>
-
 #include "daemon_fixture.hpp"
 
 using namespace llmopt::test;
 
 namespace {
-
-const std::string npm_dir = LLMOPT_SOURCE_DIR "/tests/npm";
-
-bool exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
-}
 
 // One model per provider, fast and sized so the checks can count tokens.
 std::string models_json() {
@@ -37,31 +28,15 @@ std::string models_json() {
 }  // namespace
 
 TEST_CASE("the providers' npm clients parse every reply and stream of provider-sim", "[npm]") {
-  const auto node = run({"node", "--version"});
-  if (node.exit_code != 0)
-    FAIL("node is not installed: run deploy/install-deps.sh (" << node.err << ")");
-  if (!exists(npm_dir + "/node_modules/openai") ||
-      !exists(npm_dir + "/node_modules/@anthropic-ai/sdk") ||
-      !exists(npm_dir + "/node_modules/@google/genai") || !exists(npm_dir + "/node_modules/ollama"))
-    FAIL("tests/npm/node_modules is missing the pinned clients: run deploy/install-deps.sh");
-
   temp_dir dir;
-  write_file(dir.file("models.json"), models_json());
-  child_process sim(
-      {LLMOPT_BINARY, "provider-sim", "--port", "0", "--models", dir.file("models.json")});
-  auto line = sim.await_line(
-      [](const std::string& l) { return l.find("provider-sim serving") != std::string::npos; },
-      std::chrono::seconds(10));
-  REQUIRE(line);
-  // "... at http://127.0.0.1:PORT/v1": the clients are given the root.
-  auto base = line->substr(line->find("http://"));
-  const auto root = base.substr(0, base.rfind("/v1"));
-
-  auto r = run({"node", npm_dir + "/sim_clients.mjs", root}, {}, std::chrono::seconds(120));
+  sim_process sim(dir, "models", models_json());
+  auto npm = run_npm_script("sim_clients.mjs", {sim.root()},
+                            {"openai", "@anthropic-ai/sdk", "@google/genai", "ollama"});
+  const auto& r = npm.process;
   INFO("stdout: " << r.out);
   INFO("stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
-  auto summary = nlohmann::json::parse(r.out);
+  const auto& summary = npm.summary;
   CHECK(summary["ok"] == true);
   CHECK(summary["failed"] == 0);
   CHECK(summary["passed"] == summary["checks"]);

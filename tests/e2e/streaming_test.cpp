@@ -103,14 +103,6 @@ streamed stream(running_daemon& d, const std::string& route, bool include_usage 
   return s;
 }
 
-template <class F>
-bool eventually(F done) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!done())
-    if (std::chrono::steady_clock::now() > until) return false;
-  return true;
-}
-
 long long errors_of(running_daemon& d, const std::string& model) {
   return d.models()[model]["lifetime"].value("errors", 0LL);
 }

@@ -72,15 +72,6 @@ candidates = ["alpha:a1", "beta:b1"]
 
   nlohmann::json lifetime(const std::string& model) { return daemon.models()[model]["lifetime"]; }
 
-  // Waits (bounded) until `done` holds; false at the deadline.
-  template <class F>
-  bool eventually(F done) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!done())
-      if (std::chrono::steady_clock::now() > until) return false;
-    return true;
-  }
-
   // The model's outcomes so far, settled: a successful bypass call to it is
   // the last signal it gets, so once that call shows, everything before it
   // has been applied.
@@ -118,7 +109,7 @@ TEST_CASE("request errors go back as they are: not retried elsewhere, not counte
     CHECK(r.headers["x-llmopt-attempts"] == "1");
     CHECK(t.sim_requests() == before + 1);  // no other candidate was asked
     const std::string model = r.headers["x-llmopt-model"];
-    CHECK(t.eventually([&] { return t.provider_count(provider_of(model), "request_errors") > 0; }));
+    CHECK(eventually([&] { return t.provider_count(provider_of(model), "request_errors") > 0; }));
     auto [calls, errors] = t.settled_counts(model);
     auto [calls_after, errors_after] = t.settled_counts(model);
     CHECK(errors_after == errors);  // the request error never counted
@@ -138,7 +129,7 @@ TEST_CASE("credential errors count against the provider key and fail over") {
     REQUIRE(r.status == 200);
     CHECK(r.headers["x-llmopt-attempts"] == "2");
     const std::string failed = t.other(r.headers["x-llmopt-model"]);
-    CHECK(t.eventually(
+    CHECK(eventually(
         [&] { return t.provider_count(provider_of(failed), "credentials_errors") > 0; }));
     CHECK(t.settled_counts(failed).second == 0);  // not the model's failure
   }
@@ -177,7 +168,7 @@ TEST_CASE(
   auto dead = t.daemon.chat("dead:m");
   REQUIRE(dead.status == 502);
   CHECK(nlohmann::json::parse(dead.body)["error"]["code"] == "upstream_failed");
-  CHECK(t.eventually([&] { return t.provider_count("dead", "model_failures") == 1; }));
+  CHECK(eventually([&] { return t.provider_count("dead", "model_failures") == 1; }));
 
   t.sim.inject({{"kind", "status"}, {"status", 429}, {"retry_after_s", 7}, {"count", 2}});
   auto limited = t.daemon.chat("chat");

@@ -19,6 +19,7 @@ import Anthropic from '@anthropic-ai/sdk';
 
 import { run_openai } from './gateway_openai_checks.mjs';
 import { run_anthropic } from './gateway_anthropic_checks.mjs';
+import { make_runner, expect, rejects } from './check_runner.mjs';
 
 const root = process.argv[2];
 if (!root || !/^https?:\/\//.test(root)) {
@@ -26,36 +27,7 @@ if (!root || !/^https?:\/\//.test(root)) {
   process.exit(2);
 }
 
-const results = [];
-const by_sdk = {};
-
-// Runs one named check; a thrown error (or a failed `expect`) fails it.
-async function check(sdk, name, fn) {
-  const entry = (by_sdk[sdk] ??= { passed: 0, failed: 0 });
-  const started = Date.now();
-  try {
-    await fn();
-    entry.passed++;
-    results.push({ sdk, name, ok: true, ms: Date.now() - started });
-  } catch (e) {
-    entry.failed++;
-    results.push({ sdk, name, ok: false, error: String(e?.stack ?? e) });
-  }
-}
-
-function expect(condition, what, seen) {
-  if (!condition) throw new Error(`expected ${what}` + (seen === undefined ? '' : `, saw ${JSON.stringify(seen)}`));
-}
-
-// Awaits a promise that must reject; returns the error.
-async function rejects(promise, what) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  throw new Error(`expected ${what} to fail`);
-}
+const { check, results, groups: by_sdk } = make_runner('sdk');
 
 // The routing headers of an answer: the route asked for, and a model among
 // those the route may serve with.

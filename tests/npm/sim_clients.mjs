@@ -19,6 +19,7 @@ import { run_openai } from './sim_openai_checks.mjs';
 import { run_anthropic } from './sim_anthropic_checks.mjs';
 import { run_gemini } from './sim_gemini_checks.mjs';
 import { run_ollama } from './sim_ollama_checks.mjs';
+import { make_runner, expect, rejects } from './check_runner.mjs';
 
 const root = process.argv[2];
 if (!root || !/^https?:\/\//.test(root)) {
@@ -26,36 +27,7 @@ if (!root || !/^https?:\/\//.test(root)) {
   process.exit(2);
 }
 
-const results = [];
-const by_format = {};
-
-// Runs one named check; a thrown error (or a failed `expect`) fails it.
-async function check(format, name, fn) {
-  const entry = (by_format[format] ??= { passed: 0, failed: 0 });
-  const started = Date.now();
-  try {
-    await fn();
-    entry.passed++;
-    results.push({ format, name, ok: true, ms: Date.now() - started });
-  } catch (e) {
-    entry.failed++;
-    results.push({ format, name, ok: false, error: String(e?.stack ?? e) });
-  }
-}
-
-function expect(condition, what, seen) {
-  if (!condition) throw new Error(`expected ${what}` + (seen === undefined ? '' : `, saw ${JSON.stringify(seen)}`));
-}
-
-// Awaits a promise that must reject; returns the error.
-async function rejects(promise, what) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  throw new Error(`expected ${what} to fail`);
-}
+const { check, results, groups: by_format } = make_runner('format');
 
 async function admin(method, path, body) {
   const r = await fetch(root + path, {
