@@ -1,9 +1,14 @@
 #include "decision/decision_record.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <ctime>
 
 #include <nlohmann/json.hpp>
+
+#include "decision/enum_names.hpp"
+#include "decision/printf_string.hpp"
 
 namespace llmopt {
 namespace {
@@ -29,7 +34,35 @@ std::string format_time(time_ms at) {
   return buf;
 }
 
+constexpr std::array<std::string_view, 4> latency_basis_names{"total", "ttft", "ttft_from_total",
+                                                              "total_for_ttft"};
+
+// What each latency basis means, for the legend of an explanation.
+std::string_view meaning(latency_basis x) {
+  switch (x) {
+    case latency_basis::total:
+      return "total latency (the whole answer)";
+    case latency_basis::ttft:
+      return "time to first token";
+    case latency_basis::ttft_from_total:
+      return "no first-token time of its own: its total latency x the share of the answer "
+             "the first token takes on the route's other candidates";
+    case latency_basis::total_for_ttft:
+      return "no first-token time of its own, nor on any candidate of the route: its total "
+             "latency";
+  }
+  return "?";
+}
+
 }  // namespace
+
+std::string_view to_string(latency_basis x) {
+  return name_of(latency_basis_names, x);
+}
+
+std::optional<latency_basis> parse_latency_basis(std::string_view s) {
+  return parse_name<latency_basis>(latency_basis_names, s);
+}
 
 void to_json(nlohmann::json& j, const candidate_assessment& c) {
   j = nlohmann::json{{"model", c.model},
@@ -50,6 +83,12 @@ void to_json(nlohmann::json& j, const candidate_assessment& c) {
   put_optional(j, "score", c.score);
   put_optional(j, "p50_ms", c.p50_ms);
   put_optional(j, "p95_ms", c.p95_ms);
+  // Only for routes weighing TTFT: the records of every other route stay
+  // as they were.
+  if (c.latency_weighed != latency_basis::total)
+    j["latency_weighed"] = std::string{to_string(c.latency_weighed)};
+  put_optional(j, "p50_ttft_ms", c.p50_ttft_ms);
+  put_optional(j, "p95_ttft_ms", c.p95_ttft_ms);
 }
 
 void from_json(const nlohmann::json& j, candidate_assessment& c) {
@@ -71,6 +110,10 @@ void from_json(const nlohmann::json& j, candidate_assessment& c) {
   get_optional(j, "score", c.score);
   get_optional(j, "p50_ms", c.p50_ms);
   get_optional(j, "p95_ms", c.p95_ms);
+  c.latency_weighed = parse_latency_basis(j.value("latency_weighed", std::string{"total"}))
+                          .value_or(latency_basis::total);
+  get_optional(j, "p50_ttft_ms", c.p50_ttft_ms);
+  get_optional(j, "p95_ttft_ms", c.p95_ttft_ms);
 }
 
 void to_json(nlohmann::json& j, const decision& d) {
@@ -101,20 +144,39 @@ std::string explain(const decision& d) {
   out += "reasons:\n";
   for (const auto& r : d.reasons)
     out += "  - " + r + "\n";
+  // A route weighing TTFT gets a column saying which latency each
+  // candidate's score weighed; other routes read as they always have.
+  bool weighs_ttft = false;
+  for (const auto& c : d.candidates)
+    weighs_ttft = weighs_ttft || c.latency_weighed != latency_basis::total;
+  auto basis_column = [&](std::string_view text) {
+    return weighs_ttft ? printf_string(" %-15.*s", static_cast<int>(text.size()), text.data())
+                       : std::string{};
+  };
   out += "candidates:\n";
-  std::snprintf(line, sizeof line, "  %-36s %7s %7s %8s %7s %6s %9s %10s  %s\n", "model", "weight",
-                "before", "score", "quality", "errors", "latency", "cost/req",
-                "excluded or held back");
+  std::snprintf(line, sizeof line, "  %-36s %7s %7s %8s %7s %6s %9s%s %10s  %s\n", "model",
+                "weight", "before", "score", "quality", "errors", "latency",
+                basis_column("latency of").c_str(), "cost/req", "excluded or held back");
   out += line;
+  std::vector<latency_basis> bases;
   for (const auto& c : d.candidates) {
     char score[32] = "-";
     if (c.score) std::snprintf(score, sizeof score, "%.4f", *c.score);
-    std::snprintf(line, sizeof line, "  %-36s %7.3f %7.3f %8s %7.3f %6.3f %7.0fms %10.6f  %s\n",
+    std::snprintf(line, sizeof line, "  %-36s %7.3f %7.3f %8s %7.3f %6.3f %7.0fms%s %10.6f  %s\n",
                   c.model.c_str(), c.weight, c.previous_weight, score, c.quality, c.error_rate,
-                  c.expected_latency_ms, c.expected_cost_usd,
+                  c.expected_latency_ms, basis_column(to_string(c.latency_weighed)).c_str(),
+                  c.expected_cost_usd,
                   c.excluded.empty() && !c.held_back.empty() ? ("held back: " + c.held_back).c_str()
                                                              : c.excluded.c_str());
     out += line;
+    if (std::find(bases.begin(), bases.end(), c.latency_weighed) == bases.end())
+      bases.push_back(c.latency_weighed);
+  }
+  if (weighs_ttft) {
+    out += "latency of:\n";
+    std::sort(bases.begin(), bases.end());
+    for (auto b : bases)
+      out += "  " + std::string{to_string(b)} + ": " + std::string{meaning(b)} + "\n";
   }
   return out;
 }

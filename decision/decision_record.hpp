@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -9,6 +10,25 @@
 #include "decision/model_key.hpp"
 
 namespace llmopt {
+
+// Which latency a candidate's score weighed (route_spec::latency_metric).
+enum class latency_basis {
+  total,  // the whole answer's: a route weighing total latency
+  ttft,   // the time to its first token: a route weighing TTFT
+  // A route weighing TTFT, for a model with no first-token time of its own
+  // (never streamed, never profiled with one): its total latency scaled by
+  // the share of the whole answer the first token takes on the route's
+  // other candidates (scoring.hpp, first_token_share) ...
+  ttft_from_total,
+  // ... or its total latency, when no candidate of the route has a
+  // first-token time to tell that share.
+  total_for_ttft,
+};
+
+// Names in decision records: "total", "ttft", "ttft_from_total",
+// "total_for_ttft"; parse gives nullopt for any other.
+std::string_view to_string(latency_basis x);
+std::optional<latency_basis> parse_latency_basis(std::string_view s);
 
 // How the engine saw one candidate of a route when it decided: the inputs,
 // the score, and the weight that came out. `excluded` says why a candidate
@@ -32,11 +52,15 @@ struct candidate_assessment {
   double quality_samples = 0;  // feedback samples behind it
   double error_rate = 0;  // over `calls`: the live window's, or its newest when they show a change
   long long calls = 0;
-  double expected_latency_ms = 0;
-  double latency_samples = 0;    // calls behind it: own and a fresh upstream profile's
+  double expected_latency_ms = 0;  // the latency weighed: see latency_weighed
+  double latency_samples = 0;      // calls behind it: own and a fresh upstream profile's
+  latency_basis latency_weighed = latency_basis::total;
   double expected_cost_usd = 0;  // per request
-  std::optional<double> p50_ms;
+  std::optional<double> p50_ms;  // total latency over the live window
   std::optional<double> p95_ms;
+  // Time to first token over the live window; set on routes weighing TTFT.
+  std::optional<double> p50_ttft_ms;
+  std::optional<double> p95_ttft_ms;
 };
 
 // A change of one route's weights, with everything needed to explain it.

@@ -72,6 +72,43 @@ std::string slo_hold(const route_spec& route, const model_view* v, bool held_bef
   return "";
 }
 
+// slo_hold for a route whose SLO bounds the time to first token. Without
+// 20 streamed calls behind a p95 of it, the total latency's p95 stands in
+// only where it can tell: a first token comes no later than the whole
+// answer, so a total p95 within the SLO shows the first token's is too,
+// while one over it shows nothing. A model is not held back for lack of
+// streamed calls, nor kept held back once its total p95 clears it.
+std::string ttft_slo_hold(const route_spec& route, const model_view* v, bool held_before) {
+  const auto p95 = v ? tail_ttft_ms(*v) : std::nullopt;
+  if (p95 && *p95 > route.latency_slo_ms)
+    return printf_string("p95 time to first token %.0f ms is over the route's SLO of %.0f ms", *p95,
+                         route.latency_slo_ms);
+  if (p95 || !held_before) return "";
+  const auto total_p95 = v ? tail_latency_ms(*v) : std::nullopt;
+  if (total_p95 && *total_p95 <= route.latency_slo_ms) return "";
+  return printf_string(
+      "p95 time to first token was over the route's SLO of %.0f ms; too few streamed calls "
+      "since to tell",
+      route.latency_slo_ms);
+}
+
+// The latency a candidate's score weighed, in words, for the reasons of a
+// decision.
+std::string latency_phrase(const candidate_assessment& c) {
+  const double ms = c.expected_latency_ms;
+  switch (c.latency_weighed) {
+    case latency_basis::total:
+      break;
+    case latency_basis::ttft:
+      return printf_string("time to first token %.0f ms", ms);
+    case latency_basis::ttft_from_total:
+      return printf_string("time to first token %.0f ms, estimated from its total latency", ms);
+    case latency_basis::total_for_ttft:
+      return printf_string("latency %.0f ms, total: no first-token time on the route yet", ms);
+  }
+  return printf_string("latency %.0f ms", ms);
+}
+
 }  // namespace
 
 decision_engine::decision_engine(engine_options options, std::vector<route_spec> routes,
@@ -93,8 +130,11 @@ std::vector<candidate_assessment> decision_engine::assess_route(
     auto view = views.find(candidate);
     candidate_views.push_back(view == views.end() ? nullptr : &view->second);
   }
-  const token_expectation tokens = expected_tokens(candidate_views, options_);
-  const quality_posterior pool = route_quality_pool(route, candidate_views, options_);
+  route_context context;
+  context.tokens = expected_tokens(candidate_views, options_);
+  context.quality_pool = route_quality_pool(route, candidate_views, options_);
+  if (route.weighs_ttft())
+    context.first_token_share = first_token_share(candidate_views, options_, now);
   const std::vector<std::string>* constrained_before = nullptr;
   if (auto it = constrained_.find(route.name); it != constrained_.end())
     constrained_before = &it->second;
@@ -106,11 +146,13 @@ std::vector<candidate_assessment> decision_engine::assess_route(
     const auto& candidate = route.candidates[i];
     auto spec = models_.find(candidate);
     auto a = assess(route, spec == models_.end() ? nullptr : &spec->second, candidate_views[i],
-                    tokens, options_, now, pool);
+                    context, options_, now);
     a.model = candidate;
     a.previous_weight = current ? current->weight_of(candidate) : 0;
     if (a.score && a.held_back.empty() && route.latency_slo_ms > 0) {
-      a.held_back = slo_hold(route, candidate_views[i], was_over_slo(candidate));
+      a.held_back = route.weighs_ttft()
+                        ? ttft_slo_hold(route, candidate_views[i], was_over_slo(candidate))
+                        : slo_hold(route, candidate_views[i], was_over_slo(candidate));
       a.over_slo = !a.held_back.empty();
     }
     if (a.score) (a.held_back.empty() ? eligible : held_back).push_back(out.size());
@@ -207,9 +249,9 @@ std::vector<std::string> decision_engine::reasons_for(
   if (best) {
     reasons.push_back(printf_string(
         "best %s: expected utility %.4f (quality %.3f, error rate %.3f over %lld calls, "
-        "latency %.0f ms, cost $%.6f)",
+        "%s, cost $%.6f)",
         best->model.c_str(), *best->score, best->quality, best->error_rate, best->calls,
-        best->expected_latency_ms, best->expected_cost_usd));
+        latency_phrase(*best).c_str(), best->expected_cost_usd));
   } else {
     reasons.push_back("no candidate is eligible; spreading over those not blocked by policy");
   }

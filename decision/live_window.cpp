@@ -16,6 +16,13 @@ void window_bucket::add(const window_bucket& other) {
   cost_sum += other.cost_sum;
   input_tokens += other.input_tokens;
   output_tokens += other.output_tokens;
+  ttft_count += other.ttft_count;
+  ttft_sum += other.ttft_sum;
+  ttft.merge(other.ttft);
+  inter_token_count += other.inter_token_count;
+  inter_token_sum += other.inter_token_sum;
+  tokens_per_s_count += other.tokens_per_s_count;
+  tokens_per_s_sum += other.tokens_per_s_sum;
 }
 
 live_window::live_window(time_ms span_ms, int bucket_count)
@@ -48,20 +55,37 @@ window_bucket live_window::total(time_ms now, time_ms span_ms) const {
   return sum;
 }
 
+namespace {
+// Fields of a bucket without stream timing (all checkpoints before it
+// existed), and with it.
+constexpr std::size_t plain_fields = 10;
+constexpr std::size_t streamed_fields = 17;
+}  // namespace
+
 void live_window::save(nlohmann::json& out) const {
   out = nlohmann::json::array();
   for (const auto& b : buckets_) {
     if (b.start == window_bucket::empty) continue;
-    out.push_back({b.start, b.calls, b.errors, b.latency_count, b.latency_sum, b.latency.sparse(),
-                   b.cost_count, b.cost_sum, b.input_tokens, b.output_tokens});
+    nlohmann::json row = {b.start,         b.calls,       b.errors,
+                          b.latency_count, b.latency_sum, b.latency.sparse(),
+                          b.cost_count,    b.cost_sum,    b.input_tokens,
+                          b.output_tokens};
+    if (b.has_stream_timing())
+      for (nlohmann::json field :
+           {nlohmann::json(b.ttft_count), nlohmann::json(b.ttft_sum),
+            nlohmann::json(b.ttft.sparse()), nlohmann::json(b.inter_token_count),
+            nlohmann::json(b.inter_token_sum), nlohmann::json(b.tokens_per_s_count),
+            nlohmann::json(b.tokens_per_s_sum)})
+        row.push_back(std::move(field));
+    out.push_back(std::move(row));
   }
 }
 
 status live_window::restore(const nlohmann::json& in) {
   if (!in.is_array()) return error{"bad_checkpoint", "window: expected an array"};
   for (const auto& row : in) {
-    if (!row.is_array() || row.size() != 10)
-      return error{"bad_checkpoint", "window bucket: expected 10 fields"};
+    if (!row.is_array() || (row.size() != plain_fields && row.size() != streamed_fields))
+      return error{"bad_checkpoint", "window bucket: expected 10 or 17 fields"};
     const time_ms start = row[0].get<time_ms>();
     auto& b = at(start);
     b.calls = row[1].get<long long>();
@@ -73,6 +97,15 @@ status live_window::restore(const nlohmann::json& in) {
     b.cost_sum = row[7].get<double>();
     b.input_tokens = row[8].get<double>();
     b.output_tokens = row[9].get<double>();
+    if (row.size() == streamed_fields) {
+      b.ttft_count = row[10].get<long long>();
+      b.ttft_sum = row[11].get<double>();
+      b.ttft.add_sparse(row[12].get<std::vector<std::pair<int, std::uint32_t>>>());
+      b.inter_token_count = row[13].get<long long>();
+      b.inter_token_sum = row[14].get<double>();
+      b.tokens_per_s_count = row[15].get<long long>();
+      b.tokens_per_s_sum = row[16].get<double>();
+    }
   }
   return ok_status();
 }

@@ -24,8 +24,20 @@ struct window_bucket {
   double cost_sum = 0;
   double input_tokens = 0;  // of the priced requests
   double output_tokens = 0;
+  // Streamed calls: time to first token (count, sum, histogram), and the
+  // sums of the calls' mean gap between tokens and of their output tokens/s.
+  long long ttft_count = 0;
+  double ttft_sum = 0;
+  latency_histogram ttft;
+  long long inter_token_count = 0;
+  double inter_token_sum = 0;
+  long long tokens_per_s_count = 0;
+  double tokens_per_s_sum = 0;
 
   void add(const window_bucket& other);
+  bool has_stream_timing() const {
+    return ttft_count > 0 || inter_token_count > 0 || tokens_per_s_count > 0;
+  }
 };
 
 // A model's live window: the last `span_ms` kept as `bucket_count` time
@@ -45,6 +57,9 @@ class live_window {
   // The sum of the live buckets that began within `span_ms` before `now`.
   window_bucket total(time_ms now, time_ms span_ms) const;
 
+  // Each bucket as one array: 10 fields, and 7 more for the stream timing
+  // of a bucket that has any. restore() takes either, so checkpoints
+  // written before stream timing existed still load.
   void save(nlohmann::json& out) const;
   status restore(const nlohmann::json& in);
 

@@ -7,6 +7,16 @@
 
 namespace llmopt {
 
+namespace {
+
+// One call's spread about `mean_ms`: from the histogram's bins, and no less
+// than 5% of the mean (bins are 10% wide).
+double spread_ms(const latency_histogram& h, double mean_ms) {
+  return std::max(h.standard_deviation(), 0.05 * mean_ms);
+}
+
+}  // namespace
+
 const policy_hold* model_view::block_for(const std::string& route) const {
   auto it = blocked_routes.find(route);
   if (it == blocked_routes.end()) it = blocked_routes.find("");
@@ -28,6 +38,30 @@ void model_stats::add_latency(time_ms now, double latency_ms) {
   b.latency.add(latency_ms);
 }
 
+// Every stream timing a call reports counts, whatever its status: a stream
+// cut after its first token still timed that token. Values out of
+// call_outcome's bounds are skipped, whoever built the outcome.
+void model_stats::add_stream_timing(time_ms now, const call_outcome& c) {
+  const auto ttft = within_bounds(c.ttft_ms, max_call_duration_ms);
+  const auto gap = within_bounds(c.inter_token_ms, max_call_duration_ms);
+  const auto speed = within_bounds(c.output_tokens_per_s, max_output_tokens_per_s);
+  if (!ttft && !gap && !speed) return;
+  auto& b = window_.at(now);
+  if (ttft) {
+    ++b.ttft_count;
+    b.ttft_sum += *ttft;
+    b.ttft.add(*ttft);
+  }
+  if (gap) {
+    ++b.inter_token_count;
+    b.inter_token_sum += *gap;
+  }
+  if (speed) {
+    ++b.tokens_per_s_count;
+    b.tokens_per_s_sum += *speed;
+  }
+}
+
 void model_stats::add_outcome(time_ms now, const call_outcome& c) {
   auto& b = window_.at(now);
   const bool failed = c.status != call_status::ok;
@@ -42,6 +76,7 @@ void model_stats::add_outcome(time_ms now, const call_outcome& c) {
     base_.failure_streak = 0;
   }
   if (c.latency_ms > 0) add_latency(now, c.latency_ms);
+  add_stream_timing(now, c);
   if (!failed && c.cost_usd) add_cost(now, *c.cost_usd, c.input_tokens, c.output_tokens);
   if (!failed && c.billed_usd)
     base_.last_billed =
@@ -155,7 +190,7 @@ model_view model_stats::view(time_ms now) {
   if (w.latency_count > 0) {
     const double mean = w.latency_sum / static_cast<double>(w.latency_count);
     v.mean_latency_ms = mean;
-    v.latency_sd_ms = std::max(w.latency.standard_deviation(), 0.05 * mean);
+    v.latency_sd_ms = spread_ms(w.latency, mean);
   }
   v.calls = w.calls;
   v.errors = w.errors;
@@ -165,6 +200,21 @@ model_view model_stats::view(time_ms now) {
   v.recent_latency_samples = recent.latency_count;
   if (recent.latency_count > 0)
     v.recent_mean_latency_ms = recent.latency_sum / static_cast<double>(recent.latency_count);
+  v.ttft_samples = w.ttft_count;
+  v.p50_ttft_ms = w.ttft.quantile(0.50);
+  v.p95_ttft_ms = w.ttft.quantile(0.95);
+  if (w.ttft_count > 0) {
+    const double mean = w.ttft_sum / static_cast<double>(w.ttft_count);
+    v.mean_ttft_ms = mean;
+    v.ttft_sd_ms = spread_ms(w.ttft, mean);
+  }
+  v.recent_ttft_samples = recent.ttft_count;
+  if (recent.ttft_count > 0)
+    v.recent_mean_ttft_ms = recent.ttft_sum / static_cast<double>(recent.ttft_count);
+  if (w.inter_token_count > 0)
+    v.mean_inter_token_ms = w.inter_token_sum / static_cast<double>(w.inter_token_count);
+  if (w.tokens_per_s_count > 0)
+    v.mean_output_tokens_per_s = w.tokens_per_s_sum / static_cast<double>(w.tokens_per_s_count);
   v.cost_samples = w.cost_count;
   if (w.cost_count > 0) {
     const double n = static_cast<double>(w.cost_count);

@@ -73,6 +73,21 @@ struct model_view {
   std::optional<latency_profile> profile;
   time_ms profile_at = 0;
 
+  // Time to first token over the live window, from the router's streamed
+  // calls (no upstream signal reports it per call), with its spread as for
+  // latency, and over the newest recent_ms.
+  long long ttft_samples = 0;
+  std::optional<double> mean_ttft_ms;
+  std::optional<double> p50_ttft_ms;
+  std::optional<double> p95_ttft_ms;
+  double ttft_sd_ms = 0;
+  long long recent_ttft_samples = 0;
+  std::optional<double> recent_mean_ttft_ms;
+  // Means over the streamed calls of the live window that measured them:
+  // each call's mean gap between tokens, and its output tokens/s.
+  std::optional<double> mean_inter_token_ms;
+  std::optional<double> mean_output_tokens_per_s;
+
   // Outcomes over the live window, and over its newest recent_ms.
   long long calls = 0;
   long long errors = 0;
@@ -126,6 +141,12 @@ struct model_view {
   const policy_hold* block_for(const std::string& route) const;
 };
 
+// A model's view as GET /admin/v1/models shows it: the live window (calls,
+// errors, latency, time to first token, cost), the lifetime totals, quality,
+// and how many anomalies, drifts and route blocks are in force. An unknown
+// figure is null.
+void to_json(nlohmann::json& j, const model_view& v);
+
 // Everything the aggregator keeps for one model. Owned by the aggregator.
 class model_stats {
  public:
@@ -142,6 +163,7 @@ class model_stats {
   void add_outcome(time_ms now, const call_outcome& c);
   void add_cost(time_ms now, double cost_usd, long long input_tokens, long long output_tokens);
   void add_latency(time_ms now, double latency_ms);
+  void add_stream_timing(time_ms now, const call_outcome& c);
   void raise(std::vector<active_flag>& flags, active_flag flag);
   void expire(time_ms now);
   void forget(time_ms now);

@@ -41,12 +41,74 @@ bool newest_calls_differ(double difference, double sd, double newest, double bef
   return std::abs(difference) >= 4 * sd * std::sqrt(1 / newest + 1 / before);
 }
 
+// One measure of a model's latency (the whole answer's, or its first
+// token's): its calls over the live window and the newest of them, and the
+// upstream profile's figure for it.
+struct latency_series {
+  latency_evidence own;
+  std::optional<double> recent_mean_ms;
+  double recent_samples = 0;
+  double sd_ms = 0;       // one call's spread about the mean
+  double profile_ms = 0;  // 0: the profile has none, or there is none
+};
+
+latency_series total_latency_series(const model_view& v) {
+  return {{v.mean_latency_ms.value_or(0), static_cast<double>(v.latency_samples)},
+          v.recent_mean_latency_ms,
+          static_cast<double>(v.recent_latency_samples),
+          v.latency_sd_ms,
+          v.profile ? (v.profile->mean_ms > 0 ? v.profile->mean_ms : v.profile->p50_ms) : 0};
+}
+
+latency_series ttft_series(const model_view& v) {
+  return {{v.mean_ttft_ms.value_or(0), static_cast<double>(v.ttft_samples)},
+          v.recent_mean_ttft_ms,
+          static_cast<double>(v.recent_ttft_samples),
+          v.ttft_sd_ms,
+          v.profile && v.profile->ttft_ms ? *v.profile->ttft_ms : 0};
+}
+
+// latency_of's rules for any latency series; none where latency_of would
+// fall back to its default.
+std::optional<latency_evidence> evidence_of(const latency_series& s, const model_view& v,
+                                            const engine_options& options, time_ms now) {
+  // When the newest calls show a change, they alone tell: an upstream
+  // profile summarizes a past period, most of which may predate it.
+  const double recent_n = s.recent_samples;
+  const double before_n = s.own.samples - recent_n;
+  if (s.recent_mean_ms && recent_n >= change_min_latency_samples &&
+      before_n >= change_min_latency_samples) {
+    const double recent_mean = *s.recent_mean_ms;
+    const double before_mean = (s.own.mean_ms * s.own.samples - recent_mean * recent_n) / before_n;
+    if (newest_calls_differ(recent_mean - before_mean, s.sd_ms, recent_n, before_n))
+      return latency_evidence{recent_mean, recent_n};
+  }
+  const time_ms profile_age = now - v.profile_at;
+  const bool profile_counts = s.profile_ms > 0 && v.profile->sample_count > 0 && profile_age >= 0 &&
+                              profile_age <= options.profile_fresh_ms;
+  if (!profile_counts) {
+    if (s.own.samples > 0) return s.own;
+    if (s.profile_ms > 0) return latency_evidence{s.profile_ms, 0};
+    return std::nullopt;
+  }
+  const double profiled =
+      std::min(static_cast<double>(v.profile->sample_count), profile_max_samples);
+  const double samples = s.own.samples + profiled;
+  return latency_evidence{s.own.mean_ms + (s.profile_ms - s.own.mean_ms) * (profiled / samples),
+                          samples};
+}
+
 }  // namespace
 
 std::optional<double> tail_latency_ms(const model_view& v) {
   if (v.p95_ms && v.latency_samples >= tail_min_samples) return v.p95_ms;
   if (v.profile && v.profile->p95_ms > 0 && v.profile->sample_count >= tail_min_samples)
     return v.profile->p95_ms;
+  return std::nullopt;
+}
+
+std::optional<double> tail_ttft_ms(const model_view& v) {
+  if (v.p95_ttft_ms && v.ttft_samples >= tail_min_samples) return v.p95_ttft_ms;
   return std::nullopt;
 }
 
@@ -66,31 +128,37 @@ call_evidence error_evidence(const model_view& v) {
 }
 
 latency_evidence latency_of(const model_view& v, const engine_options& options, time_ms now) {
-  const latency_evidence own{v.mean_latency_ms.value_or(0), static_cast<double>(v.latency_samples)};
-  // When the newest calls show a change, they alone tell: an upstream
-  // profile summarizes a past period, most of which may predate it.
-  const double recent_n = static_cast<double>(v.recent_latency_samples);
-  const double before_n = own.samples - recent_n;
-  if (v.recent_mean_latency_ms && recent_n >= change_min_latency_samples &&
-      before_n >= change_min_latency_samples) {
-    const double recent_mean = *v.recent_mean_latency_ms;
-    const double before_mean = (own.mean_ms * own.samples - recent_mean * recent_n) / before_n;
-    if (newest_calls_differ(recent_mean - before_mean, v.latency_sd_ms, recent_n, before_n))
-      return {recent_mean, recent_n};
+  return evidence_of(total_latency_series(v), v, options, now)
+      .value_or(latency_evidence{options.default_latency_ms, 0});
+}
+
+std::optional<latency_evidence> ttft_of(const model_view& v, const engine_options& options,
+                                        time_ms now) {
+  return evidence_of(ttft_series(v), v, options, now);
+}
+
+std::optional<double> first_token_share(const std::vector<const model_view*>& candidates,
+                                        const engine_options& options, time_ms now) {
+  double first = 0, whole = 0;
+  for (const auto* v : candidates) {
+    if (!v) continue;
+    const auto ttft = ttft_of(*v, options, now);
+    if (!ttft) continue;
+    first += ttft->mean_ms;
+    whole += latency_of(*v, options, now).mean_ms;
   }
-  const double profile_mean =
-      v.profile ? (v.profile->mean_ms > 0 ? v.profile->mean_ms : v.profile->p50_ms) : 0;
-  const time_ms profile_age = now - v.profile_at;
-  const bool profile_counts = profile_mean > 0 && v.profile->sample_count > 0 && profile_age >= 0 &&
-                              profile_age <= options.profile_fresh_ms;
-  if (!profile_counts) {
-    if (own.samples > 0) return own;
-    return {profile_mean > 0 ? profile_mean : options.default_latency_ms, 0};
-  }
-  const double profiled =
-      std::min(static_cast<double>(v.profile->sample_count), profile_max_samples);
-  const double samples = own.samples + profiled;
-  return {own.mean_ms + (profile_mean - own.mean_ms) * (profiled / samples), samples};
+  if (!(whole > 0)) return std::nullopt;
+  return std::min(1.0, first / whole);
+}
+
+weighed_latency latency_weighed(const route_spec& route, const model_view& v,
+                                std::optional<double> share, const engine_options& options,
+                                time_ms now) {
+  const latency_evidence total = latency_of(v, options, now);
+  if (!route.weighs_ttft()) return {total, latency_basis::total};
+  if (auto ttft = ttft_of(v, options, now)) return {*ttft, latency_basis::ttft};
+  if (share) return {{total.mean_ms * *share, total.samples}, latency_basis::ttft_from_total};
+  return {total, latency_basis::total_for_ttft};
 }
 
 quality_posterior quality_of(const model_view& v, const std::string& route) {
@@ -134,8 +202,8 @@ double expected_cost(const model_spec* spec, const model_view& view, token_expec
 }
 
 candidate_assessment assess(const route_spec& route, const model_spec* spec, const model_view* view,
-                            token_expectation tokens, const engine_options& options, time_ms now,
-                            const quality_posterior& pool) {
+                            const route_context& context, const engine_options& options,
+                            time_ms now) {
   candidate_assessment a;
   a.model = spec ? spec->id : (view ? view->model : model_key{});
   model_view empty;
@@ -144,8 +212,8 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
   // Inputs.
   quality_posterior q = quality_of(v, route.name);
   a.quality_samples = q.samples;
-  q.alpha += pool.alpha;
-  q.beta += pool.beta;
+  q.alpha += context.quality_pool.alpha;
+  q.beta += context.quality_pool.beta;
   const double kept = 1 - drift_penalty(v);
   a.quality = q.mean() * kept;
   a.quality_sd = std::sqrt(q.variance()) * kept;
@@ -154,10 +222,16 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
   a.error_rate = errors.rate();
   a.p50_ms = v.p50_ms;
   a.p95_ms = v.p95_ms;
-  const latency_evidence latency = latency_of(v, options, now);
-  a.expected_latency_ms = latency.mean_ms;
-  a.latency_samples = latency.samples;
-  a.expected_cost_usd = expected_cost(spec, v, tokens);
+  const weighed_latency latency =
+      latency_weighed(route, v, context.first_token_share, options, now);
+  a.expected_latency_ms = latency.evidence.mean_ms;
+  a.latency_samples = latency.evidence.samples;
+  a.latency_weighed = latency.basis;
+  if (route.weighs_ttft()) {
+    a.p50_ttft_ms = v.p50_ttft_ms;
+    a.p95_ttft_ms = v.p95_ttft_ms;
+  }
+  a.expected_cost_usd = expected_cost(spec, v, context.tokens);
 
   // Constraints.
   if (const policy_hold* hold = v.block_for(route.name)) {

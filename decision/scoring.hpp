@@ -53,6 +53,11 @@ double expected_cost(const model_spec* spec, const model_view& view, token_expec
 // live window, else from the newest upstream profile; none when too few.
 std::optional<double> tail_latency_ms(const model_view& v);
 
+// The model's p95 time to first token when at least 20 streamed calls of
+// the live window are behind it; none when fewer (upstream profiles give
+// no percentile of it).
+std::optional<double> tail_ttft_ms(const model_view& v);
+
 // The latency a model's next call is expected to take, and how many calls
 // are behind that expectation.
 struct latency_evidence {
@@ -70,6 +75,50 @@ struct latency_evidence {
 // engine_options::default_latency_ms, with 0 samples.
 latency_evidence latency_of(const model_view& v, const engine_options& options, time_ms now);
 
+// The time to the first token of the model's next streamed call, as
+// latency_of for the whole answer: its own streamed calls over the live
+// window, pooled with a fresh upstream profile's ttft_ms, or only its
+// newest calls when they show a change; with neither, an older profile's
+// ttft_ms with 0 samples. None when the model has no first-token time at
+// all (never streamed in the window, never profiled with one).
+std::optional<latency_evidence> ttft_of(const model_view& v, const engine_options& options,
+                                        time_ms now);
+
+// The share of the whole answer's latency that the first token takes on a
+// route: over the candidates with a first-token time (ttft_of), the sum of
+// those times over the sum of their total latencies (latency_of), at most
+// 1; none when no candidate has one. Null views are skipped.
+std::optional<double> first_token_share(const std::vector<const model_view*>& candidates,
+                                        const engine_options& options, time_ms now);
+
+// The latency a route's utility weighs for one candidate, and which it is.
+struct weighed_latency {
+  latency_evidence evidence;
+  latency_basis basis = latency_basis::total;
+};
+
+// On a route weighing total latency: latency_of. On a route weighing TTFT:
+// ttft_of; for a candidate without a first-token time, its total latency
+// scaled by the route's first_token_share (`share`), or unscaled when no
+// candidate has one either.
+//
+// Why the fallback is fair: a first token comes no later than the whole
+// answer, so an unscaled total would rank a never-streamed model below
+// one that streamed, for lack of data; it would get little traffic, hence
+// few streamed calls to correct it. Scaled by the share its peers show on
+// the same requests, its estimate is neither better nor worse than theirs
+// for the same total latency: it keeps the place its total latency earns,
+// and its first streamed calls replace the estimate. The error it may
+// make corrects itself: a model whose first token is late for its total
+// (one that thinks before it writes) is over-rated, so it gets the
+// traffic whose streamed calls show it, within seconds on a busy route.
+// When no candidate has a first-token time, every one is weighed on its
+// total latency: the same footing for all, as on a route weighing total
+// latency.
+weighed_latency latency_weighed(const route_spec& route, const model_view& v,
+                                std::optional<double> share, const engine_options& options,
+                                time_ms now);
+
 // The model's quality posterior for `route`: from feedback that named the
 // route when there is any, else from all its feedback.
 quality_posterior quality_of(const model_view& v, const std::string& route);
@@ -79,13 +128,23 @@ quality_posterior quality_of(const model_view& v, const std::string& route);
 // show the rate changed.
 call_evidence error_evidence(const model_view& v);
 
+// What every candidate of a route is scored against, pooled over them all.
+struct route_context {
+  token_expectation tokens;  // expected_tokens
+  // Pseudo-observations of the route's typical quality, added to each
+  // candidate's posterior.
+  quality_posterior quality_pool{0, 0, 0, 0};
+  // On a route weighing TTFT: first_token_share of its candidates.
+  std::optional<double> first_token_share = std::nullopt;
+};
+
 // Scores one candidate of `route` at `now`: its expected utility per
 // request, from the model's live view (nullptr: nothing seen yet) and its
 // list price (nullptr: unknown). Sets `excluded` instead of a score when the
 // model is blocked by policy for the route or down.
 candidate_assessment assess(const route_spec& route, const model_spec* spec, const model_view* view,
-                            token_expectation tokens, const engine_options& options, time_ms now,
-                            const quality_posterior& pool = {0, 0, 0, 0});
+                            const route_context& context, const engine_options& options,
+                            time_ms now);
 
 // The probability that each candidate has the highest score, when candidate
 // i's score is normal(means[i], sds[i]): estimated from `samples` joint draws

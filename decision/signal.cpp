@@ -3,21 +3,10 @@
 #include <array>
 #include <cstdio>
 
+#include "decision/enum_names.hpp"
+
 namespace llmopt {
 namespace {
-
-template <class E, std::size_t N>
-std::string_view name_of(const std::array<std::string_view, N>& names, E x) {
-  auto i = static_cast<std::size_t>(x);
-  return i < N ? names[i] : std::string_view{"?"};
-}
-
-template <class E, std::size_t N>
-std::optional<E> parse_name(const std::array<std::string_view, N>& names, std::string_view s) {
-  for (std::size_t i = 0; i < N; ++i)
-    if (names[i] == s) return static_cast<E>(i);
-  return std::nullopt;
-}
 
 constexpr std::array<std::string_view, 4> severity_names{"low", "medium", "high", "critical"};
 constexpr std::array<std::string_view, 4> latency_anomaly_type_names{
@@ -108,8 +97,16 @@ std::optional<call_status> parse_call_status(std::string_view s) {
   return parse_name<call_status>(call_status_names, s);
 }
 
+std::optional<double> within_bounds(std::optional<double> x, double max) {
+  if (x && *x >= 0 && *x <= max) return x;  // false for NaN and infinities
+  return std::nullopt;
+}
+
 typed_signal router_call_signal(const model_key& model, call_outcome call,
                                 const model_price* list_price, time_ms at) {
+  call.ttft_ms = within_bounds(call.ttft_ms, max_call_duration_ms);
+  call.inter_token_ms = within_bounds(call.inter_token_ms, max_call_duration_ms);
+  call.output_tokens_per_s = within_bounds(call.output_tokens_per_s, max_output_tokens_per_s);
   if (call.status == call_status::ok)
     call.cost_usd = call.billed_usd ? *call.billed_usd
                     : list_price    ? list_price->cost_usd(call.input_tokens, call.output_tokens)

@@ -164,6 +164,17 @@ struct pii_detection {
   double risk_score = 0;  // 0..1
 };
 
+// The longest duration a call may report: a day, the bound the signal
+// adapters put on every latency (number_domain::duration_ms).
+inline constexpr double max_call_duration_ms = 86'400'000;
+// The fastest generation a call may report. Models stream hundreds to a few
+// thousand tokens/s; a faster figure is an artefact of measuring (chunks
+// buffered upstream and delivered at once), not the model's speed.
+inline constexpr double max_output_tokens_per_s = 1'000'000;
+
+// `x` when it is a finite number in [0, max]; nullopt otherwise.
+std::optional<double> within_bounds(std::optional<double> x, double max);
+
 // One request outcome: a call the router made, or a TelemetryTrace span.
 struct call_outcome {
   std::string route;  // empty if unknown
@@ -175,6 +186,16 @@ struct call_outcome {
   // What the provider billed for the call, when its response says so
   // (OpenRouter's usage.cost). Believed over the list price.
   std::optional<double> billed_usd;
+  // Streamed calls only, as the gateway measured them: the time to the
+  // first token, the mean gap between token chunks, and output tokens per
+  // second after the first token. Unset for a call that was not streamed
+  // or could not be measured, and for spans (spec/signals.md carries no
+  // first-token time). When set: finite, >= 0, and at most
+  // max_call_duration_ms (output_tokens_per_s: max_output_tokens_per_s);
+  // router_call_signal drops any other value.
+  std::optional<double> ttft_ms;
+  std::optional<double> inter_token_ms;
+  std::optional<double> output_tokens_per_s;
 };
 
 // observatory: quality feedback, normalised to 0..1 (quality as given,
@@ -224,6 +245,8 @@ struct typed_signal {
 
 // A call the router made, as the signal it feeds back to the aggregator: a
 // success is priced at `list_price` (nullptr: unknown, $0) for its tokens.
+// Its stream timings are kept when within call_outcome's bounds, dropped
+// otherwise: a broken measurement says nothing about the model.
 typed_signal router_call_signal(const model_key& model, call_outcome call,
                                 const model_price* list_price, time_ms at);
 

@@ -57,3 +57,37 @@ TEST_CASE("the live window round-trips through JSON") {
   REQUIRE(t.cost_sum == 0.5);
   REQUIRE_FALSE(copy.restore(nlohmann::json::object()).ok());
 }
+
+TEST_CASE("a bucket's stream timings round-trip; a bucket without any keeps the old layout") {
+  live_window w(60'000, 12);
+  w.at(1'000).calls = 2;  // not streamed
+  auto& b = w.at(42'000);
+  b.calls = 1;
+  b.ttft_count = 1;
+  b.ttft_sum = 180;
+  b.ttft.add(180);
+  b.inter_token_count = 1;
+  b.inter_token_sum = 12;
+  b.tokens_per_s_count = 1;
+  b.tokens_per_s_sum = 75;
+  nlohmann::json j;
+  w.save(j);
+  REQUIRE(j.size() == 2);
+  // Older code reads the bucket that has no stream timing.
+  CHECK(j[0].size() == 10);
+  CHECK(j[1].size() == 17);
+  live_window copy(60'000, 12);
+  REQUIRE(copy.restore(j).ok());
+  auto t = copy.total(43'000);
+  CHECK(t.calls == 3);
+  CHECK(t.ttft_count == 1);
+  CHECK(t.ttft_sum == 180);
+  CHECK(t.ttft.total() == 1);
+  CHECK(t.inter_token_sum == 12);
+  CHECK(t.tokens_per_s_count == 1);
+  CHECK(t.tokens_per_s_sum == 75);
+
+  j[1].erase(16);  // neither layout
+  live_window broken(60'000, 12);
+  CHECK_FALSE(broken.restore(j).ok());
+}

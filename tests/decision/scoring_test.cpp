@@ -226,3 +226,74 @@ TEST_CASE("the score is the expected utility of the route's objective") {
   REQUIRE(a.expected_latency_ms == Approx(1000));
   REQUIRE(a.latency_samples == 100);
 }
+
+TEST_CASE("the time to first token is told as latency is: own calls, the newest, a profile") {
+  const engine_options options;
+  model_view v;
+  v.latency_samples = 600;
+  v.mean_latency_ms = 2000;
+  // Never streamed, never profiled with a first-token time: none.
+  CHECK_FALSE(ttft_of(v, options, 0));
+  latency_profile p;
+  p.mean_ms = 1800;
+  p.sample_count = 400;
+  v.profile = p;
+  v.profile_at = 59'000;
+  CHECK_FALSE(ttft_of(v, options, 60'000));
+  // A LatencyLens profile with one is the best guess without own calls.
+  v.profile->ttft_ms = 400;
+  CHECK(ttft_of(v, options, 10'000'000)->mean_ms == 400);
+  CHECK(ttft_of(v, options, 10'000'000)->samples == 0);
+  // Own streamed calls pool with a fresh profile's ...
+  v.ttft_samples = 100;
+  v.mean_ttft_ms = 300;
+  v.ttft_sd_ms = 50;
+  auto e = ttft_of(v, options, 60'000);
+  CHECK(e->mean_ms == Approx((100 * 300 + 400 * 400) / 500.0));
+  CHECK(e->samples == 500);
+  // ... and the newest alone tell when they show a change.
+  v.recent_ttft_samples = 40;
+  v.recent_mean_ttft_ms = 600;
+  e = ttft_of(v, options, 60'000);
+  CHECK(e->mean_ms == 600);
+  CHECK(e->samples == 40);
+  // The whole answer's latency is told apart.
+  CHECK(latency_of(v, options, 60'000).mean_ms == Approx((600 * 2000 + 400 * 1800) / 1000.0));
+}
+
+TEST_CASE("the first token's share of the answer pools the candidates that streamed") {
+  const engine_options options;
+  model_view streamed_fast, streamed_slow, never;
+  streamed_fast.latency_samples = streamed_fast.ttft_samples = 50;
+  streamed_fast.mean_latency_ms = 1000;
+  streamed_fast.mean_ttft_ms = 100;
+  streamed_slow.latency_samples = streamed_slow.ttft_samples = 50;
+  streamed_slow.mean_latency_ms = 3000;
+  streamed_slow.mean_ttft_ms = 900;
+  never.latency_samples = 50;
+  never.mean_latency_ms = 2000;
+  CHECK(*first_token_share({&streamed_fast, &streamed_slow, &never, nullptr}, options, 0) ==
+        Approx(1000.0 / 4000));
+  CHECK_FALSE(first_token_share({&never, nullptr}, options, 0));
+  CHECK_FALSE(first_token_share({}, options, 0));
+  // Never more than the whole answer, whatever the measurements.
+  streamed_fast.mean_ttft_ms = 5000;
+  CHECK(*first_token_share({&streamed_fast}, options, 0) == 1);
+
+  route_spec total_route{"r", {}, {0.6, 0.2, 0.2}, 0.01, 5000};
+  route_spec ttft_route = total_route;
+  ttft_route.latency_metric = "ttft";
+  auto weighed = latency_weighed(total_route, streamed_slow, 0.25, options, 0);
+  CHECK(weighed.basis == latency_basis::total);
+  CHECK(weighed.evidence.mean_ms == 3000);
+  weighed = latency_weighed(ttft_route, streamed_slow, 0.25, options, 0);
+  CHECK(weighed.basis == latency_basis::ttft);
+  CHECK(weighed.evidence.mean_ms == 900);
+  weighed = latency_weighed(ttft_route, never, 0.25, options, 0);
+  CHECK(weighed.basis == latency_basis::ttft_from_total);
+  CHECK(weighed.evidence.mean_ms == 500);
+  CHECK(weighed.evidence.samples == 50);
+  weighed = latency_weighed(ttft_route, never, std::nullopt, options, 0);
+  CHECK(weighed.basis == latency_basis::total_for_ttft);
+  CHECK(weighed.evidence.mean_ms == 2000);
+}

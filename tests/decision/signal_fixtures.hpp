@@ -24,6 +24,18 @@ inline typed_signal outcome(const model_key& m, bool ok, double latency_ms, doub
   return typed_signal{"", 0, m, c};
 }
 
+// A successful streamed call: `outcome` with its first token after
+// `ttft_ms`, token chunks `inter_token_ms` apart, at `tokens_per_s`.
+inline typed_signal streamed(const model_key& m, double latency_ms, double ttft_ms,
+                             double inter_token_ms = 20, double tokens_per_s = 50) {
+  typed_signal s = outcome(m, true, latency_ms);
+  auto& c = std::get<call_outcome>(s.body);
+  c.ttft_ms = ttft_ms;
+  c.inter_token_ms = inter_token_ms;
+  c.output_tokens_per_s = tokens_per_s;
+  return s;
+}
+
 // A LatencyLens profile of `samples` calls with mean `mean_ms`.
 inline typed_signal profile(const model_key& m, double mean_ms, long long samples) {
   latency_profile p;

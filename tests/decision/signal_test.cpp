@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "decision/decision_record.hpp"
@@ -77,4 +79,42 @@ TEST_CASE("decisions round-trip through JSON and explain themselves") {
   REQUIRE(text.find("decision 12") != std::string::npos);
   REQUIRE(text.find("down: anomaly a-17") != std::string::npos);
   REQUIRE(text.find("  - second") != std::string::npos);
+}
+
+TEST_CASE("a router call keeps its stream timings, and drops those out of bounds") {
+  call_outcome c;
+  c.latency_ms = 1200;
+  c.ttft_ms = 180;
+  c.inter_token_ms = 22.5;
+  c.output_tokens_per_s = 61;
+  auto s = router_call_signal("openai:gpt-4o", c, nullptr, 5);
+  const auto& kept = std::get<call_outcome>(s.body);
+  CHECK(kept.ttft_ms == 180.0);
+  CHECK(kept.inter_token_ms == 22.5);
+  CHECK(kept.output_tokens_per_s == 61.0);
+
+  // Zero is a measurement (a first token at once), not a missing one.
+  c.ttft_ms = 0;
+  c.inter_token_ms = max_call_duration_ms;
+  c.output_tokens_per_s = max_output_tokens_per_s;
+  s = router_call_signal("openai:gpt-4o", c, nullptr, 5);
+  CHECK(std::get<call_outcome>(s.body).ttft_ms == 0.0);
+  CHECK(std::get<call_outcome>(s.body).inter_token_ms == max_call_duration_ms);
+  CHECK(std::get<call_outcome>(s.body).output_tokens_per_s == max_output_tokens_per_s);
+
+  c.ttft_ms = -1;
+  c.inter_token_ms = std::numeric_limits<double>::quiet_NaN();
+  c.output_tokens_per_s = std::numeric_limits<double>::infinity();
+  s = router_call_signal("openai:gpt-4o", c, nullptr, 5);
+  const auto& dropped = std::get<call_outcome>(s.body);
+  CHECK_FALSE(dropped.ttft_ms);
+  CHECK_FALSE(dropped.inter_token_ms);
+  CHECK_FALSE(dropped.output_tokens_per_s);
+  CHECK(dropped.latency_ms == 1200);
+
+  c.ttft_ms = max_call_duration_ms + 1;
+  c.output_tokens_per_s = max_output_tokens_per_s * 2;
+  s = router_call_signal("openai:gpt-4o", c, nullptr, 5);
+  CHECK_FALSE(std::get<call_outcome>(s.body).ttft_ms);
+  CHECK_FALSE(std::get<call_outcome>(s.body).output_tokens_per_s);
 }

@@ -151,6 +151,10 @@ struct body_printer {
     add(out, "in", b.input_tokens);
     add(out, "out", b.output_tokens);
     add(out, "usd", b.cost_usd);
+    add(out, "billed", b.billed_usd);
+    add(out, "ttft", b.ttft_ms);
+    add(out, "gap", b.inter_token_ms);
+    add(out, "tps", b.output_tokens_per_s);
   }
   void operator()(const quality_feedback& b) {
     add(out, "route", b.route);
@@ -225,7 +229,10 @@ struct body_checker {
     FUZZ_CHECK(within(b.status, call_status::timeout), call);
     FUZZ_CHECK(non_negative(b.latency_ms), call);
     FUZZ_CHECK(b.input_tokens >= 0 && b.output_tokens >= 0, call);
-    FUZZ_CHECK(!b.cost_usd, call);  // spans carry no pricing
+    FUZZ_CHECK(!b.cost_usd && !b.billed_usd, call);  // spans carry no pricing
+    // Nor stream timings: spec/signals.md gives a span no first-token time,
+    // and a value read from an invented field would be weighed by routes.
+    FUZZ_CHECK(!b.ttft_ms && !b.inter_token_ms && !b.output_tokens_per_s, call);
   }
   void operator()(const quality_feedback& b) const { FUZZ_CHECK(unit(b.quality), call); }
   void operator()(const structured_event& b) const { FUZZ_CHECK(!b.type.empty(), call); }
