@@ -99,32 +99,8 @@ nlohmann::json pipeline_json(self_ptr self) {
 nlohmann::json models_json(self_ptr self, time_ms now) {
   auto views = self->state.intake->aggregates().views(now);
   auto out = nlohmann::json::object();
-  for (const auto& [key, v] : views) {
-    auto optional = [](const std::optional<double>& x) {
-      return x ? nlohmann::json(*x) : nlohmann::json();
-    };
-    out[key] = {{"window",
-                 {{"calls", v.calls},
-                  {"errors", v.errors},
-                  {"error_rate", v.error_rate()},
-                  {"latency_samples", v.latency_samples},
-                  {"p50_ms", optional(v.p50_ms)},
-                  {"p95_ms", optional(v.p95_ms)},
-                  {"mean_latency_ms", optional(v.mean_latency_ms)},
-                  {"cost_per_request_usd", optional(v.cost_per_request)}}},
-                {"lifetime",
-                 {{"signals", v.lifetime.signals},
-                  {"calls", v.lifetime.calls},
-                  {"errors", v.lifetime.errors},
-                  {"priced", v.lifetime.priced},
-                  {"cost_usd", v.lifetime.cost_usd},
-                  {"input_tokens", v.lifetime.input_tokens},
-                  {"output_tokens", v.lifetime.output_tokens}}},
-                {"quality", {{"mean", v.quality.mean()}, {"samples", v.quality.samples}}},
-                {"anomalies", v.anomalies.size()},
-                {"drifts", v.drifts.size()},
-                {"blocked_routes", v.blocked_routes.size()}};
-  }
+  for (const auto& [key, v] : views)
+    out[key] = v;  // decision/model_view_json.cpp
   return out;
 }
 

@@ -237,6 +237,9 @@ void exchange::account(const upstream_reply& reply) const {
   c.input_tokens = reply.usage.input_tokens;
   c.output_tokens = reply.usage.output_tokens;
   c.billed_usd = reply.usage.billed_usd;
+  c.ttft_ms = reply.ttft_ms;
+  c.inter_token_ms = reply.inter_token_ms;
+  c.output_tokens_per_s = reply.output_tokens_per_s;
   caf::anon_send(s_.accounting.aggregator,
                  router_call_signal(a.model, std::move(c), a.price, wall_clock_ms()));
 }

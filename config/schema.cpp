@@ -397,7 +397,8 @@ const table_schema<route_spec>& route_schema() {
                   "token (chat UIs)"),
            [](R& r) -> setting_ref { return &r.latency_metric; }},
           {number("latency_slo_ms", 0, 0, 600000,
-                  "p95 latency the route promises (0: none); a candidate over it is held back "
+                  "p95 latency the route promises (0: none; time to first token when latency_metric "
+                  "is ttft); a candidate over it is held back "
                   "to a probe share while another meets it"),
            [](R& r) -> setting_ref { return &r.latency_slo_ms; }},
       },

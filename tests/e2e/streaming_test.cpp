@@ -133,6 +133,25 @@ TEST_CASE("streams from every wire format arrive as chat.completion.chunk ending
     CHECK(last["choices"].empty());
     CHECK(last["usage"]["completion_tokens"] == 20);
   }
+  // Time to first token, the gap between tokens and tokens per second of
+  // every streamed call reach the model's statistics.
+  CHECK(eventually([&] {
+    auto m = d.models();
+    for (const char* f : formats) {
+      const std::string prefix = std::string(f).substr(0, 2) + ":" + f;
+      long long samples = 0;
+      for (const char* i : {"1", "2"}) {
+        const auto& w = m[prefix + i]["window"];
+        samples += w.value("ttft_samples", 0LL);
+        if (w.value("ttft_samples", 0LL) > 0 &&
+            (!w["mean_ttft_ms"].is_number() || !w["mean_inter_token_ms"].is_number() ||
+             !w["mean_output_tokens_per_s"].is_number()))
+          return false;
+      }
+      if (samples < 2) return false;
+    }
+    return true;
+  }));
   // The tokens of streams nobody asked usage for still reach the statistics.
   CHECK(eventually([&] {
     auto m = d.models();
