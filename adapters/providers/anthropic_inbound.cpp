@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "adapters/providers/anthropic_inbound_messages.hpp"
+#include "adapters/providers/wire_format.hpp"
 
 // A Messages request (Anthropic API reference, Messages > Create a Message)
 // as llmopt's OpenAI chat request. Everything that asks something of the
@@ -38,7 +39,7 @@ failure translate_tool(const json& tool, const std::string& path, json& function
   if (const json* type = member(tool, "type")) {
     if (!type->is_string()) return invalid(dot(path, "type"), "a string");
     if (*type != "custom")
-      return unsupported(path, "the server tool \"" + type->get<std::string>() +
+      return unsupported(path, "the server tool \"" + excerpt(type->get<std::string>(), 60) +
                                    "\" runs inside Anthropic's API; only custom tools "
                                    "can be offered to other models");
   }

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "adapters/providers/bounded_json.hpp"
+#include "adapters/providers/wire_format.hpp"
 
 // The conversation of a Messages request (Anthropic API reference, Messages
 // > Create a Message: system, messages, content blocks; Tool use guide) as
@@ -36,8 +37,8 @@ failure block_type(const json& block, const std::string& path, std::string& type
 
 error block_unsupported(const std::string& path, const std::string& type,
                         const std::string& where) {
-  return unsupported(
-      path, "a \"" + type + "\" block " + where + " has no place in an OpenAI chat request");
+  return unsupported(path, "a \"" + excerpt(type, 60) + "\" block " + where +
+                               " has no place in an OpenAI chat request");
 }
 
 // A text block's text. Citations (given back from an earlier answer) would
@@ -73,7 +74,8 @@ failure image_part(const json& block, const std::string& path, json& part) {
     if (!address || !non_empty_string(*address)) return invalid(dot(source_path, "url"), "a URL");
     url = address->get<std::string>();
   } else {
-    return unsupported(source_path, "an image source of type \"" + kind->get<std::string>() +
+    return unsupported(source_path, "an image source of type \"" +
+                                        excerpt(kind->get<std::string>(), 60) +
                                         "\" (such as a Files API id) cannot be sent to other "
                                         "providers; use base64 or url");
   }

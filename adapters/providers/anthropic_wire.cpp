@@ -89,7 +89,7 @@ std::string why_refused(std::string_view key) {
   if (key == "reasoning_effort")
     return "llmopt maps reasoning_effort to no Anthropic parameter (extended thinking budgets "
            "and effort differ by model)";
-  return "'" + std::string(key) + "' is not a parameter the anthropic format can carry";
+  return "'" + excerpt(key, 60) + "' is not a parameter the anthropic format can carry";
 }
 
 // Refuses what cannot be expressed; lists the droppable parameters present.

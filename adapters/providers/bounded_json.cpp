@@ -59,6 +59,9 @@ result<nlohmann::json> parse_bounded_json(std::string_view text, const json_boun
     e.field = scan.member;
     return e;
   }
+  // nlohmann's lexer takes a NUL byte for the end of the input, so it would
+  // read "{...}\0anything" as "{...}". JSON text never holds a raw NUL.
+  if (text.find('\0') != std::string_view::npos) return error{"invalid_json", "not valid JSON"};
   auto value = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (value.is_discarded()) return error{"invalid_json", "not valid JSON"};
   return value;

@@ -291,7 +291,9 @@ std::optional<error> check_string_map(const json* map, const char* key, bool num
   if (!map->is_object()) return invalid(key, "an object");
   for (const auto& [name, value] : map->items())
     if (numbers ? !value.is_number() : !value.is_string())
-      return invalid(std::string(key) + "." + name, numbers ? "a number" : "a string");
+      return invalid(  // the name is the client's: quoted short
+          std::string(key) + "." + (name.size() > 64 ? name.substr(0, 64) + "..." : name),
+          numbers ? "a number" : "a string");
   return std::nullopt;
 }
 

@@ -11,12 +11,14 @@ error bad_reply(std::string detail) {
   return error{"bad_reply", std::move(detail)};
 }
 
-// A non-negative integer member, 0 when absent (or of another type).
+// A non-negative integer member, 0 when absent (or of another type). Counts
+// past 2^50 are not believed, as in anthropic_reply.cpp: the sums of counts
+// must not overflow.
 long long count_at(const json& object, const char* key) {
   auto it = object.find(key);
   if (it == object.end() || !it->is_number_integer()) return 0;
   const long long n = it->get<long long>();
-  return n > 0 ? n : 0;
+  return n > 0 && n < (1LL << 50) ? n : 0;
 }
 
 // A member that must be a string when present; "" when absent.

@@ -218,7 +218,7 @@ class messages_translator {
         add_text(parts, str(*content));
       } else {
         for (const auto& part : *content)  // text, or an earlier refusal: what the model said
-          add_text(parts, str(part.contains("text") ? part["text"] : part["refusal"]));
+          add_text(parts, str(part[str(part["type"]) == "text" ? "text" : "refusal"]));
       }
     }
     if (auto refusal = m.find("refusal"); refusal != m.end() && refusal->is_string())

@@ -102,7 +102,8 @@ class request_translator {
     for (const auto& [key, value] : body_.items()) {
       if (value.is_null() || is_translated(key)) continue;
       if (!is_advisory(key))
-        return unsupported(key, "'" + key + "' has no equivalent in Gemini's generateContent");
+        return unsupported(
+            key, "'" + excerpt(key, 60) + "' has no equivalent in Gemini's generateContent");
       dropped.push_back(key);
     }
     return std::nullopt;

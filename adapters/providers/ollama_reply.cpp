@@ -19,9 +19,14 @@ const json* member(const json& object, const char* key) {
   return it == object.end() || it->is_null() ? nullptr : &*it;
 }
 
+// A token count; 0 when absent, negative, or past 2^50 (not believed, as
+// in anthropic_reply.cpp: the sums of counts must not overflow).
 long long count_at(const json& object, const char* key) {
   const json* v = member(object, key);
-  return v && v->is_number_integer() && v->get<long long>() >= 0 ? v->get<long long>() : 0;
+  return v && v->is_number_integer() && v->get<long long>() >= 0 &&
+                 v->get<long long>() < (1LL << 50)
+             ? v->get<long long>()
+             : 0;
 }
 
 // One call of message.tool_calls (openapi ToolCall: {id?, function: {index?,

@@ -116,7 +116,8 @@ std::optional<error> check_message_fields(const json& message, const std::string
     if (key == "name" && text(message.at("role")) == "tool") continue;
     if (key == "name")
       return unsupported(path + ".name", "Ollama's chat messages have no participant name");
-    return unsupported(path + "." + key, "Ollama's chat messages have no field " + key);
+    return unsupported(path + "." + key,
+                       "Ollama's chat messages have no field " + excerpt(key, 60));
   }
   return std::nullopt;
 }
@@ -355,7 +356,7 @@ bool is_translated(const std::string& key) {
 std::optional<error> check_top_level(const json& body) {
   for (const auto& [key, value] : body.items())
     if (!is_translated(key) && !is_droppable(key) && !value.is_null())
-      return unsupported(key, "Ollama's chat API has no parameter " + key);
+      return unsupported(key, "Ollama's chat API has no parameter " + excerpt(key, 60));
   return check_no_ops(body);
 }
 

@@ -12,9 +12,12 @@ namespace {
 
 using json = nlohmann::json;
 
+// A token count; 0 when absent, negative, or past 2^50 (not believed, as
+// in anthropic_reply.cpp: the sums of counts must not overflow).
 long long count_at(const json& object, const char* key) {
   auto it = object.find(key);
-  return it != object.end() && it->is_number_integer() && it->get<long long>() >= 0
+  return it != object.end() && it->is_number_integer() && it->get<long long>() >= 0 &&
+                 it->get<long long>() < (1LL << 50)
              ? it->get<long long>()
              : 0;
 }
@@ -37,7 +40,11 @@ std::optional<token_usage> usage_of(const json& body) {
   return u;
 }
 
-void fill_names(json& body, const reply_context& ctx) {
+// The names the upstream did not give, and the object type wire_format.hpp
+// promises ("chat.completion" or "chat.completion.chunk"), whatever the
+// upstream called it.
+void fill_names(json& body, const reply_context& ctx, const char* object) {
+  body["object"] = object;
   if (!body.contains("id") || !body["id"].is_string()) body["id"] = ctx.fallback_id;
   if (!body.contains("created") || !body["created"].is_number_integer())
     body["created"] = ctx.created;
@@ -97,7 +104,7 @@ class openai_decoder final : public stream_decoder {
       auto reason = choice.find("finish_reason");
       if (reason != choice.end() && reason->is_string()) finished_ = true;
     }
-    fill_names(c, ctx_);
+    fill_names(c, ctx_, "chat.completion.chunk");
     ids_from(c);
     if (!started_) {
       started_ = true;
@@ -158,7 +165,7 @@ result<chat_completion> openai_reply(std::string_view text, const reply_context&
     return error{"bad_reply", "the reply has no choices array"};
   chat_completion out;
   if (auto u = usage_of(body)) out.usage = *u;
-  fill_names(body, ctx);
+  fill_names(body, ctx, "chat.completion");
   out.body = std::move(body);
   return out;
 }

@@ -378,3 +378,16 @@ TEST_CASE("anthropic inbound: a tool call resumed after another block keeps its 
   CHECK(starts[2] == starts[0]);
   CHECK(arguments == "{\"a\":1}");
 }
+
+TEST_CASE("anthropic inbound: types it cannot carry are quoted in a detail of bounded length") {
+  const std::string type(100000, 't');
+  json server_tool = base_request();
+  server_tool["tools"] = {{{"type", type}, {"name", "search"}}};
+  json source = with_user_blocks({{{"type", "image"}, {"source", {{"type", type}}}}});
+  for (const json& request : {server_tool, with_user_blocks({{{"type", type}}}), source}) {
+    auto chat = translate(request);
+    REQUIRE_FALSE(chat.ok());
+    CHECK(chat.err().code == "unsupported");
+    CHECK(chat.err().detail.size() < 300);
+  }
+}

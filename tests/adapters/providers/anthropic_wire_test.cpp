@@ -327,3 +327,10 @@ TEST_CASE("anthropic wire format: a stream event over 4 MiB is refused") {
   REQUIRE_FALSE(st.ok());
   CHECK(st.err().code == "too_large");
 }
+
+TEST_CASE("anthropic wire format: an unknown parameter is named in a detail of bounded length") {
+  const std::string key(100000, 'k');
+  error refused = refusal_of(with_user("Hi", {{key, 1}}));
+  CHECK(refused.field == key);
+  CHECK(refused.detail.size() < 200);
+}

@@ -38,3 +38,13 @@ TEST_CASE("bounded json: dump_json replaces invalid UTF-8 instead of throwing") 
   nlohmann::json j = std::string("a\xff");
   CHECK(dump_json(j) == "\"a\xEF\xBF\xBD\"");
 }
+
+TEST_CASE("bounded json: a NUL byte does not end the document") {
+  // nlohmann's lexer alone would read this as {"model":"a"} and ignore the rest.
+  const std::string text = std::string(R"({"model":"a"})") + '\0' + R"({"model":"b"})";
+  auto r = parse_bounded_json(text, json_bounds{});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.err().code == "invalid_json");
+  CHECK(parse_bounded_json(std::string("\"a\0b\"", 5), json_bounds{}).err().code ==
+        "invalid_json");  // a raw NUL inside a string is no JSON either
+}

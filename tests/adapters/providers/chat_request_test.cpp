@@ -93,3 +93,17 @@ TEST_CASE("chat request: a huge max_tokens does not overflow the context estimat
   REQUIRE(r.ok());
   CHECK(r->needs.context_tokens == std::numeric_limits<long long>::max());
 }
+
+TEST_CASE(
+    "chat request: a bad metadata or logit_bias entry is named in a detail of bounded length") {
+  const std::string name(100000, 'n');
+  for (const char* map : {"metadata", "logit_bias"}) {
+    nlohmann::json body = {{"model", "chat"},
+                           {"messages", {{{"role", "user"}, {"content", "Hi"}}}},
+                           {map, {{name, nullptr}}}};
+    auto r = parse(body.dump());
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.err().code == "invalid_request");
+    CHECK(r.err().detail.size() < 200);
+  }
+}

@@ -330,3 +330,34 @@ TEST_CASE("gemini wire format: a user message after tool results starts its own 
   CHECK(contents[3]["parts"] == json{{{"text", "Thanks"}}});
   CHECK(contents[5]["parts"][0]["functionResponse"]["id"] == "c2");
 }
+
+TEST_CASE("gemini wire format: usage counts past 2^50 are not believed, so sums cannot overflow") {
+  auto reply = wire::gemini_reply(
+      R"({"candidates":[{"content":{"parts":[{"text":"a"}]}}],"usageMetadata":{
+          "promptTokenCount":9223372036854775807,"toolUsePromptTokenCount":1,
+          "candidatesTokenCount":9223372036854775807,"thoughtsTokenCount":2}})",
+      ctx);
+  REQUIRE(reply.ok());
+  CHECK(reply->usage.input_tokens == 1);
+  CHECK(reply->usage.output_tokens == 2);
+  CHECK(reply->body["usage"]["total_tokens"] == 3);
+}
+
+TEST_CASE("gemini wire format: a refusal part with a stray text member is read as its refusal") {
+  // check_chat_request reads only "refusal" of a refusal part: "text" may be anything.
+  json openai = user_says("Hi");
+  openai["messages"].push_back(
+      {{"role", "assistant"},
+       {"content", {{{"type", "refusal"}, {"refusal", "I cannot."}, {"text", 1}}}}});
+  openai["messages"].push_back({{"role", "user"}, {"content", "Why?"}});
+  json body = body_of(openai);
+  CHECK(body["contents"][1] ==
+        json{{"role", "model"}, {"parts", json::array({{{"text", "I cannot."}}})}});
+}
+
+TEST_CASE("gemini wire format: an unknown parameter is named in a detail of bounded length") {
+  auto native = translate(patched(user_says("Hi"), {{std::string(100000, 'k'), 1}}));
+  REQUIRE_FALSE(native.ok());
+  CHECK(native.err().field.size() == 100000);
+  CHECK(native.err().detail.size() < 200);
+}

@@ -293,3 +293,29 @@ TEST_CASE("ollama wire format: stream usage is what the done line counted") {
   CHECK(decoder->usage().output_tokens == 1);
   REQUIRE(decoder->finish(chunks).ok());
 }
+
+TEST_CASE(
+    "ollama wire format: usage counts past 2^50 are not believed, so totals cannot overflow") {
+  auto reply = wire::ollama_reply(R"({"message":{"content":"x"},"done":true,
+      "prompt_eval_count":9223372036854775807,"eval_count":1})",
+                                  ctx);
+  REQUIRE(reply.ok());
+  CHECK(reply->usage.input_tokens == 0);
+  CHECK(reply->body["usage"]["total_tokens"] == 1);
+}
+
+TEST_CASE(
+    "ollama wire format: unknown parameters and message fields are named in a bounded detail") {
+  const std::string key(100000, 'k');
+  json body = {{"model", "m"}, {"messages", user_says("Hi")}, {key, 1}};
+  auto native = wire::ollama_request(checked(body), "llama3.2");
+  REQUIRE_FALSE(native.ok());
+  CHECK(native.err().field == key);
+  CHECK(native.err().detail.size() < 200);
+
+  body = {{"model", "m"}, {"messages", {{{"role", "user"}, {"content", "Hi"}, {key, 1}}}}};
+  native = wire::ollama_request(checked(body), "llama3.2");
+  REQUIRE_FALSE(native.ok());
+  CHECK(native.err().field == "messages[0]." + key);
+  CHECK(native.err().detail.size() < 200);
+}
