@@ -1,6 +1,6 @@
 #include "adapters/providers/anthropic_wire.hpp"
 
-#include "adapters/providers/sse_reader.hpp"
+#include "adapters/providers/framed_decoder.hpp"
 
 // Anthropic's Messages API, the answer side: a Message as a chat.completion,
 // and its event stream as chat.completion.chunk objects. The request side is
@@ -107,27 +107,16 @@ result<message_content> read_content(const json& blocks) {
 
 // Turns Anthropic's events (Streaming Messages) into chunks. Content blocks
 // come one after another (start, deltas, stop), so only the open one is kept.
-class anthropic_decoder final : public stream_decoder {
+class anthropic_decoder final : public sse_decoder {
  public:
   explicit anthropic_decoder(reply_context ctx) : ctx_(std::move(ctx)) {}
 
-  status feed(std::string_view bytes, std::vector<json>& chunks) override {
-    if (failed_) return bad_reply("the stream already failed");
-    std::vector<sse_event> events;
-    auto read = reader_.feed(bytes, events);
-    for (const auto& event : events)
-      if (auto st = on_event(event, chunks); !st) return fail(st);
-    if (!read) return fail(read);
-    return ok_status();
-  }
-
-  status finish(std::vector<json>&) override {
-    if (failed_) return bad_reply("the stream already failed");
-    if (!done_) return fail(error{"cut", "the stream ended before message_stop"});
-    return ok_status();
-  }
-
  private:
+  status on_end(std::vector<json>&) override {
+    if (!done_) return error{"cut", "the stream ended before message_stop"};
+    return ok_status();
+  }
+
   enum class block_kind { text, tool, ignored };
 
   struct open_block {
@@ -138,12 +127,7 @@ class anthropic_decoder final : public stream_decoder {
     std::string start_input;  // the input content_block_start gave, as JSON text
   };
 
-  status fail(status st) {
-    failed_ = true;
-    return st;
-  }
-
-  status on_event(const sse_event& event, std::vector<json>& chunks) {
+  status on_frame(const sse_event& event, std::vector<json>& chunks) override {
     if (done_) return ok_status();  // nothing counts after message_stop
     auto parsed = parse_reply_json(event.data);
     const std::string* named = parsed && parsed->is_object() ? string_at(*parsed, "type") : nullptr;
@@ -297,14 +281,12 @@ class anthropic_decoder final : public stream_decoder {
   }
 
   reply_context ctx_;
-  sse_reader reader_;
   message_counts counts_;
   std::optional<open_block> open_;
   std::string stop_reason_;
   long long tool_calls_ = 0;
   bool started_ = false;
   bool done_ = false;  // message_stop was seen
-  bool failed_ = false;
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
 #include "adapters/providers/gemini_wire.hpp"
 
 #include "adapters/providers/gemini_candidate.hpp"
-#include "adapters/providers/sse_reader.hpp"
+#include "adapters/providers/framed_decoder.hpp"
 
 // streamGenerateContent?alt=sse: each data event is one
 // GenerateContentResponse holding the next piece of each candidate (Gemini
@@ -25,27 +25,15 @@ using json = nlohmann::json;
 // More candidates than check_chat_request lets a request ask for (n <= 128).
 constexpr std::size_t max_candidates = 128;
 
-class gemini_decoder final : public stream_decoder {
+class gemini_decoder final : public sse_decoder {
  public:
   explicit gemini_decoder(reply_context ctx)
       : ctx_(std::move(ctx)), call_id_base_(ctx_.fallback_id) {}
 
-  status feed(std::string_view bytes, std::vector<json>& chunks) override {
-    if (failed_) return error{"bad_reply", "the stream already ended"};
-    std::vector<sse_event> events;
-    auto read = reader_.feed(bytes, events);
-    for (auto& event : events)
-      if (auto st = on_event(event, chunks); !st) return fail(st);
-    if (!read) return fail(read);
-    return ok_status();
-  }
-
-  status finish(std::vector<json>& chunks) override {
-    if (failed_) return error{"bad_reply", "the stream already ended"};
-    if (reader_.mid_event())
-      return fail(error{"cut", "the stream ended in the middle of an event"});
-    if (!complete()) return fail(error{"cut", "the stream ended before its finishReason"});
-    failed_ = true;  // takes nothing more
+ private:
+  status on_end(std::vector<json>& chunks) override {
+    if (reader_.mid_event()) return error{"cut", "the stream ended in the middle of an event"};
+    if (!complete()) return error{"cut", "the stream ended before its finishReason"};
     if (usage_.reported) {
       json last = chunk(ctx_, json::array());
       last["usage"] = gemini::usage_json({usage_, reasoning_tokens_});
@@ -54,17 +42,11 @@ class gemini_decoder final : public stream_decoder {
     return ok_status();
   }
 
- private:
   struct candidate_state {
     bool started = false;   // its role chunk was sent
     bool finished = false;  // its finish chunk was sent
     std::size_t calls = 0;  // tool calls sent so far
   };
-
-  status fail(status st) {
-    failed_ = true;
-    return st;
-  }
 
   bool complete() const {
     bool any = false;
@@ -75,7 +57,7 @@ class gemini_decoder final : public stream_decoder {
     return any;
   }
 
-  status on_event(const sse_event& event, std::vector<json>& chunks) {
+  status on_frame(const sse_event& event, std::vector<json>& chunks) override {
     auto parsed = parse_reply_json(event.data);
     if (!parsed) return parsed.err();
     const json& response = *parsed;
@@ -185,11 +167,9 @@ class gemini_decoder final : public stream_decoder {
 
   reply_context ctx_;
   const std::string call_id_base_;  // fallback tool call ids: the context's id, as in replies
-  sse_reader reader_;
   std::vector<candidate_state> candidates_;  // by Candidate.index
   long long reasoning_tokens_ = 0;
   bool named_ = false;
-  bool failed_ = false;  // failed or finished: takes nothing more
 };
 
 }  // namespace

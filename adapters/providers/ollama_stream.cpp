@@ -7,7 +7,7 @@
 
 #include "adapters/providers/ollama_reply.hpp"
 #include "adapters/providers/ollama_wire.hpp"
-#include "adapters/providers/sse_reader.hpp"
+#include "adapters/providers/framed_decoder.hpp"
 
 namespace llmopt::wire {
 namespace {
@@ -19,37 +19,21 @@ json delta_chunk(const reply_context& ctx, json delta) {
       ctx, json::array({{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", nullptr}}}));
 }
 
-class ollama_decoder final : public stream_decoder {
+class ollama_decoder final : public ndjson_decoder {
  public:
   explicit ollama_decoder(reply_context ctx) : ctx_(std::move(ctx)) {}
 
-  status feed(std::string_view bytes, std::vector<json>& chunks) override {
-    if (failed_) return error{"bad_reply", "the stream already failed"};
-    std::vector<std::string> lines;
-    auto read = reader_.feed(bytes, lines);
-    for (const auto& line : lines)
-      if (auto st = on_line(line, chunks); !st) return fail(st);
-    if (!read) return fail(read);
-    return ok_status();
-  }
-
-  status finish(std::vector<json>& chunks) override {
-    if (failed_) return error{"bad_reply", "the stream already failed"};
+ private:
+  status on_end(std::vector<json>& chunks) override {
     // A last line without its newline counts when it is whole; a partial
     // one is where the stream was cut.
     if (!done_ && !reader_.rest().empty() && parse_reply_json(reader_.rest()).ok())
-      if (auto st = on_line(reader_.rest(), chunks); !st) return fail(st);
-    if (!done_) return fail(error{"cut", "the stream ended before its done: true line"});
+      if (auto st = on_frame(reader_.rest(), chunks); !st) return st;
+    if (!done_) return error{"cut", "the stream ended before its done: true line"};
     return ok_status();
   }
 
- private:
-  status fail(status st) {
-    failed_ = true;
-    return st;
-  }
-
-  status on_line(const std::string& line, std::vector<json>& chunks) {
+  status on_frame(const std::string& line, std::vector<json>& chunks) override {
     if (done_) return ok_status();  // nothing counts after the final line
     if (line.find_first_not_of(" \t\r") == std::string::npos) return ok_status();
     auto parsed = parse_reply_json(line);
@@ -110,11 +94,9 @@ class ollama_decoder final : public stream_decoder {
   }
 
   reply_context ctx_;
-  line_reader reader_;
   std::size_t calls_ = 0;  // tool calls so far
   bool started_ = false;
   bool done_ = false;  // the done: true line was read
-  bool failed_ = false;
 };
 
 }  // namespace

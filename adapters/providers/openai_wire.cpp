@@ -1,6 +1,6 @@
 #include "adapters/providers/openai_wire.hpp"
 
-#include "adapters/providers/sse_reader.hpp"
+#include "adapters/providers/framed_decoder.hpp"
 
 // OpenAI's own format, spoken by OpenAI and every OpenAI-compatible server
 // (vLLM, OpenRouter, Groq, Together, Azure OpenAI, Ollama's /v1). llmopt's
@@ -51,35 +51,19 @@ void fill_names(json& body, const reply_context& ctx, const char* object) {
   if (!body.contains("model") || !body["model"].is_string()) body["model"] = ctx.model;
 }
 
-class openai_decoder final : public stream_decoder {
+class openai_decoder final : public sse_decoder {
  public:
   explicit openai_decoder(reply_context ctx) : ctx_(std::move(ctx)) {}
 
-  status feed(std::string_view bytes, std::vector<json>& chunks) override {
-    if (failed_) return error{"bad_reply", "the stream already failed"};
-    std::vector<sse_event> events;
-    auto read = reader_.feed(bytes, events);
-    for (auto& event : events)
-      if (auto st = on_event(event, chunks); !st) return fail(st);
-    if (!read) return fail(read);
-    return ok_status();
-  }
-
-  status finish(std::vector<json>& chunks) override {
-    if (failed_) return error{"bad_reply", "the stream already failed"};
+ private:
+  status on_end(std::vector<json>& chunks) override {
     if (!done_ && !(finished_ && !reader_.mid_event()))
-      return fail(error{"cut", "the stream ended before [DONE]"});
+      return error{"cut", "the stream ended before [DONE]"};
     if (!done_) end(chunks);
     return ok_status();
   }
 
- private:
-  status fail(status st) {
-    failed_ = true;
-    return st;
-  }
-
-  status on_event(const sse_event& event, std::vector<json>& chunks) {
+  status on_frame(const sse_event& event, std::vector<json>& chunks) override {
     if (done_) return ok_status();  // nothing counts after [DONE]
     if (event.data == "[DONE]") {
       end(chunks);
@@ -132,11 +116,9 @@ class openai_decoder final : public stream_decoder {
   }
 
   reply_context ctx_;
-  sse_reader reader_;
   bool started_ = false;
   bool finished_ = false;  // a finish_reason was seen
   bool done_ = false;      // [DONE] was seen
-  bool failed_ = false;
 };
 
 }  // namespace
