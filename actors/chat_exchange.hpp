@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 
 #include "actors/attempt_plan.hpp"
+#include "actors/caller.hpp"
 #include "actors/client_api.hpp"
 #include "adapters/http/message.hpp"
 #include "adapters/providers/chat_request.hpp"
@@ -32,6 +33,7 @@ struct exchange_setup {
   call_accounting accounting;
   std::string id;         // "chatcmpl-llmopt-N": the answer's id when the upstream gives none
   long long created = 0;  // Unix seconds: its "created" likewise
+  llmopt::caller caller;  // who sent it; empty when auth.required = false and no key came
 };
 
 // Serves one request from its planned attempts, in order:

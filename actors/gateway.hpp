@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "actors/attempt_plan.hpp"
 #include "actors/chat_exchange.hpp"
 #include "actors/client_api.hpp"
+#include "actors/key_snapshot.hpp"
 #include "actors/routing_snapshot.hpp"
 #include "adapters/http/server.hpp"
 #include "adapters/providers/curl_loop.hpp"
@@ -22,12 +24,17 @@ struct gateway_options {
   std::size_t max_json_depth = 64;  // nesting accepted in a request body
   std::vector<std::string> routes;  // names, for GET /v1/models
   std::vector<std::string> models;  // declared model keys, for GET /v1/models
+  bool auth_required = true;        // /v1 requests need an API key
+  // The digest of the admin API's bearer token; none: the admin API is open
+  // (check_exposure allows that on loopback only).
+  std::optional<sha256_digest> admin_token;
 };
 
 // What the gateway serves requests with.
 struct gateway_parts {
   std::shared_ptr<const serving_catalog> catalog;
   std::shared_ptr<routing_snapshot> snapshot;
+  std::shared_ptr<const key_snapshot> keys;  // the API keys, refreshed by the key watch
   curl_loop* loop = nullptr;  // outlives the gateway
   caf::actor router;          // provider counters, routing table, readiness
   caf::actor aggregator;      // call outcomes, pipeline counters, model statistics
@@ -43,9 +50,12 @@ struct gateway_parts {
 //   GET  /admin/v1/pipeline    counters per source, collector and checkpoint state
 //   GET  /admin/v1/models      live window and lifetime totals per model
 //   GET  /admin/v1/providers   each provider key's calls by outcome
-// A chat request runs the request path in order (see chat()): read it
-// within bounds -> choose its candidates -> the exchange (attempts,
-// translation, streaming, accounting). Handlers run on the HTTP server's
+// Every /v1 endpoint (and its alias without /v1) needs an API key unless
+// auth is off (authentication.hpp); every /admin/ path needs the admin
+// token when one is configured. /health/ needs nothing.
+// A chat request runs the request path in order (see chat()): authenticate
+// -> read it within bounds -> check the key may use its model -> choose its
+// candidates -> the exchange (attempts, translation, streaming, accounting). Handlers run on the HTTP server's
 // threads and never block or wait for an actor.
 class gateway {
  public:

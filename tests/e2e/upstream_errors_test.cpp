@@ -30,6 +30,8 @@ struct upstream_errors {
     return R"(state_dir = "${STATE_DIR}"
 [http]
 listen = "127.0.0.1:0"
+[auth]
+required = false
 [decision]
 tick_ms = 200
 down_min_calls = 1000
