@@ -1,11 +1,22 @@
 #include "actors/exposure.hpp"
 
+#include <arpa/inet.h>
+
 namespace llmopt {
 
 bool listens_on_loopback(const std::string& listen) {
   const auto colon = listen.rfind(':');
-  const std::string host = listen.substr(0, colon == std::string::npos ? listen.size() : colon);
-  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  std::string host = listen.substr(0, colon == std::string::npos ? listen.size() : colon);
+  if (host == "localhost") return true;
+  // Addresses only: a name such as "127.example.com" may resolve anywhere.
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    in6_addr v6{};
+    host = host.substr(1, host.size() - 2);
+    return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+  }
+  return false;
 }
 
 status check_exposure(const settings& s) {

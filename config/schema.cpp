@@ -67,11 +67,9 @@ field_spec required_number(std::string name, std::string doc) {
 }
 
 field_spec boolean(std::string name, bool fallback, std::string doc) {
-  field_spec f;
-  f.name = std::move(name);
+  auto f = text(std::move(name), {}, std::move(doc));
   f.kind = value_kind::boolean;
   f.fallback = fallback;
-  f.doc = std::move(doc);
   return f;
 }
 
