@@ -61,7 +61,7 @@ TEST_CASE("a missing, unknown or revoked key is invalid_api_key, and no message 
         std::string::npos);
 }
 
-TEST_CASE("without auth, no key or a foreign one is an empty caller; an llmopt key is checked") {
+TEST_CASE("without auth, no key or a foreign one is an empty caller, an llmopt key is checked") {
   const auto keys = table();
   auto none = authenticate(with("", ""), keys, false);
   REQUIRE(none);
@@ -73,7 +73,7 @@ TEST_CASE("without auth, no key or a foreign one is an empty caller; an llmopt k
   CHECK_FALSE(authenticate(with("x-api-key", gone_key), keys, false));
 }
 
-TEST_CASE("a key's routes limit the targets it may use; an empty caller may use all") {
+TEST_CASE("a key's routes limit the targets it may use, an empty caller may use all") {
   caller team{"key_team", "team", {}};
   team.policy.routes = {"chat", "openai:gpt-4o-mini"};
   CHECK_FALSE(forbidden_target(team, "chat"));
