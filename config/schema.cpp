@@ -200,7 +200,8 @@ const table_schema<settings>& settings_schema() {
 
           {boolean("auth.required", true,
                    "requests to /v1 need an API key (llmopt keys create); false serves requests "
-                   "without one (a key given is still checked); only on a loopback http.listen"),
+                   "without one (an llmopt key given is still checked); only on a loopback "
+                   "http.listen"),
            [](S& s) -> setting_ref { return &s.auth.required; }},
           {secret(text("admin.token", "",
                        "the bearer token of the admin API (/admin/), as a reference to an "
