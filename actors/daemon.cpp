@@ -256,8 +256,9 @@ result<std::optional<sha256_digest>> admin_token_of(const settings& s, const env
   if (token->empty() && !s.admin.token.empty())
     return error{"startup", "admin.token: the environment variable it names is empty"};
   if (token->empty()) {
-    spdlog::warn("admin.token is not set: the admin API (/admin/) is open to anyone on this "
-                 "machine (loopback only)");
+    spdlog::warn(
+        "admin.token is not set: the admin API (/admin/) is open to anyone on this "
+        "machine (loopback only)");
     return std::optional<sha256_digest>{};
   }
   return std::optional<sha256_digest>{sha256_of(*token)};

@@ -23,11 +23,13 @@ status check_exposure(const settings& s) {
   if (listens_on_loopback(s.http.listen)) return ok_status();
   const std::string where = "http.listen = \"" + s.http.listen + "\" is not a loopback address";
   if (!s.auth.required)
-    return error{"startup", where + ": auth.required = false would let anyone who reaches it "
-                                    "spend the provider keys; set auth.required = true"};
+    return error{"startup", where +
+                                ": auth.required = false would let anyone who reaches it "
+                                "spend the provider keys; set auth.required = true"};
   if (s.admin.token.empty())
-    return error{"startup", where + ": the admin API needs admin.token (a ${NAME} reference "
-                                    "to the environment variable holding the token)"};
+    return error{"startup", where +
+                                ": the admin API needs admin.token (a ${NAME} reference "
+                                "to the environment variable holding the token)"};
   return ok_status();
 }
 

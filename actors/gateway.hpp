@@ -34,7 +34,8 @@ struct gateway_options {
 struct gateway_parts {
   std::shared_ptr<const serving_catalog> catalog;
   std::shared_ptr<routing_snapshot> snapshot;
-  std::shared_ptr<const key_snapshot> keys;  // the API keys, refreshed by the key watch
+  // The API keys, refreshed by the key watch.
+  std::shared_ptr<const key_snapshot> keys;
   curl_loop* loop = nullptr;  // outlives the gateway
   caf::actor router;          // provider counters, routing table, readiness
   caf::actor aggregator;      // call outcomes, pipeline counters, model statistics
@@ -55,8 +56,8 @@ struct gateway_parts {
 // token when one is configured. /health/ needs nothing.
 // A chat request runs the request path in order (see chat()): authenticate
 // -> read it within bounds -> check the key may use its model -> choose its
-// candidates -> the exchange (attempts, translation, streaming, accounting). Handlers run on the HTTP server's
-// threads and never block or wait for an actor.
+// candidates -> the exchange (attempts, translation, streaming, accounting). Handlers run on the
+// HTTP server's threads and never block or wait for an actor.
 class gateway {
  public:
   static result<std::unique_ptr<gateway>> start(gateway_options options, gateway_parts parts);

@@ -51,8 +51,7 @@ status key_source::refresh(key_snapshot& snapshot) {
   return ok_status();
 }
 
-caf::behavior key_watch_actor(caf::event_based_actor* self,
-                              std::shared_ptr<key_source> source,
+caf::behavior key_watch_actor(caf::event_based_actor* self, std::shared_ptr<key_source> source,
                               std::shared_ptr<key_snapshot> snapshot,
                               std::chrono::milliseconds interval) {
   log_surprises(self, "key_watch");

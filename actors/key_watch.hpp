@@ -34,8 +34,7 @@ class key_source {
 // Refreshes `snapshot` from `source` every `interval`, off the request path
 // (a revoked key is refused within one interval). Blocking (SQLite): spawn
 // it detached.
-caf::behavior key_watch_actor(caf::event_based_actor* self,
-                              std::shared_ptr<key_source> source,
+caf::behavior key_watch_actor(caf::event_based_actor* self, std::shared_ptr<key_source> source,
                               std::shared_ptr<key_snapshot> snapshot,
                               std::chrono::milliseconds interval);
 

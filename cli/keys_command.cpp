@@ -43,7 +43,8 @@ result<database> open_keys_store(const settings& s) {
 }
 
 // An error naming --routes for a name that is neither a route nor a model.
-std::optional<std::string> unknown_target(const settings& s, const std::vector<std::string>& names) {
+std::optional<std::string> unknown_target(const settings& s,
+                                          const std::vector<std::string>& names) {
   for (const auto& name : names) {
     const bool is_route = std::any_of(s.routes.begin(), s.routes.end(),
                                       [&](const route_spec& r) { return r.name == name; });
@@ -126,8 +127,8 @@ int list(const keys_args& args) {
               "BUDGET", "RPM", "TPM", "CREATED", "STATUS");
   for (const auto& k : *keys) {
     const std::string status = k.revoked ? "revoked " + format_time(*k.revoked) : "active";
-    std::printf("%-16s  %-16s  %-20s  %-14s  %-6s  %-8s  %-24s  %s\n", k.id.c_str(),
-                k.name.c_str(), text_of(k.policy.routes).c_str(), budget_text(k.policy).c_str(),
+    std::printf("%-16s  %-16s  %-20s  %-14s  %-6s  %-8s  %-24s  %s\n", k.id.c_str(), k.name.c_str(),
+                text_of(k.policy.routes).c_str(), budget_text(k.policy).c_str(),
                 limit_text(k.policy.rpm).c_str(), limit_text(k.policy.tpm).c_str(),
                 format_time(k.created).c_str(), status.c_str());
   }

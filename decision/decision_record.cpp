@@ -24,7 +24,6 @@ void get_optional(const nlohmann::json& j, const char* key, std::optional<T>& v)
   if (it != j.end() && !it->is_null()) v = it->get<T>();
 }
 
-
 constexpr std::array<std::string_view, 4> latency_basis_names{"total", "ttft", "ttft_from_total",
                                                               "total_for_ttft"};
 

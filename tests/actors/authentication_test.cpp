@@ -35,9 +35,9 @@ http::request with(const std::string& header, const std::string& value) {
 
 TEST_CASE("a key is found by its hash in Authorization: Bearer or x-api-key") {
   const auto keys = table();
-  for (const auto& req : {with("authorization", "Bearer " + team_key),
-                          with("authorization", "bearer " + team_key),
-                          with("x-api-key", team_key)}) {
+  for (const auto& req :
+       {with("authorization", "Bearer " + team_key), with("authorization", "bearer " + team_key),
+        with("x-api-key", team_key)}) {
     auto who = authenticate(req, keys, true);
     REQUIRE(who);
     CHECK(who->key_id == "key_team");

@@ -93,8 +93,9 @@ std::string file_text(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("missing, wrong and revoked keys are 401 and a key off its routes 403, in each API's "
-          "error shape") {
+TEST_CASE(
+    "missing, wrong and revoked keys are 401 and a key off its routes 403, in each API's "
+    "error shape") {
   running_daemon d(auth_config(), admin_token);
   const auto team = create_key(d, {"--name", "team"});
   const auto mini_only = create_key(d, {"--name", "mini", "--routes", "openai:gpt-4o-mini"});
@@ -103,8 +104,9 @@ TEST_CASE("missing, wrong and revoked keys are 401 and a key off its routes 403,
   const std::string wrong = "llmopt-" + std::string(64, '0');
 
   // Keys made while the daemon runs are served once the watch has seen them.
-  REQUIRE(eventually(
-      [&] { return post(d, "/v1/chat/completions", chat_body, {bearer(team.secret)}).status == 200; }));
+  REQUIRE(eventually([&] {
+    return post(d, "/v1/chat/completions", chat_body, {bearer(team.secret)}).status == 200;
+  }));
 
   check_openai_error(post(d, "/v1/chat/completions", chat_body, {}), 401, "invalid_request_error",
                      "invalid_api_key");
@@ -153,8 +155,9 @@ TEST_CASE("the admin API needs admin.token, compared whole") {
   CHECK(log.find(admin_token) == std::string::npos);
 }
 
-TEST_CASE("keys create prints a key once, list never shows it, and a revoke holds within a "
-          "second without a restart") {
+TEST_CASE(
+    "keys create prints a key once, list never shows it, and a revoke holds within a "
+    "second without a restart") {
   running_daemon d(auth_config(), admin_token);
   const auto key = create_key(d, {"--name", "ci", "--routes", "chat", "--budget-usd", "5",
                                   "--period", "day", "--rpm", "60", "--tpm", "10000"});
@@ -222,17 +225,18 @@ TEST_CASE("keys commands name the flag that is wrong") {
   CHECK(unknown.err.find("no API key key_000000000000") != std::string::npos);
 }
 
-TEST_CASE("the openai and anthropic SDKs are served with a key from the CLI and get "
-          "AuthenticationError with a wrong one",
-          "[npm]") {
+TEST_CASE(
+    "the openai and anthropic SDKs are served with a key from the CLI and get "
+    "AuthenticationError with a wrong one",
+    "[npm]") {
   running_daemon d(auth_config(), admin_token);
   const auto good = create_key(d, {"--name", "sdk"});
   const auto restricted = create_key(d, {"--name", "mini", "--routes", "openai:gpt-4o-mini"});
   REQUIRE(eventually([&] { return d.chat("chat", "hello", good.secret).status == 200; }));
-  auto npm = run_npm_script("gateway_auth.mjs",
-                            {d.url(), good.secret, "llmopt-" + std::string(64, 'f'),
-                             restricted.secret},
-                            {"openai", "@anthropic-ai/sdk"});
+  auto npm =
+      run_npm_script("gateway_auth.mjs",
+                     {d.url(), good.secret, "llmopt-" + std::string(64, 'f'), restricted.secret},
+                     {"openai", "@anthropic-ai/sdk"});
   const auto& r = npm.process;
   INFO("exit code " << r.exit_code << "\nstdout: " << r.out << "\nstderr: " << r.err);
   REQUIRE_FALSE(npm.summary.is_discarded());
@@ -245,8 +249,9 @@ TEST_CASE("the openai and anthropic SDKs are served with a key from the CLI and 
   CHECK(r.exit_code == 0);
 }
 
-TEST_CASE("with auth.required = false a request without a key or with a foreign one is served, "
-          "a wrong llmopt key is not") {
+TEST_CASE(
+    "with auth.required = false a request without a key or with a foreign one is served, "
+    "a wrong llmopt key is not") {
   running_daemon d(simulated_config("${STATE_DIR}"));
   CHECK(d.chat("chat").status == 200);
   CHECK(d.chat("chat", "hello", "sk-an-openai-key-the-app-already-sends").status == 200);
