@@ -35,11 +35,14 @@ bool budget_account::reserve(double usd) {
   usd = std::max(usd, 0.0);
   if (spent_ + reserved_ + usd > limit_) return false;
   reserved_ += usd;
+  ++holding_;
   return true;
 }
 
 void budget_account::settle(double reserved, double billed) {
-  reserved_ = std::max(0.0, reserved_ - std::max(reserved, 0.0));
+  // With no reservation left, none is held: no rounding residue either.
+  holding_ = std::max(0LL, holding_ - 1);
+  reserved_ = holding_ ? std::max(0.0, reserved_ - std::max(reserved, 0.0)) : 0.0;
   spent_ += std::max(billed, 0.0);
 }
 

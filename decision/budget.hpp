@@ -32,8 +32,9 @@ class budget_account {
   bool reserve(double usd);
   // Replaces a reservation of `reserved` by what was billed.
   void settle(double reserved, double billed);
-  // A new period: nothing spent (reservations in flight stay).
+  // A new period: `spent` so far (reservations in flight stay).
   void restart(double spent = 0) { spent_ = spent; }
+  void set_limit(double limit_usd) { limit_ = limit_usd; }
 
   double limit() const { return limit_; }
   double spent() const { return spent_; }
@@ -47,6 +48,7 @@ class budget_account {
   double soft_fraction_;
   double spent_ = 0;
   double reserved_ = 0;
+  long long holding_ = 0;  // reservations not yet settled
 };
 
 }  // namespace llmopt
