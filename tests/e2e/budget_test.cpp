@@ -3,6 +3,7 @@
 // than one request's reservation, the ledger holds exactly what was
 // billed, and the budget's spending survives a restart.
 
+#include <map>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -12,6 +13,7 @@
 #include "store/spend_ledger.hpp"
 #include "tests/e2e/daemon_fixture.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/process.hpp"
 
 namespace llmopt::test {
 namespace {
@@ -108,6 +110,19 @@ TEST_CASE("200 concurrent requests never overspend a $1.00 budget, and the ledge
   REQUIRE(budget.is_object());
   CHECK(budget["spent_usd"].get<double>() == Approx(billed).epsilon(1e-9));
   CHECK(budget["reserved_usd"].get<double>() == Approx(0).margin(1e-9));
+
+  // The decision that routed them says so, by key (no key here).
+  std::map<std::string, long long> routed;  // decision id -> served calls
+  for (const auto& a : answers)
+    if (a.status == 200) ++routed[a.headers.at("x-llmopt-decision")];
+  const auto& [decision, calls] = *routed.begin();
+  auto explained = run({LLMOPT_BINARY, "decisions", "explain", decision, "--json", "--config",
+                        d.config_path()});
+  REQUIRE(explained.exit_code == 0);
+  auto by_key = nlohmann::json::parse(explained.out)["calls_by_key"];
+  REQUIRE(by_key.size() == 1);
+  CHECK(by_key[0]["key"] == "(no key)");
+  CHECK(by_key[0]["calls"] == calls);
 
   // After a crash and a restart the day's spending still counts.
   d.kill();
