@@ -141,3 +141,32 @@ TEST_CASE("200 concurrent requests never overspend a $1.00 budget, and the ledge
 
 }  // namespace
 }  // namespace llmopt::test
+
+namespace llmopt::test {
+namespace {
+
+TEST_CASE("a streamed answer settles on its final usage", "[e2e]") {
+  running_daemon d(simulated_config("${STATE_DIR}", metered));
+  auto body = nlohmann::json::parse(request_body());
+  body["stream"] = true;
+  body["stream_options"] = {{"include_usage", true}};
+  auto r = http_post_json(d.url() + "/v1/chat/completions", body.dump());
+  REQUIRE(r.status == 200);
+  // The usage chunk is the last before [DONE].
+  const auto at = r.body.rfind("\"usage\":{");
+  REQUIRE(at != std::string::npos);
+  const auto line_start = r.body.rfind("data: ", at) + 6;
+  auto usage = nlohmann::json::parse(r.body.substr(line_start, r.body.find('\n', at) - line_start))
+      ["usage"];
+  const double billed = (usage["prompt_tokens"].get<long long>() * price_in +
+                         usage["completion_tokens"].get<long long>() * price_out) /
+                        1e6;
+  REQUIRE(billed > 0);
+  const std::string db = d.state_dir() + "/llmopt.db";
+  REQUIRE(eventually([&] { return ledger_sum(db).second == 1; }));
+  CHECK(ledger_sum(db).first == Approx(billed).epsilon(1e-9));
+  CHECK(budget_of(d, "route:metered")["spent_usd"].get<double>() == Approx(billed).epsilon(1e-9));
+}
+
+}  // namespace
+}  // namespace llmopt::test
