@@ -312,6 +312,7 @@ void daemon::stop() {
   // so their outcomes and billed costs still reach them, and before the
   // catalog goes: the exchanges they complete refer to its provider clients.
   p.curl.reset();
+  p.guard.reset();  // it holds a handle to the store, which must go for its thread to end
   if (p.system) {
     caf::scoped_actor self{*p.system};
     // The ledger has every billed call sent before this.
