@@ -123,6 +123,11 @@ void gateway::handle(http::request req, http::responder respond) {
     caf::anon_send(parts_.aggregator, models_query{[answer_with](nlohmann::json models) {
                      answer_with({{"models", std::move(models)}});
                    }});
+  } else if (path == "/admin/v1/budgets") {
+    if (!only("GET")) return;
+    if (!parts_.guard) return answer_with({{"budgets", nlohmann::json::array()}});
+    auto* guard = parts_.guard;  // read on the loop thread, its owner
+    parts_.loop->post([guard, answer_with] { answer_with({{"budgets", guard->budgets_json()}}); });
   } else if (path == "/admin/v1/providers") {
     if (!only("GET")) return;
     caf::anon_send(parts_.router, providers_query{[answer_with](nlohmann::json providers) {
@@ -171,10 +176,18 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
       plan_attempts(*parts_.catalog, table.get(), *request, target, uniform_draw(), as_sent);
   if (!plan) return respond(error_answer(api, unplannable(plan.err())));
   // 5. Try them: translate, call, stream, translate back, account.
-  start_exchange(exchange_setup{std::move(*request), api, std::move(respond), std::move(*plan),
-                                parts_.loop, call_accounting{parts_.aggregator, parts_.router},
-                                id_prefix_ + std::to_string(next_id_.fetch_add(1)),
-                                wall_clock_ms() / 1000, std::move(*who)});
+  exchange_setup setup{std::move(*request),
+                       api,
+                       std::move(respond),
+                       std::move(*plan),
+                       parts_.loop,
+                       call_accounting{parts_.aggregator, parts_.router},
+                       id_prefix_ + std::to_string(next_id_.fetch_add(1)),
+                       wall_clock_ms() / 1000,
+                       std::move(*who),
+                       parts_.guard,
+                       options_.default_max_tokens};
+  start_exchange(std::move(setup));
 }
 
 // The collector's state, then the aggregator's counters, in one document.

@@ -22,6 +22,7 @@ namespace llmopt {
 struct gateway_options {
   http::server_options server;
   std::size_t max_json_depth = 64;  // nesting accepted in a request body
+  long long default_max_tokens = 4096;  // reserved for a request without max_tokens
   std::vector<std::string> routes;  // names, for GET /v1/models
   std::vector<std::string> models;  // declared model keys, for GET /v1/models
   bool auth_required = true;        // /v1 requests need an API key
@@ -40,6 +41,7 @@ struct gateway_parts {
   caf::actor router;          // provider counters, routing table, readiness
   caf::actor aggregator;      // call outcomes, pipeline counters, model statistics
   caf::actor collector;       // in-flight and paused state
+  spend_guard* guard = nullptr;  // budgets and key limits; used on the loop thread only
 };
 
 // The HTTP front door and the admin API:
@@ -54,10 +56,12 @@ struct gateway_parts {
 // Every /v1 endpoint (and its alias without /v1) needs an API key unless
 // auth is off (authentication.hpp); every /admin/ path needs the admin
 // token when one is configured. /health/ needs nothing.
+//   GET  /admin/v1/budgets     each budget in use: limit, spent, reserved
 // A chat request runs the request path in order (see chat()): authenticate
 // -> read it within bounds -> check the key may use its model -> choose its
-// candidates -> the exchange (attempts, translation, streaming, accounting). Handlers run on the
-// HTTP server's threads and never block or wait for an actor.
+// candidates -> the exchange (attempts, translation, streaming, accounting).
+// Handlers run on the HTTP server's threads and never block or wait for an
+// actor.
 class gateway {
  public:
   static result<std::unique_ptr<gateway>> start(gateway_options options, gateway_parts parts);

@@ -52,7 +52,25 @@ CREATE TABLE checkpoint_positions (
   PRIMARY KEY (checkpoint_id, topic, "partition")
 ) WITHOUT ROWID;
 )sql"},
-    {"v3: API keys", R"sql(
+    {"v3: spend ledger", R"sql(
+-- One row per billed upstream call: what it cost and whom it is charged to.
+CREATE TABLE spend_ledger (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms         INTEGER NOT NULL,
+  key_id        TEXT NOT NULL,     -- the caller's API key id; '' without one
+  route         TEXT NOT NULL,     -- '' when the request named provider:model
+  model         TEXT NOT NULL,     -- provider:model that served the call
+  decision_id   INTEGER NOT NULL,  -- the decision whose weights chose it; 0 without a route
+  request_id    TEXT NOT NULL,
+  input_tokens  INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  usd           REAL NOT NULL
+);
+CREATE INDEX spend_ledger_by_key ON spend_ledger (key_id, at_ms);
+CREATE INDEX spend_ledger_by_route ON spend_ledger (route, at_ms);
+CREATE INDEX spend_ledger_by_decision ON spend_ledger (decision_id);
+)sql"},
+    {"v4: API keys", R"sql(
 -- The secret of a key is never stored: only its SHA-256 (store/api_keys.hpp).
 CREATE TABLE api_keys (
   id             TEXT PRIMARY KEY,       -- public: "key_" + random hex, not derived from the secret
