@@ -163,6 +163,23 @@ TEST_CASE(
                                   "--period", "day", "--rpm", "60", "--tpm", "10000"});
   REQUIRE(eventually([&] { return d.chat("chat", "hello", key.secret).status == 200; }));
 
+  // The spend ledger charges the call to the key, by its public id.
+  auto served = d.chat("chat", "hello", key.secret);
+  REQUIRE(served.status == 200);
+  const auto decision = served.headers.at("x-llmopt-decision");
+  std::string last;
+  const bool charged = eventually([&] {
+    auto explained = d.cli({"decisions", "explain", decision, "--json"});
+    last = explained.out + explained.err;
+    if (explained.exit_code != 0) return false;
+    const auto body = nlohmann::json::parse(explained.out);  // outlives the loop over it
+    for (const auto& entry : body["calls_by_key"])
+      if (entry["key"] == key.id) return true;
+    return false;
+  });
+  INFO(last);
+  REQUIRE(charged);
+
   auto listed = d.cli({"keys", "list", "--json"});
   REQUIRE(listed.exit_code == 0);
   CHECK(listed.out.find(key.secret.substr(7)) == std::string::npos);
