@@ -1,11 +1,10 @@
 #pragma once
 
-#include <atomic>
-#include <memory>
 #include <string>
 #include <unordered_map>
 
 #include "actors/caller.hpp"
+#include "actors/shared_snapshot.hpp"
 #include "store/digest.hpp"
 
 namespace llmopt {
@@ -22,19 +21,9 @@ struct key_table {
   std::unordered_map<std::string, key_entry> by_hash;
 };
 
-// The key table as requests read it: an immutable snapshot replaced whole
-// by the key watch (key_watch.hpp) when the store's keys change. Reading
-// never waits for the watch or the store. Thread-safe.
-class key_snapshot {
- public:
-  // The current table; never null (empty before the first load).
-  std::shared_ptr<const key_table> current() const { return std::atomic_load(&table_); }
-  void replace(key_table table) {
-    std::atomic_store(&table_, std::make_shared<const key_table>(std::move(table)));
-  }
-
- private:
-  std::shared_ptr<const key_table> table_ = std::make_shared<const key_table>();
-};
+// The key table as requests read it, replaced whole by the key watch
+// (key_watch.hpp) when the store's keys change. daemon::start loads it once
+// before the gateway serves, so requests never see it null.
+using key_snapshot = shared_snapshot<key_table>;
 
 }  // namespace llmopt
