@@ -25,11 +25,14 @@ struct upstream_errors {
   running_daemon daemon{config()};
 
   // Two providers of two wire formats on one simulator; no model is taken
-  // down by the few failures injected here (down_min_calls is high).
+  // down by the few failures injected here (down_min_calls is high), nor
+  // its breaker opened.
   std::string config() const {
     return R"(state_dir = "${STATE_DIR}"
 [http]
 listen = "127.0.0.1:0"
+[router]
+breaker_failures = 1000
 [decision]
 tick_ms = 200
 down_min_calls = 1000
