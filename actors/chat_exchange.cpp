@@ -1,7 +1,6 @@
 #include "actors/chat_exchange.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -20,12 +19,6 @@ constexpr std::size_t stream_high_mark = 256 * 1024;
 // that sends more without a token is committed anyway.
 constexpr std::size_t max_held_chunks = 256;
 
-long long steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 // Whole seconds for a Retry-After header: rounded up, at least 1.
 long long retry_after_seconds(long long wait_ms) {
   return std::max(1LL, (wait_ms + 999) / 1000);
@@ -40,7 +33,8 @@ double jitter_draw() {
 class exchange : public std::enable_shared_from_this<exchange> {
  public:
   explicit exchange(exchange_setup setup)
-      : s_(std::move(setup)), deadline_ms_(s_.timeout_ms > 0 ? steady_ms() + s_.timeout_ms : 0) {}
+      : s_(std::move(setup)),
+        deadline_ms_(s_.timeout_ms > 0 ? steady_clock_ms() + s_.timeout_ms : 0) {}
 
   // On the loop thread.
   void next_attempt();
@@ -68,13 +62,13 @@ class exchange : public std::enable_shared_from_this<exchange> {
   http::response with_headers(http::response r) const;
 
   exchange_setup s_;
-  const long long deadline_ms_;        // steady ms; 0: none
-  std::size_t cursor_ = 0;             // the next candidate of the plan to consider
+  const long long deadline_ms_;         // steady ms; 0: none
+  std::size_t cursor_ = 0;              // the next candidate of the plan to consider
   std::optional<std::size_t> current_;  // the candidate of the last call
-  std::size_t calls_ = 0;              // calls made, retries included
-  std::size_t candidates_called_ = 0;  // ... of distinct candidates (at most max_attempts)
+  std::size_t calls_ = 0;               // calls made, retries included
+  std::size_t candidates_called_ = 0;   // ... of distinct candidates (at most max_attempts)
   int retries_waited_ = 0;
-  long long last_wait_ms_ = 0;       // the retry policy's last wait
+  long long last_wait_ms_ = 0;        // the retry policy's last wait
   bool limited_by_deadline_ = false;  // the call in flight ends at the deadline, if not before
   curl_loop::call_id call_ = 0;
   bool in_flight_ = false;
@@ -136,7 +130,7 @@ http::response exchange::with_headers(http::response r) const {
 // max_attempts were called), a wait and another try of the last one.
 void exchange::next_attempt() {
   if (abandoned_) return;
-  if (past_deadline(steady_ms())) return fail_deadline();
+  if (past_deadline(steady_clock_ms())) return fail_deadline();
   while (candidates_called_ < s_.plan.max_attempts && cursor_ < s_.plan.attempts.size())
     if (try_candidate(cursor_++)) return;
   retry_or_fail();
@@ -145,7 +139,7 @@ void exchange::next_attempt() {
 // Calls the candidate unless the guard holds it back; true when the request
 // went on (a call, or an answer because the retry budget is spent).
 bool exchange::try_candidate(std::size_t index) {
-  const auto now = steady_ms();
+  const auto now = steady_clock_ms();
   const auto& model = s_.plan.attempts[index].model;
   const auto verdict = s_.guard->check(model, tokens(), now);
   if (verdict.why != upstream_guard::skip::none) {
@@ -199,7 +193,7 @@ void exchange::retry_or_fail() {
   if (calls_ == 0) return fail_unavailable();
   if (retries_waited_ >= s_.retry.max_retries) return fail_all();
   const auto index = *current_;
-  const auto now = steady_ms();
+  const auto now = steady_clock_ms();
   const long long policy_wait =
       retry_delay_ms(s_.retry, retries_waited_ + 1, last_wait_ms_, jitter_draw());
   long long at = now + std::max(policy_wait, last_failure_->wait_ms.value_or(0));
@@ -214,7 +208,7 @@ void exchange::retry_or_fail() {
 
 void exchange::retry(std::size_t index) {
   if (abandoned_) return;
-  const auto now = steady_ms();
+  const auto now = steady_clock_ms();
   if (past_deadline(now)) return fail_deadline();
   if (s_.guard->check(s_.plan.attempts[index].model, tokens(), now).why !=
       upstream_guard::skip::none)
@@ -274,7 +268,7 @@ void exchange::on_done(upstream_reply reply) {
   // A call cut by the request's deadline is nobody's failure: the model had
   // less time than its provider's timeout.
   const bool cut_by_deadline = limited_by_deadline_ && reply.status == call_status::timeout;
-  s_.guard->finished(current().model, reply, cut_by_deadline, steady_ms());
+  s_.guard->finished(current().model, reply, cut_by_deadline, steady_clock_ms());
   if (!cut_by_deadline) account(reply);
   if (abandoned_ || reply.outcome == outcome_class::cancelled) return;
   switch (reply.outcome) {
@@ -370,7 +364,7 @@ void exchange::fail_unavailable() {
   }
   e.message = "no candidate can take a call now (" + why + ")";
   auto r = with_headers(error_answer(s_.api, e));
-  const auto wait = soonest_available_ms_.value_or(0) - steady_ms();
+  const auto wait = soonest_available_ms_.value_or(0) - steady_clock_ms();
   r.headers.emplace_back("retry-after", std::to_string(retry_after_seconds(wait)));
   s_.reply(std::move(r));
 }

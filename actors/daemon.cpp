@@ -113,9 +113,8 @@ result<std::string> start_simulator(daemon::parts& p, const settings& s,
 upstream_guard_options guard_options_of(const settings& s) {
   const auto& r = s.router;
   upstream_guard_options o;
-  o.breaker = {r.breaker_failures,         r.breaker_error_rate,
-               r.breaker_min_calls,        r.breaker_window_s * 1000LL,
-               r.breaker_cooldown_ms,      r.breaker_max_cooldown_ms};
+  o.breaker = {r.breaker_failures,          r.breaker_error_rate,  r.breaker_min_calls,
+               r.breaker_window_s * 1000LL, r.breaker_cooldown_ms, r.breaker_max_cooldown_ms};
   o.retry_budget = {r.retry_budget_ratio, r.retry_budget_window_s * 1000LL,
                     r.retry_budget_min_per_s};
   for (const auto& provider : s.providers)
@@ -284,12 +283,11 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   if (auto st = start_kafka(parts, s); !st) return st.err();
   if (auto st = start_providers(parts, s, env); !st) return st.err();
   if (auto st = spawn_actors(parts, s, env); !st) return st.err();
-  parts.guard->on_breaker_change([decision = parts.decision](const model_key& model,
-                                                             circuit_breaker::state state,
-                                                             long long) {
-    caf::anon_send(decision,
-                   breaker_change{model, state == circuit_breaker::state::closed, wall_clock_ms()});
-  });
+  parts.guard->on_breaker_change(
+      [decision = parts.decision](const model_key& model, circuit_breaker::state state, long long) {
+        caf::anon_send(decision, breaker_change{model, state == circuit_breaker::state::closed,
+                                                wall_clock_ms()});
+      });
 
   gateway_options g;
   g.server.listen = s.http.listen;
@@ -304,9 +302,9 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   for (const auto& r : s.routes)
     g.route_guarding[r.name] = guarding_of(s, &r);
   g.max_timeout_ms = s.router.max_timeout_ms;
-  auto http = gateway::start(std::move(g),
-                             {parts.catalog, parts.snapshot, parts.curl.get(), parts.router,
-                              parts.aggregator, parts.collector, parts.guard.get()});
+  auto http =
+      gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.curl.get(), parts.router,
+                                    parts.aggregator, parts.collector, parts.guard.get()});
   if (!http) return http.err();
   parts.http = std::move(*http);
   std::printf("llmopt: gateway listening on http://%s\n", parts.http->address().c_str());

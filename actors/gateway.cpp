@@ -1,7 +1,6 @@
 #include "actors/gateway.hpp"
 
 #include <charconv>
-#include <chrono>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -48,15 +47,9 @@ double uniform_draw() {
 
 constexpr const char* timeout_header = "x-llmopt-timeout-ms";
 
-long long steady_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 // The wall clock minus the steady clock, to show steady times as Unix ms.
 long long wall_offset_ms() {
-  return wall_clock_ms() - steady_now_ms();
+  return wall_clock_ms() - steady_clock_ms();
 }
 
 // x-llmopt-timeout-ms: whole milliseconds in [1, max_ms].
@@ -182,16 +175,17 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
   auto guarding = route_guarding_of(target);
   if (auto timeout = req.headers.find(timeout_header); timeout != req.headers.end()) {
     auto ms = parse_timeout(timeout->second, options_.max_timeout_ms);
-    if (!ms) return respond(error_answer(api, {400, "invalid_request_error", "invalid_header",
-                                               ms.err().detail, timeout_header}));
+    if (!ms)
+      return respond(error_answer(
+          api, {400, "invalid_request_error", "invalid_header", ms.err().detail, timeout_header}));
     guarding.timeout_ms = *ms;
   }
   // 3. Choose the candidates that can serve it, by the current weights;
   // those whose breaker is open or whose provider is paused last.
   auto table = parts_.snapshot->current();
   auto held = parts_.guard->held();
-  auto plan = plan_attempts(*parts_.catalog, table.get(), *request, target, uniform_draw(),
-                            as_sent, held_back{held.get(), steady_now_ms()});
+  auto plan = plan_attempts(*parts_.catalog, table.get(), *request, target, uniform_draw(), as_sent,
+                            held_back{held.get(), steady_clock_ms()});
   if (!plan) return respond(error_answer(api, unplannable(plan.err())));
   // 4. Try them: translate, call, stream, translate back, account.
   start_exchange(exchange_setup{std::move(*request), api, std::move(respond), std::move(*plan),
@@ -213,7 +207,7 @@ void gateway::providers(http::responder respond) {
   auto* guard = parts_.guard;
   caf::anon_send(parts_.router, providers_query{[loop, guard, respond](nlohmann::json counters) {
                    loop->post([guard, respond, counters = std::move(counters)]() mutable {
-                     auto limits = guard->providers_json(steady_now_ms(), wall_offset_ms());
+                     auto limits = guard->providers_json(steady_clock_ms(), wall_offset_ms());
                      for (auto& [name, l] : limits.items())
                        counters[name]["limits"] = std::move(l);
                      respond(json_response(200, {{"providers", std::move(counters)}}));
@@ -225,7 +219,7 @@ void gateway::breakers(http::responder respond) {
   auto* guard = parts_.guard;
   parts_.loop->post([guard, respond] {
     respond(json_response(
-        200, {{"breakers", guard->breakers_json(steady_now_ms(), wall_offset_ms())}}));
+        200, {{"breakers", guard->breakers_json(steady_clock_ms(), wall_offset_ms())}}));
   });
 }
 

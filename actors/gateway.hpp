@@ -38,10 +38,10 @@ struct gateway_options {
 struct gateway_parts {
   std::shared_ptr<const serving_catalog> catalog;
   std::shared_ptr<routing_snapshot> snapshot;
-  curl_loop* loop = nullptr;  // outlives the gateway
-  caf::actor router;          // provider counters, routing table, readiness
-  caf::actor aggregator;      // call outcomes, pipeline counters, model statistics
-  caf::actor collector;       // in-flight and paused state
+  curl_loop* loop = nullptr;        // outlives the gateway
+  caf::actor router;                // provider counters, routing table, readiness
+  caf::actor aggregator;            // call outcomes, pipeline counters, model statistics
+  caf::actor collector;             // in-flight and paused state
   upstream_guard* guard = nullptr;  // breakers, provider limits: on the loop's thread only
 };
 

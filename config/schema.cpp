@@ -318,8 +318,7 @@ const table_schema<settings>& settings_schema() {
                    "an open breaker lets one probe through after this long; each failed probe "
                    "doubles it"),
            [](S& s) -> setting_ref { return &s.router.breaker_cooldown_ms; }},
-          {integer("router.breaker_max_cooldown_ms", 60000, 10, 3600000,
-                   "... up to this"),
+          {integer("router.breaker_max_cooldown_ms", 60000, 10, 3600000, "... up to this"),
            [](S& s) -> setting_ref { return &s.router.breaker_max_cooldown_ms; }},
 
           {choice("log.level", "info", {"trace", "debug", "info", "warn", "error"},
@@ -450,10 +449,11 @@ const table_schema<route_spec>& route_schema() {
                   "the latency the route weighs: of the whole answer, or to the first streamed "
                   "token (chat UIs)"),
            [](R& r) -> setting_ref { return &r.latency_metric; }},
-          {number("latency_slo_ms", 0, 0, 600000,
-                  "p95 latency the route promises (0: none; time to first token when latency_metric "
-                  "is ttft); a candidate over it is held back "
-                  "to a probe share while another meets it"),
+          {number(
+               "latency_slo_ms", 0, 0, 600000,
+               "p95 latency the route promises (0: none; time to first token when latency_metric "
+               "is ttft); a candidate over it is held back "
+               "to a probe share while another meets it"),
            [](R& r) -> setting_ref { return &r.latency_slo_ms; }},
           {integer("timeout_ms", 0, 0, 3600000,
                    "deadline of the route's requests, every attempt and wait included (0: "
@@ -462,10 +462,10 @@ const table_schema<route_spec>& route_schema() {
           {choice("retry", "default", {"default", "none", "fast", "standard", "patient"},
                   "retry preset (see router.retry); default: router.retry"),
            [](R& r) -> setting_ref { return &r.retry; }},
-          {choice("retry_policy.kind", "preset",
-                  {"preset", "exponential", "linear", "constant", "fibonacci",
-                   "decorrelated_jitter"},
-                  "overrides the preset's kind of wait"),
+          {choice(
+               "retry_policy.kind", "preset",
+               {"preset", "exponential", "linear", "constant", "fibonacci", "decorrelated_jitter"},
+               "overrides the preset's kind of wait"),
            [](R& r) -> setting_ref { return &r.retry_kind; }},
           {integer("retry_policy.base_ms", -1, -1, 3600000,
                    "overrides the preset's first wait (-1: the preset's)"),

@@ -84,9 +84,9 @@ struct decision_settings {
 struct router_settings {
   int max_attempts = 0;  // candidates tried per request
   // Retries, deadlines, breakers (schema.cpp documents each).
-  std::string retry;         // the retry preset of routes that name none
-  int timeout_ms = 0;        // the deadline of requests whose route sets none
-  int max_timeout_ms = 0;    // the largest x-llmopt-timeout-ms accepted
+  std::string retry;       // the retry preset of routes that name none
+  int timeout_ms = 0;      // the deadline of requests whose route sets none
+  int max_timeout_ms = 0;  // the largest x-llmopt-timeout-ms accepted
   double retry_budget_ratio = 0;
   int retry_budget_window_s = 0;
   double retry_budget_min_per_s = 0;

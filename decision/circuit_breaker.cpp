@@ -71,8 +71,7 @@ void circuit_breaker::record_failure(long long now_ms) {
   const auto calls = static_cast<int>(window_.size());
   const bool by_rate = calls >= options_.min_calls &&
                        window_failures_ >= options_.failure_rate * static_cast<double>(calls);
-  if (consecutive_ >= options_.consecutive_failures || by_rate)
-    open(now_ms, options_.cooldown_ms);
+  if (consecutive_ >= options_.consecutive_failures || by_rate) open(now_ms, options_.cooldown_ms);
 }
 
 void circuit_breaker::open(long long now_ms, long long cooldown_ms) {

@@ -60,8 +60,8 @@ std::optional<long long> parse_reset_duration(const std::string& value) {
   std::size_t at = 0;
   while (at < value.size()) {
     const std::size_t start = at;
-    while (at < value.size() && (std::isdigit(static_cast<unsigned char>(value[at])) ||
-                                 value[at] == '.'))
+    while (at < value.size() &&
+           (std::isdigit(static_cast<unsigned char>(value[at])) || value[at] == '.'))
       ++at;
     if (at == start) return std::nullopt;
     double number = 0;
@@ -93,8 +93,7 @@ std::optional<long long> parse_reset_duration(const std::string& value) {
   return std::min(day_ms, static_cast<long long>(total_ms + 0.999));
 }
 
-std::optional<long long> requested_wait_ms(const curl_loop::http_result& r,
-                                           long long now_unix_ms) {
+std::optional<long long> requested_wait_ms(const curl_loop::http_result& r, long long now_unix_ms) {
   std::optional<long long> wait;
   auto at_least = [&wait](std::optional<long long> ms) {
     if (ms) wait = std::max(wait.value_or(0), *ms);

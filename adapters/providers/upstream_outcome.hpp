@@ -46,7 +46,7 @@ struct upstream_reply {
   // longest of Retry-After (seconds or an HTTP date) and OpenAI's
   // x-ratelimit-reset-requests / -tokens; unset when it said nothing.
   std::optional<long long> wait_ms;
-  double latency_ms = 0;                   // start to the end of the reply or stream
+  double latency_ms = 0;  // start to the end of the reply or stream
   wire::token_usage usage;
   nlohmann::json completion;  // a non-streaming ok reply: the chat.completion
   // Streams: time to the first token (content, tool call or refusal), the

@@ -22,9 +22,8 @@ using json = nlohmann::json;
 
 std::string sim_models(const std::string& id, int latency_ms) {
   return R"([{"id":")" + id + R"(","price_in_per_mtok":1,"price_out_per_mtok":2,)" +
-         R"("latency_ms":{"median":)" + std::to_string(latency_ms) +
-         R"(,"p95":)" + std::to_string(latency_ms * 2) +
-         R"(},"error_rate":0,"quality":0.8}])";
+         R"("latency_ms":{"median":)" + std::to_string(latency_ms) + R"(,"p95":)" +
+         std::to_string(latency_ms * 2) + R"(},"error_rate":0,"quality":0.8}])";
 }
 
 // Two providers, alpha and beta, one model each, on route "chat"; `router`
@@ -49,7 +48,8 @@ threads = 8
 tick_ms = 200
 down_min_calls = 1000
 [router]
-)" + router + R"(
+)" + router +
+           R"(
 [[providers]]
 name = "alpha"
 kind = "openai_compatible"
@@ -78,9 +78,12 @@ candidates = ["alpha:a1", "beta:b1"]
 
   json breaker(const std::string& model) {
     auto r = http_get(daemon.url() + "/admin/v1/breakers");
+    INFO("breakers: " << r.body);
     REQUIRE(r.status == 200);
-    for (const auto& b : json::parse(r.body)["breakers"])
+    const auto body = json::parse(r.body);
+    for (const auto& b : body["breakers"])
       if (b["model"] == model) return b;
+    FAIL("no breaker for " << model << " in " << r.body);
     return json::object();
   }
   json provider(const std::string& name) {
@@ -164,8 +167,7 @@ TEST_CASE("a 5xx burst opens the breaker: traffic moves at once, one probe, succ
   CHECK(eventually([&] {
     for (const auto& d : t.daemon.decisions({"--route", "chat", "--limit", "3"}))
       for (const auto& c : d["candidates"])
-        if (c["model"] == "alpha:a1" &&
-            c["excluded"].get<std::string>().find("circuit open") == 0)
+        if (c["model"] == "alpha:a1" && c["excluded"].get<std::string>().find("circuit open") == 0)
           return true;
     return false;
   }));
@@ -174,7 +176,8 @@ TEST_CASE("a 5xx burst opens the breaker: traffic moves at once, one probe, succ
   // no other call reaches alpha.
   t.alpha.inject({{"kind", "stall"}, {"count", 1}});
   REQUIRE(eventually([&] { return t.breaker("alpha:a1")["available"] == true; }));
-  auto probe = std::async(std::launch::async, [&] { return t.chat_with_timeout("alpha:a1", "1500"); });
+  auto probe =
+      std::async(std::launch::async, [&] { return t.chat_with_timeout("alpha:a1", "1500"); });
   REQUIRE(eventually([&] { return t.calls_to(t.alpha) == alpha_calls + 1; }));
   CHECK(t.breaker("alpha:a1")["state"] == "half_open");
   for (int i = 0; i < 3; ++i)
@@ -250,7 +253,8 @@ TEST_CASE("max_concurrent holds: the provider never has more calls open than it 
   std::atomic<bool> done{false};
   long long most_open = 0;
   std::thread watch([&] {
-    while (!done) most_open = std::max(most_open, t.alpha.stats()["open"].get<long long>());
+    while (!done)
+      most_open = std::max(most_open, t.alpha.stats()["open"].get<long long>());
   });
   std::vector<std::future<http_response>> calls;
   for (int i = 0; i < 6; ++i)
