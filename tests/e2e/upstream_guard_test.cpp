@@ -40,38 +40,28 @@ struct guarded {
         daemon(config(router, alpha_extra)) {}
 
   std::string config(const std::string& router, const std::string& alpha_extra) const {
-    return R"(state_dir = "${STATE_DIR}"
-[http]
-listen = "127.0.0.1:0"
-threads = 8
-[decision]
-tick_ms = 200
-down_min_calls = 1000
-[router]
-)" + router +
-           R"(
-[[providers]]
-name = "alpha"
-kind = "openai_compatible"
-base_url = ")" +
-           alpha.root() + R"(/v1"
-timeout_ms = 5000
-)" + alpha_extra +
-           R"(
-[[providers]]
-name = "beta"
-kind = "openai_compatible"
-base_url = ")" +
-           beta.root() + R"(/v1"
-timeout_ms = 5000
-[[models]]
-id = "alpha:a1"
-[[models]]
-id = "beta:b1"
-[[routes]]
-name = "chat"
-candidates = ["alpha:a1", "beta:b1"]
-)";
+    auto provider = [](const char* name, const sim_process& sim, const std::string& extra) {
+      return std::string("[[providers]]\nname = \"") + name +
+             "\"\nkind = \"openai_compatible\"\nbase_url = \"" + sim.root() +
+             "/v1\"\ntimeout_ms = 5000\n" + extra + "\n";
+    };
+    return "state_dir = \"${STATE_DIR}\"\n"
+           "[http]\nlisten = \"127.0.0.1:0\"\nthreads = 8\n"
+           "[decision]\ntick_ms = 200\ndown_min_calls = 1000\n"
+           "[router]\n" +
+           router + "\n" + provider("alpha", alpha, alpha_extra) + provider("beta", beta, "") +
+           "[[models]]\nid = \"alpha:a1\"\n[[models]]\nid = \"beta:b1\"\n"
+           "[[routes]]\nname = \"chat\"\ncandidates = [\"alpha:a1\", \"beta:b1\"]\n";
+  }
+
+  // `n` requests to the route, each served by beta at its first attempt.
+  void route_goes_to_beta_only(int n) {
+    for (int i = 0; i < n; ++i) {
+      auto r = daemon.chat("chat");
+      REQUIRE(r.status == 200);
+      CHECK(r.headers["x-llmopt-model"] == "beta:b1");
+      CHECK(r.headers["x-llmopt-attempts"] == "1");
+    }
   }
 
   long long calls_to(sim_process& sim) { return sim.stats()["requests"].get<long long>(); }
@@ -119,12 +109,7 @@ TEST_CASE("a 429 with Retry-After pauses that provider: no call reaches it until
 
   // Meanwhile the route's traffic goes to beta only, at the first attempt,
   // and a request naming alpha is refused without a call.
-  for (int i = 0; i < 10; ++i) {
-    auto r = t.daemon.chat("chat");
-    REQUIRE(r.status == 200);
-    CHECK(r.headers["x-llmopt-model"] == "beta:b1");
-    CHECK(r.headers["x-llmopt-attempts"] == "1");
-  }
+  t.route_goes_to_beta_only(10);
   auto refused = t.daemon.chat("alpha:a1");
   REQUIRE(refused.status == 429);
   CHECK(error_code(refused) == "upstream_rate_limited");
@@ -152,12 +137,7 @@ TEST_CASE("a 5xx burst opens the breaker: traffic moves at once, one probe, succ
   // At once, not at the next decision: every request of the route goes to
   // beta at its first attempt, and alpha gets no call.
   const long long alpha_calls = t.calls_to(t.alpha);
-  for (int i = 0; i < 10; ++i) {
-    auto r = t.daemon.chat("chat");
-    REQUIRE(r.status == 200);
-    CHECK(r.headers["x-llmopt-model"] == "beta:b1");
-    CHECK(r.headers["x-llmopt-attempts"] == "1");
-  }
+  t.route_goes_to_beta_only(10);
   auto refused = t.daemon.chat("alpha:a1");
   REQUIRE(refused.status == 503);
   CHECK(error_code(refused) == "circuit_open");
@@ -281,4 +261,34 @@ TEST_CASE("a provider at its rpm is skipped for the route's other candidate") {
   CHECK(t.calls_to(t.alpha) <= 2);
   CHECK(t.calls_to(t.beta) >= 8);
   CHECK(t.provider("alpha")["limits"]["calls_last_minute"].get<long long>() <= 2);
+}
+
+TEST_CASE("with no other candidate left the same one is tried again after the policy's wait") {
+  guarded t("retry = \"fast\"");
+  t.alpha.inject({{"kind", "status"}, {"status", 500}, {"count", 1}});
+  auto r = t.daemon.chat("alpha:a1");
+  REQUIRE(r.status == 200);
+  CHECK(r.headers["x-llmopt-attempts"] == "2");
+  CHECK(t.calls_to(t.alpha) == 2);
+
+  // A 429's Retry-After is honoured: the retry waits at least that long.
+  t.alpha.inject({{"kind", "status"}, {"status", 429}, {"retry_after_s", 1}, {"count", 1}});
+  const auto started = std::chrono::steady_clock::now();
+  auto waited = t.daemon.chat("alpha:a1");
+  REQUIRE(waited.status == 200);
+  CHECK(waited.headers["x-llmopt-attempts"] == "2");
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(1000));
+}
+
+TEST_CASE("a committed stream that outlives its deadline ends with a deadline_exceeded event") {
+  guarded t("");
+  t.alpha.inject({{"kind", "stall"}, {"after_tokens", 2}, {"count", 1}});
+  json body{{"model", "alpha:a1"},
+            {"stream", true},
+            {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
+  auto r = http_request("POST", t.daemon.url() + "/v1/chat/completions", body.dump(),
+                        {"Content-Type: application/json", "x-llmopt-timeout-ms: 1500"}, 30000);
+  REQUIRE(r.status == 200);  // committed at the first token
+  CHECK(r.body.find("deadline_exceeded") != std::string::npos);
+  CHECK(r.body.find("[DONE]") == std::string::npos);
 }
