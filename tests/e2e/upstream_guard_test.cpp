@@ -45,11 +45,16 @@ struct guarded {
              "\"\nkind = \"openai_compatible\"\nbase_url = \"" + sim.root() +
              "/v1\"\ntimeout_ms = 5000\n" + extra + "\n";
     };
-    return "state_dir = \"${STATE_DIR}\"\n"
-           "[http]\nlisten = \"127.0.0.1:0\"\nthreads = 8\n"
-           "[decision]\ntick_ms = 200\ndown_min_calls = 1000\n"
-           "[router]\n" +
-           router + "\n" + provider("alpha", alpha, alpha_extra) + provider("beta", beta, "") +
+    const std::string head =
+        "state_dir = \"${STATE_DIR}\"\n"
+        "[http]\nlisten = \"127.0.0.1:0\"\nthreads = 8\n"
+        "[decision]\ntick_ms = 200\ndown_min_calls = 1000\n"
+        "[router]\n";
+    return head +
+           // Fail over without waiting unless a test asks for a retry policy,
+           // whatever the default.
+           (router.find("retry =") == std::string::npos ? "retry = \"none\"\n" : "") + router +
+           "\n" + provider("alpha", alpha, alpha_extra) + provider("beta", beta, "") +
            "[[models]]\nid = \"alpha:a1\"\n[[models]]\nid = \"beta:b1\"\n"
            "[[routes]]\nname = \"chat\"\ncandidates = [\"alpha:a1\", \"beta:b1\"]\n";
   }
