@@ -48,8 +48,8 @@ provider_limit::refusal provider_limit::check(long long now_ms, long long tokens
     return refusal::concurrency;
   if (limits_.rpm > 0 && calls_last_minute(now_ms) >= limits_.rpm) return refusal::rpm;
   // A call larger than the whole tpm may still go alone into an empty minute.
-  if (limits_.tpm > 0 && minute_tokens_ > 0 && tokens_last_minute(now_ms) + tokens > limits_.tpm)
-    return refusal::tpm;
+  const long long used = tokens_last_minute(now_ms);
+  if (limits_.tpm > 0 && used > 0 && used + tokens > limits_.tpm) return refusal::tpm;
   return refusal::none;
 }
 

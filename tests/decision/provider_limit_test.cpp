@@ -26,6 +26,7 @@ TEST_CASE("provider limit: tpm counts the tokens of the last minute") {
   CHECK(l.available_at(20, 20) == 60000);
   CHECK(l.check(20, 10) == refusal::none);
   CHECK(l.tokens_last_minute(60000) == 30);
+  CHECK(l.check(70010, 500) == refusal::none);  // the minute is empty again
 }
 
 TEST_CASE("provider limit: max_concurrent holds until a call finishes") {
