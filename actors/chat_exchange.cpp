@@ -35,8 +35,12 @@ class exchange : public std::enable_shared_from_this<exchange> {
   explicit exchange(exchange_setup setup)
       : s_(std::move(setup)),
         deadline_ms_(s_.timeout_ms > 0 ? steady_clock_ms() + s_.timeout_ms : 0) {}
+  // Settles what the request reserved (on the loop thread, where the last
+  // callback holding it ends).
+  ~exchange();
 
   // On the loop thread.
+  void start();
   void next_attempt();
   void abandon();
 
@@ -58,7 +62,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void fail_all();
   void fail_deadline();
   void fail_unavailable();
-  void account(const upstream_reply& reply) const;
+  void account(const upstream_reply& reply, bool cut_by_deadline);
   http::response with_headers(http::response r) const;
 
   exchange_setup s_;
@@ -85,6 +89,9 @@ class exchange : public std::enable_shared_from_this<exchange> {
   // Candidates skipped without a call, why, and when the soonest is free.
   std::vector<std::pair<model_key, upstream_guard::skip>> skipped_;
   std::optional<long long> soonest_available_ms_;
+  // What the spend guard let through, and the calls billed since.
+  std::optional<admission> admitted_;
+  std::vector<spend_entry> billed_;
 };
 
 std::string joined(const std::vector<std::string>& items) {
@@ -113,6 +120,32 @@ api_error passed_on(const upstream_reply& r) {
   return e;
 }
 
+exchange::~exchange() {
+  if (admitted_) s_.guard->settle(*admitted_, std::move(billed_));
+}
+
+void exchange::start() {
+  if (s_.guard) {
+    const long long input = s_.request.estimated_input_tokens;
+    const long long output = s_.request.max_output_tokens.value_or(s_.default_max_tokens);
+    auto cost = [&](const planned_attempt& a) { return a.price->cost_usd(input, output); };
+    spend_estimate estimate{input + output, 0};
+    for (const auto& a : s_.plan.attempts)
+      estimate.usd = std::max(estimate.usd, cost(a));
+    auto verdict = s_.guard->admit(s_.who, s_.plan.route, estimate, wall_clock_ms());
+    if (auto* refused = std::get_if<refusal>(&verdict)) {
+      auto r = with_headers(error_answer(s_.api, refused->error));
+      r.headers.insert(r.headers.end(), refused->headers.begin(), refused->headers.end());
+      return s_.reply(std::move(r));
+    }
+    admitted_ = std::move(std::get<admission>(verdict));
+    if (admitted_->past_soft_limit)
+      std::stable_sort(s_.plan.attempts.begin(), s_.plan.attempts.end(),
+                       [&](const auto& a, const auto& b) { return cost(a) < cost(b); });
+  }
+  next_attempt();
+}
+
 http::response exchange::with_headers(http::response r) const {
   if (!s_.plan.route.empty()) r.headers.emplace_back("x-llmopt-route", s_.plan.route);
   if (current_) {
@@ -123,6 +156,8 @@ http::response exchange::with_headers(http::response r) const {
   if (!s_.plan.route.empty())
     r.headers.emplace_back("x-llmopt-decision", std::to_string(s_.plan.decision_id));
   r.headers.emplace_back("x-llmopt-attempts", std::to_string(calls_));
+  if (admitted_)
+    r.headers.insert(r.headers.end(), admitted_->headers.begin(), admitted_->headers.end());
   return r;
 }
 
@@ -141,7 +176,7 @@ void exchange::next_attempt() {
 bool exchange::try_candidate(std::size_t index) {
   const auto now = steady_clock_ms();
   const auto& model = s_.plan.attempts[index].model;
-  const auto verdict = s_.guard->check(model, tokens(), now);
+  const auto verdict = s_.upstream->check(model, tokens(), now);
   if (verdict.why != upstream_guard::skip::none) {
     skipped_.emplace_back(model, verdict.why);
     soonest_available_ms_ =
@@ -161,10 +196,10 @@ bool exchange::try_candidate(std::size_t index) {
 // budget shared by all requests.
 bool exchange::take_budget(long long now) {
   if (calls_ == 0) {
-    s_.guard->budget().record_request(now);
+    s_.upstream->budget().record_request(now);
     return true;
   }
-  if (s_.guard->budget().try_retry(now)) return true;
+  if (s_.upstream->budget().try_retry(now)) return true;
   spdlog::debug("request {}: the retry budget is spent", s_.id);
   return false;
 }
@@ -176,7 +211,7 @@ void exchange::call(std::size_t index, long long now) {
   held_.clear();
   const long time_left = deadline_ms_ > 0 ? static_cast<long>(deadline_ms_ - now) : 0;
   limited_by_deadline_ = deadline_ms_ > 0 && time_left < a.client->endpoint().timeout_ms;
-  s_.guard->started(a.model, tokens(), now);
+  s_.upstream->started(a.model, tokens(), now);
   wire::reply_context ctx{std::string(model_name_of(a.model)), s_.id, s_.created};
   auto self = shared_from_this();
   in_flight_ = true;
@@ -197,7 +232,7 @@ void exchange::retry_or_fail() {
   const long long policy_wait =
       retry_delay_ms(s_.retry, retries_waited_ + 1, last_wait_ms_, jitter_draw());
   long long at = now + std::max(policy_wait, last_failure_->wait_ms.value_or(0));
-  const auto verdict = s_.guard->check(current().model, tokens(), now);
+  const auto verdict = s_.upstream->check(current().model, tokens(), now);
   if (verdict.why != upstream_guard::skip::none) at = std::max(at, verdict.available_at_ms);
   if (deadline_ms_ > 0 && at >= deadline_ms_) return fail_all();
   ++retries_waited_;
@@ -210,7 +245,7 @@ void exchange::retry(std::size_t index) {
   if (abandoned_) return;
   const auto now = steady_clock_ms();
   if (past_deadline(now)) return fail_deadline();
-  if (s_.guard->check(s_.plan.attempts[index].model, tokens(), now).why !=
+  if (s_.upstream->check(s_.plan.attempts[index].model, tokens(), now).why !=
       upstream_guard::skip::none)
     return fail_all();
   if (!take_budget(now)) return fail_all();
@@ -268,8 +303,8 @@ void exchange::on_done(upstream_reply reply) {
   // A call cut by the request's deadline is nobody's failure: the model had
   // less time than its provider's timeout.
   const bool cut_by_deadline = limited_by_deadline_ && reply.status == call_status::timeout;
-  s_.guard->finished(current().model, reply, cut_by_deadline, steady_clock_ms());
-  if (!cut_by_deadline) account(reply);
+  s_.upstream->finished(current().model, reply, cut_by_deadline, steady_clock_ms());
+  account(reply, cut_by_deadline);
   if (abandoned_ || reply.outcome == outcome_class::cancelled) return;
   switch (reply.outcome) {
     case outcome_class::ok:
@@ -369,8 +404,26 @@ void exchange::fail_unavailable() {
   s_.reply(std::move(r));
 }
 
-void exchange::account(const upstream_reply& reply) const {
+// What a call was billed always counts; a call cut by the request's
+// deadline counts against neither the model nor the provider key.
+void exchange::account(const upstream_reply& reply, bool cut_by_deadline) {
   const auto& a = current();
+  if (reply.usage.reported || reply.usage.billed_usd) {
+    spend_entry e;
+    e.at_ms = wall_clock_ms();
+    e.key_id = s_.who.key_id;
+    e.route = s_.plan.route;
+    e.model = a.model;
+    e.decision_id = s_.plan.decision_id;
+    e.request_id = s_.id;
+    e.input_tokens = reply.usage.input_tokens;
+    e.output_tokens = reply.usage.output_tokens;
+    e.usd = reply.usage.billed_usd
+                ? *reply.usage.billed_usd
+                : a.price->cost_usd(reply.usage.input_tokens, reply.usage.output_tokens);
+    billed_.push_back(std::move(e));
+  }
+  if (cut_by_deadline) return;
   if (reply.outcome != outcome_class::cancelled)
     caf::anon_send(s_.accounting.router,
                    provider_call{std::string(provider_of(a.model)), reply.outcome,
@@ -404,7 +457,7 @@ void start_exchange(exchange_setup setup) {
       if (auto alive = weak.lock()) alive->abandon();
     });
   });
-  loop->post([ex] { ex->next_attempt(); });
+  loop->post([ex] { ex->start(); });
 }
 
 }  // namespace llmopt

@@ -6,7 +6,9 @@
 #include <caf/all.hpp>
 
 #include "actors/attempt_plan.hpp"
+#include "actors/caller.hpp"
 #include "actors/client_api.hpp"
+#include "actors/spend_guard.hpp"
 #include "actors/upstream_guard.hpp"
 #include "adapters/http/message.hpp"
 #include "adapters/providers/chat_request.hpp"
@@ -34,14 +36,25 @@ struct exchange_setup {
   call_accounting accounting;
   std::string id;         // "chatcmpl-llmopt-N": the answer's id when the upstream gives none
   long long created = 0;  // Unix seconds: its "created" likewise
+  caller who;             // the API key it came with
+  // Budgets and key limits (owned by the loop thread; null: none), and the
+  // output tokens reserved for a request without max_tokens.
+  spend_guard* guard = nullptr;
+  long long default_max_tokens = 4096;
   // Shared upstream state (breakers, provider limits, retry budget): owned
   // by the loop's owner, outlives every exchange. REQUIRES: non-null.
-  upstream_guard* guard = nullptr;
+  upstream_guard* upstream = nullptr;
   retry_policy retry;        // waits before trying a candidate again
   long long timeout_ms = 0;  // the request's deadline, from start_exchange(); 0: none
 };
 
 // Serves one request from its planned attempts, in order:
+//   - first the key's rate limits and the budgets (spend_guard): a refused
+//     request makes no call; one past a soft limit tries the cheaper
+//     candidates first. What it reserved is settled on what its calls were
+//     billed (their usage at the candidate's price, or the provider's own
+//     charge) when the exchange ends, and every billed call goes to the
+//     spend ledger with its key, route, model and decision;
 //   - a candidate whose breaker is open, whose provider is paused (it asked
 //     to wait) or at its rpm / tpm / max_concurrent is skipped; up to
 //     plan.max_attempts candidates are called;
@@ -49,8 +62,8 @@ struct exchange_setup {
 //     candidate at once; only when none is left is the last one tried again
 //     after the retry policy's wait (at least what the upstream asked for),
 //     up to retry.max_retries times; every call after the first takes a
-//     retry from the guard's budget, and without one the request fails with
-//     the last error;
+//     retry from the upstream guard's budget, and without one the request
+//     fails with the last error;
 //   - nothing goes past the deadline (timeout_ms): each call's timeout is
 //     at most the time left; when it passes, 504 deadline_exceeded (an
 //     error event once the stream is committed);

@@ -134,6 +134,11 @@ void gateway::handle(http::request req, http::responder respond) {
     caf::anon_send(parts_.aggregator, models_query{[answer_with](nlohmann::json models) {
                      answer_with({{"models", std::move(models)}});
                    }});
+  } else if (path == "/admin/v1/budgets") {
+    if (!only("GET")) return;
+    if (!parts_.guard) return answer_with({{"budgets", nlohmann::json::array()}});
+    auto* guard = parts_.guard;  // read on the loop thread, its owner
+    parts_.loop->post([guard, answer_with] { answer_with({{"budgets", guard->budgets_json()}}); });
   } else if (path == "/admin/v1/providers") {
     if (only("GET")) providers(std::move(respond));
   } else if (path == "/admin/v1/breakers") {
@@ -183,16 +188,26 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
   // 3. Choose the candidates that can serve it, by the current weights;
   // those whose breaker is open or whose provider is paused last.
   auto table = parts_.snapshot->current();
-  auto held = parts_.guard->held();
+  auto held = parts_.upstream->held();
   auto plan = plan_attempts(*parts_.catalog, table.get(), *request, target, uniform_draw(), as_sent,
                             held_back{held.get(), steady_clock_ms()});
   if (!plan) return respond(error_answer(api, unplannable(plan.err())));
   // 4. Try them: translate, call, stream, translate back, account.
-  start_exchange(exchange_setup{std::move(*request), api, std::move(respond), std::move(*plan),
-                                parts_.loop, call_accounting{parts_.aggregator, parts_.router},
-                                id_prefix_ + std::to_string(next_id_.fetch_add(1)),
-                                wall_clock_ms() / 1000, parts_.guard, guarding.retry,
-                                guarding.timeout_ms});
+  exchange_setup setup{std::move(*request),
+                       api,
+                       std::move(respond),
+                       std::move(*plan),
+                       parts_.loop,
+                       call_accounting{parts_.aggregator, parts_.router},
+                       id_prefix_ + std::to_string(next_id_.fetch_add(1)),
+                       wall_clock_ms() / 1000,
+                       caller{},
+                       parts_.guard,
+                       options_.default_max_tokens,
+                       parts_.upstream,
+                       guarding.retry,
+                       guarding.timeout_ms};
+  start_exchange(std::move(setup));
 }
 
 request_guarding gateway::route_guarding_of(const std::string& target) const {
@@ -204,10 +219,10 @@ request_guarding gateway::route_guarding_of(const std::string& target) const {
 // loop thread holds.
 void gateway::providers(http::responder respond) {
   auto* loop = parts_.loop;
-  auto* guard = parts_.guard;
-  caf::anon_send(parts_.router, providers_query{[loop, guard, respond](nlohmann::json counters) {
-                   loop->post([guard, respond, counters = std::move(counters)]() mutable {
-                     auto limits = guard->providers_json(steady_clock_ms(), wall_offset_ms());
+  auto* upstream = parts_.upstream;
+  caf::anon_send(parts_.router, providers_query{[loop, upstream, respond](nlohmann::json counters) {
+                   loop->post([upstream, respond, counters = std::move(counters)]() mutable {
+                     auto limits = upstream->providers_json(steady_clock_ms(), wall_offset_ms());
                      for (auto& [name, l] : limits.items())
                        counters[name]["limits"] = std::move(l);
                      respond(json_response(200, {{"providers", std::move(counters)}}));
@@ -216,10 +231,10 @@ void gateway::providers(http::responder respond) {
 }
 
 void gateway::breakers(http::responder respond) {
-  auto* guard = parts_.guard;
-  parts_.loop->post([guard, respond] {
+  auto* upstream = parts_.upstream;
+  parts_.loop->post([upstream, respond] {
     respond(json_response(
-        200, {{"breakers", guard->breakers_json(steady_clock_ms(), wall_offset_ms())}}));
+        200, {{"breakers", upstream->breakers_json(steady_clock_ms(), wall_offset_ms())}}));
   });
 }
 

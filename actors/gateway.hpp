@@ -27,6 +27,7 @@ struct request_guarding {
 struct gateway_options {
   http::server_options server;
   std::size_t max_json_depth = 64;  // nesting accepted in a request body
+  long long default_max_tokens = 4096;  // reserved for a request without max_tokens
   std::vector<std::string> routes;  // names, for GET /v1/models
   std::vector<std::string> models;  // declared model keys, for GET /v1/models
   request_guarding guarding;        // of provider:model requests
@@ -38,11 +39,12 @@ struct gateway_options {
 struct gateway_parts {
   std::shared_ptr<const serving_catalog> catalog;
   std::shared_ptr<routing_snapshot> snapshot;
-  curl_loop* loop = nullptr;        // outlives the gateway
-  caf::actor router;                // provider counters, routing table, readiness
-  caf::actor aggregator;            // call outcomes, pipeline counters, model statistics
-  caf::actor collector;             // in-flight and paused state
-  upstream_guard* guard = nullptr;  // breakers, provider limits: on the loop's thread only
+  curl_loop* loop = nullptr;  // outlives the gateway
+  caf::actor router;          // provider counters, routing table, readiness
+  caf::actor aggregator;      // call outcomes, pipeline counters, model statistics
+  caf::actor collector;       // in-flight and paused state
+  spend_guard* guard = nullptr;  // budgets and key limits; used on the loop thread only
+  upstream_guard* upstream = nullptr;  // breakers, provider limits; the loop thread only
 };
 
 // The HTTP front door and the admin API:
@@ -54,6 +56,7 @@ struct gateway_parts {
 //   GET  /admin/v1/pipeline    counters per source, collector and checkpoint state
 //   GET  /admin/v1/models      live window and lifetime totals per model
 //   GET  /admin/v1/providers   each provider key's calls by outcome, limits and pause
+//   GET  /admin/v1/budgets     each budget in use: limit, spent, reserved
 //   GET  /admin/v1/breakers    each provider:model's circuit breaker
 // A chat request runs the request path in order (see chat()): read it
 // within bounds -> choose its candidates -> the exchange (attempts,

@@ -98,6 +98,12 @@ struct router_settings {
   int breaker_max_cooldown_ms = 0;
 };
 
+struct budget_settings {
+  double soft_fraction = 0;          // of a budget, where its soft limit is
+  long long default_max_tokens = 0;  // reserved for a request without max_tokens
+  std::string limit_kind;            // sliding_window or token_bucket
+};
+
 struct log_settings {
   std::string level;   // trace, debug, info, warn, error
   std::string format;  // text or json
@@ -173,6 +179,7 @@ struct settings {
   checkpoint_settings checkpoint;
   decision_settings decision;
   router_settings router;
+  budget_settings budgets;
   log_settings log;
   std::vector<provider_settings> providers;
   std::vector<model_settings> models;

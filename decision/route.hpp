@@ -40,6 +40,10 @@ struct route_spec {
   int retry_base_ms = -1;
   int retry_cap_ms = -1;
   int retry_max_retries = -1;
+  // What the route may spend per budget_period ("day" or "month", UTC), in
+  // USD; 0 = no budget. Enforced by the request path, not the engine.
+  double budget_usd = 0;
+  std::string budget_period = "month";
 
   bool weighs_ttft() const { return latency_metric == "ttft"; }
 };
