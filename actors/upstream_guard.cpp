@@ -22,7 +22,10 @@ std::string to_string(upstream_guard::skip s) {
 }
 
 upstream_guard::upstream_guard(upstream_guard_options options)
-    : options_(std::move(options)), budget_(options_.retry_budget) {}
+    : options_(std::move(options)), budget_(options_.retry_budget) {
+  for (const auto& [name, configured] : options_.limits)
+    limits_.emplace(name, provider_limit(configured));
+}
 
 circuit_breaker& upstream_guard::breaker(const model_key& model) {
   auto it = breakers_.find(model);
@@ -33,11 +36,7 @@ circuit_breaker& upstream_guard::breaker(const model_key& model) {
 provider_limit& upstream_guard::limit(const std::string& provider) {
   auto it = limits_.find(provider);
   if (it != limits_.end()) return it->second;
-  auto configured = options_.limits.find(provider);
-  return limits_
-      .emplace(provider, provider_limit(configured == options_.limits.end() ? provider_limits{}
-                                                                            : configured->second))
-      .first->second;
+  return limits_.emplace(provider, provider_limit()).first->second;  // not configured: no limit
 }
 
 upstream_guard::verdict upstream_guard::check(const model_key& model, long long tokens,
@@ -47,10 +46,7 @@ upstream_guard::verdict upstream_guard::check(const model_key& model, long long 
                                     ? b->second.next_probe_ms()
                                     : now_ms};
   auto l = limits_.find(std::string(provider_of(model)));
-  if (l == limits_.end()) {
-    // Never called yet: only a configured limit of zero calls could refuse.
-    return {};
-  }
+  if (l == limits_.end()) return {};  // no limits configured, never paused
   switch (l->second.check(now_ms, tokens)) {
     case provider_limit::refusal::none:
       return {};
@@ -143,8 +139,6 @@ nlohmann::json upstream_guard::providers_json(long long now_ms, long long wall_o
                  {"paused_until_ms",
                   paused ? nlohmann::json(l.paused_until() + wall_offset_ms) : nlohmann::json()}};
   };
-  for (const auto& [name, configured] : options_.limits)
-    if (!limits_.count(name)) limits_of(name, provider_limit(configured));
   for (const auto& [name, l] : limits_)
     limits_of(name, l);
   return out;

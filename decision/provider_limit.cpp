@@ -4,10 +4,20 @@
 
 namespace llmopt {
 namespace {
+
 constexpr long long minute_ms = 60000;
+
+// What is left of a limiter's minute, counting nothing.
+long long left(rate_limiter& l, long long now_ms) {
+  return l.take(now_ms, 0).remaining;
 }
 
-provider_limit::provider_limit(provider_limits limits) : limits_(limits) {}
+}  // namespace
+
+provider_limit::provider_limit(provider_limits limits) : limits_(limits) {
+  if (limits_.rpm > 0) rpm_.emplace(rate_limit_kind::sliding_window, limits_.rpm);
+  if (limits_.tpm > 0) tpm_.emplace(rate_limit_kind::sliding_window, limits_.tpm);
+}
 
 const char* to_string(provider_limit::refusal r) {
   switch (r) {
@@ -25,60 +35,46 @@ const char* to_string(provider_limit::refusal r) {
   return "none";
 }
 
-void provider_limit::prune(long long now_ms) const {
-  while (!minute_.empty() && minute_.front().first <= now_ms - minute_ms) {
-    minute_tokens_ -= minute_.front().second;
-    minute_.pop_front();
-  }
-}
-
 long long provider_limit::calls_last_minute(long long now_ms) const {
-  prune(now_ms);
-  return static_cast<long long>(minute_.size());
+  return rpm_ ? rpm_->limit() - left(*rpm_, now_ms) : 0;
 }
 
 long long provider_limit::tokens_last_minute(long long now_ms) const {
-  prune(now_ms);
-  return minute_tokens_;
+  return tpm_ ? tpm_->limit() - left(*tpm_, now_ms) : 0;
 }
 
 provider_limit::refusal provider_limit::check(long long now_ms, long long tokens) const {
   if (now_ms < paused_until_) return refusal::paused;
   if (limits_.max_concurrent > 0 && in_flight_ >= limits_.max_concurrent)
     return refusal::concurrency;
-  if (limits_.rpm > 0 && calls_last_minute(now_ms) >= limits_.rpm) return refusal::rpm;
-  // A call larger than the whole tpm may still go alone into an empty minute.
-  const long long used = tokens_last_minute(now_ms);
-  if (limits_.tpm > 0 && used > 0 && used + tokens > limits_.tpm) return refusal::tpm;
+  if (rpm_ && left(*rpm_, now_ms) < 1) return refusal::rpm;
+  if (tpm_ && left(*tpm_, now_ms) < tokens) return refusal::tpm;
   return refusal::none;
 }
 
 long long provider_limit::available_at(long long now_ms, long long tokens) const {
+  // A refused take() counts nothing and says how long until it would fit
+  // (-1: never; then a minute is as good a guess as any).
+  auto when = [now_ms](const rate_verdict& v) {
+    return now_ms + (v.retry_after_ms < 0 ? minute_ms : v.retry_after_ms);
+  };
   switch (check(now_ms, tokens)) {
     case refusal::none:
+    case refusal::concurrency:
       return now_ms;
     case refusal::paused:
       return paused_until_;
-    case refusal::concurrency:
-      return now_ms;  // unknown: as soon as a call ends
     case refusal::rpm:
-      return minute_[minute_.size() - static_cast<std::size_t>(limits_.rpm)].first + minute_ms;
-    case refusal::tpm: {
-      long long freed = 0;
-      for (const auto& [at, used] : minute_) {
-        freed += used;
-        if (minute_tokens_ - freed + tokens <= limits_.tpm) return at + minute_ms;
-      }
-      return minute_.empty() ? now_ms : minute_.back().first + minute_ms;
-    }
+      return when(rpm_->take(now_ms, 1));
+    case refusal::tpm:
+      return when(tpm_->take(now_ms, tokens));
   }
   return now_ms;
 }
 
 void provider_limit::started(long long now_ms, long long tokens) {
-  prune(now_ms);
-  minute_.emplace_back(now_ms, tokens);
-  minute_tokens_ += tokens;
+  if (rpm_) rpm_->take(now_ms, 1);
+  if (tpm_) tpm_->take(now_ms, tokens);
   ++in_flight_;
 }
 

@@ -15,18 +15,19 @@ TEST_CASE("provider limit: rpm refuses the call over the minute, and says when i
   CHECK(l.check(200, 10) == refusal::rpm);
   CHECK(l.available_at(200, 10) == 60000);
   CHECK(l.check(60000, 10) == refusal::none);
+  CHECK(l.calls_last_minute(60000) == 1);
 }
 
 TEST_CASE("provider limit: tpm counts the tokens of the last minute") {
   provider_limit l({0, 100, 0});
-  CHECK(l.check(0, 500) == refusal::none);  // alone, even over the tpm
+  CHECK(l.check(0, 500) == refusal::tpm);  // over the whole tpm: never fits
   l.started(0, 60);
   l.started(10, 30);
   CHECK(l.check(20, 20) == refusal::tpm);
   CHECK(l.available_at(20, 20) == 60000);
   CHECK(l.check(20, 10) == refusal::none);
   CHECK(l.tokens_last_minute(60000) == 30);
-  CHECK(l.check(70010, 500) == refusal::none);  // the minute is empty again
+  CHECK(l.check(70010, 100) == refusal::none);  // the minute is empty again
 }
 
 TEST_CASE("provider limit: max_concurrent holds until a call finishes") {
