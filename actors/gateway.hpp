@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,12 @@
 
 namespace llmopt {
 
+// A request's deadline and retry policy, by route.
+struct request_guarding {
+  long long timeout_ms = 600000;
+  retry_policy retry;
+};
+
 struct gateway_options {
   http::server_options server;
   std::size_t max_json_depth = 64;  // nesting accepted in a request body
@@ -29,6 +36,9 @@ struct gateway_options {
   // The digest of the admin API's bearer token; none: the admin API is open
   // (check_exposure allows that on loopback only).
   std::optional<sha256_digest> admin_token;
+  request_guarding guarding;        // of provider:model requests
+  std::map<std::string, request_guarding> route_guarding;
+  long long max_timeout_ms = 3600000;  // the largest x-llmopt-timeout-ms
 };
 
 // What the gateway serves requests with.
@@ -42,6 +52,7 @@ struct gateway_parts {
   caf::actor aggregator;      // call outcomes, pipeline counters, model statistics
   caf::actor collector;       // in-flight and paused state
   spend_guard* guard = nullptr;  // budgets and key limits; used on the loop thread only
+  upstream_guard* upstream = nullptr;  // breakers, provider limits; the loop thread only
 };
 
 // The HTTP front door and the admin API:
@@ -52,16 +63,17 @@ struct gateway_parts {
 //   GET  /admin/v1/routes      current weights per route
 //   GET  /admin/v1/pipeline    counters per source, collector and checkpoint state
 //   GET  /admin/v1/models      live window and lifetime totals per model
-//   GET  /admin/v1/providers   each provider key's calls by outcome
+//   GET  /admin/v1/providers   each provider key's calls by outcome, limits and pause
+//   GET  /admin/v1/budgets     each budget in use: limit, spent, reserved
+//   GET  /admin/v1/breakers    each provider:model's circuit breaker
 // Every /v1 endpoint (and its alias without /v1) needs an API key unless
 // auth is off (authentication.hpp); every /admin/ path needs the admin
 // token when one is configured. /health/ needs nothing.
-//   GET  /admin/v1/budgets     each budget in use: limit, spent, reserved
 // A chat request runs the request path in order (see chat()): authenticate
-// -> read it within bounds -> check the key may use its model -> choose its
-// candidates -> the exchange (attempts, translation, streaming, accounting).
-// Handlers run on the HTTP server's threads and never block or wait for an
-// actor.
+// -> read it within bounds -> check the key may use its model -> its
+// deadline -> choose its candidates -> the exchange (attempts, translation,
+// streaming, accounting). Handlers run on the HTTP server's threads and
+// never block or wait for an actor.
 class gateway {
  public:
   static result<std::unique_ptr<gateway>> start(gateway_options options, gateway_parts parts);
@@ -74,7 +86,10 @@ class gateway {
   void handle(http::request req, http::responder respond);
   void chat(client_api api, const http::request& req, http::responder respond);
   http::response models() const;
+  request_guarding route_guarding_of(const std::string& target) const;
   void pipeline(http::responder respond);
+  void providers(http::responder respond);
+  void breakers(http::responder respond);
 
   gateway_options options_;
   gateway_parts parts_;
