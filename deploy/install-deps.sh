@@ -11,6 +11,7 @@ packages=(
   librdkafka-dev kcat
   nlohmann-json3-dev libsimdjson-dev
   libsqlite3-dev sqlite3
+  libssl-dev  # libcrypto: SHA-256, random API keys, constant-time comparison
   catch2
   libcurl4-openssl-dev curl
   libboost-dev
