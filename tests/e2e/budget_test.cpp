@@ -170,3 +170,69 @@ TEST_CASE("a streamed answer settles on its final usage", "[e2e]") {
 
 }  // namespace
 }  // namespace llmopt::test
+
+namespace llmopt::test {
+namespace {
+
+std::string created_key(running_daemon& d, std::vector<std::string> args) {
+  args.insert(args.begin(), {"keys", "create"});
+  auto made = d.cli(args);
+  REQUIRE(made.exit_code == 0);
+  const auto at = made.out.find("key: ");
+  REQUIRE(at != std::string::npos);
+  return made.out.substr(at + 5, made.out.find('\n', at) - at - 5);
+}
+
+http_response chat_with(running_daemon& d, const std::string& key) {
+  return http_request("POST", d.url() + "/v1/chat/completions", request_body(),
+                      {"Content-Type: application/json", "Authorization: Bearer " + key});
+}
+
+TEST_CASE("a key's RPM answers 429 with Retry-After and OpenAI's rate limit headers", "[e2e]") {
+  running_daemon d(simulated_config("${STATE_DIR}", metered));
+  const auto key = created_key(d, {"--name", "two-a-minute", "--rpm", "2"});
+  REQUIRE(eventually([&] { return chat_with(d, key).status == 200; }));  // the daemon sees it
+  auto second = chat_with(d, key);
+  REQUIRE(second.status == 200);
+  CHECK(second.headers["x-ratelimit-limit-requests"] == "2");
+  CHECK(second.headers["x-ratelimit-remaining-requests"] == "0");
+  auto third = chat_with(d, key);
+  REQUIRE(third.status == 429);
+  CHECK(nlohmann::json::parse(third.body)["error"]["code"] == "rate_limit_exceeded");
+  const int retry_after = std::stoi(third.headers["retry-after"]);
+  CHECK(retry_after >= 1);
+  CHECK(retry_after <= 60);
+  CHECK(third.headers["x-ratelimit-remaining-requests"] == "0");
+  // Another key is not held back by this one's limit.
+  const auto other = created_key(d, {"--name", "other", "--rpm", "2"});
+  CHECK(eventually([&] { return chat_with(d, other).status == 200; }));
+}
+
+TEST_CASE("a key's budget refuses with insufficient_quota once spent, and its ledger agrees",
+          "[e2e]") {
+  running_daemon d(simulated_config("${STATE_DIR}", metered));
+  const auto key =
+      created_key(d, {"--name", "small-spender", "--budget-usd", "0.2", "--period", "day"});
+  REQUIRE(eventually([&] { return chat_with(d, key).status == 200; }));
+  http_response last;
+  for (int i = 0; i < 100; ++i) {
+    last = chat_with(d, key);
+    if (last.status != 200) break;
+  }
+  REQUIRE(last.status == 429);
+  auto e = nlohmann::json::parse(last.body)["error"];
+  CHECK(e["code"] == "insufficient_quota");
+  CHECK(e["message"].get<std::string>().find("key small-spender") != std::string::npos);
+  // The key's budget holds what its ledger rows add up to, within the limit.
+  auto keys = nlohmann::json::parse(d.cli({"keys", "list", "--json"}).out);
+  REQUIRE(keys.size() == 1);
+  const std::string id = keys[0]["id"];
+  auto budget = budget_of(d, "key:" + id);
+  const double spent = budget["spent_usd"].get<double>();
+  CHECK(spent <= 0.2);
+  const std::string db = d.state_dir() + "/llmopt.db";
+  REQUIRE(eventually([&] { return ledger_sum(db).first == Approx(spent).epsilon(1e-9); }));
+}
+
+}  // namespace
+}  // namespace llmopt::test
