@@ -23,6 +23,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   explicit exchange(exchange_setup setup) : s_(std::move(setup)) {}
 
   // On the loop thread.
+  void begin();
   void next_attempt();
   void abandon();
 
@@ -31,12 +32,14 @@ class exchange : public std::enable_shared_from_this<exchange> {
   bool on_chunks(std::vector<nlohmann::json>& chunks);
   void on_done(upstream_reply reply);
   void commit();
+  bool send(const nlohmann::json& chunk);
   bool write(std::string text);
   void finish_ok(const upstream_reply& reply);
   void fail_stream(const upstream_reply& reply);
   void fail_all();
   void account(const upstream_reply& reply) const;
   http::response with_headers(http::response r) const;
+  cache_client as_cache_client() const;
 
   exchange_setup s_;
   std::size_t next_ = 0;  // index of the next attempt
@@ -52,6 +55,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   std::string last_model_;
   bool all_rate_limited_ = true;
   std::optional<long long> shortest_retry_after_;
+  // The identical requests waiting on this one's call (answer_cache).
+  std::shared_ptr<flight> flight_;
 };
 
 std::string joined(const std::vector<std::string>& items) {
@@ -90,7 +95,31 @@ http::response exchange::with_headers(http::response r) const {
   if (!s_.plan.route.empty())
     r.headers.emplace_back("x-llmopt-decision", std::to_string(s_.plan.decision_id));
   r.headers.emplace_back("x-llmopt-attempts", std::to_string(next_));
+  r.headers.emplace_back("x-llmopt-cache", s_.cache.key.empty() ? "bypass" : "miss");
   return r;
+}
+
+cache_client exchange::as_cache_client() const {
+  cache_client c{s_.api, s_.reply, s_.request.stream, s_.request.include_usage, s_.id, s_.created,
+                 {}};
+  if (!s_.plan.route.empty()) {
+    c.headers.emplace_back("x-llmopt-route", s_.plan.route);
+    c.headers.emplace_back("x-llmopt-decision", std::to_string(s_.plan.decision_id));
+  }
+  return c;
+}
+
+// The cache's stage, before the first attempt: a hit or a join is answered
+// by the cache; otherwise this request leads the call.
+void exchange::begin() {
+  if (s_.cache.key.empty()) return next_attempt();
+  auto self = shared_from_this();
+  std::weak_ptr<exchange> weak = self;  // the flight, held by this exchange, holds this
+  flight_ = s_.cache.cache->open(
+      s_.cache.key, as_cache_client(), [self] { self->next_attempt(); },
+      [weak] {
+        if (auto alive = weak.lock()) alive->abandon();
+      });
 }
 
 void exchange::next_attempt() {
@@ -109,6 +138,12 @@ void exchange::next_attempt() {
 }
 
 void exchange::abandon() {
+  if (flight_ && flight_->leader_left()) {
+    // Others wait on this call: it goes on for them, its stream to nobody.
+    if (!encoder_) encoder_ = std::make_unique<client_stream_encoder>(s_.api, false);
+    stream_ = discarding_stream();
+    return;
+  }
   abandoned_ = true;
   if (in_flight_) current().client->cancel(call_);
 }
@@ -126,7 +161,7 @@ bool exchange::on_chunks(std::vector<nlohmann::json>& chunks) {
     if (!stream_) return false;
   } else {
     for (const auto& c : chunks)
-      if (!write(encoder_->chunk(c))) return false;
+      if (!send(c)) return false;
   }
   if (stream_->queued_bytes() <= stream_high_mark) return true;
   auto* client = current().client;
@@ -142,11 +177,18 @@ void exchange::commit() {
   head.content_type = "text/event-stream";
   head.headers = {{"cache-control", "no-cache"}};
   stream_ = s_.reply.stream(with_headers(std::move(head)));
-  if (!stream_) return abandon();  // the client is gone
+  if (!stream_) abandon();  // the client is gone (the call may go on for others)
+  if (!stream_) return;
   encoder_ = std::make_unique<client_stream_encoder>(s_.api, s_.request.include_usage);
   for (const auto& c : held_)
-    write(encoder_->chunk(c));
+    send(c);
   held_.clear();
+}
+
+// One chunk to the client, and to the requests that share this call.
+bool exchange::send(const nlohmann::json& chunk) {
+  if (flight_) flight_->on_chunk(chunk, current().model);
+  return write(encoder_->chunk(chunk));
 }
 
 bool exchange::write(std::string text) {
@@ -163,6 +205,7 @@ void exchange::on_done(upstream_reply reply) {
       return finish_ok(reply);
     case outcome_class::request_error:
       if (stream_) return fail_stream(reply);  // cannot happen: errors come before bytes
+      if (flight_) flight_->on_failure(passed_on(reply), std::nullopt);
       return s_.reply(with_headers(error_answer(s_.api, passed_on(reply))));
     case outcome_class::credentials_error:
     case outcome_class::model_failure:
@@ -183,11 +226,14 @@ void exchange::on_done(upstream_reply reply) {
 
 void exchange::finish_ok(const upstream_reply& reply) {
   if (!s_.request.stream) {
+    if (flight_) flight_->on_answer(reply.completion, current().model);
     http::response r;
     r.body = completion_answer(s_.api, reply.completion);
     return s_.reply(with_headers(std::move(r)));
   }
   if (!stream_) commit();  // a clean stream that never carried a token
+  // The stream ended cleanly: the chunks teed are the answer, to share and store.
+  if (flight_) flight_->on_answer(nlohmann::json(), current().model);
   if (!stream_) return;
   write(encoder_->done());
   stream_->end();
@@ -196,6 +242,7 @@ void exchange::finish_ok(const upstream_reply& reply) {
 void exchange::fail_stream(const upstream_reply& reply) {
   api_error e{502, "upstream_error", "upstream_stream_failed",
               "the stream from " + current().model + " failed: " + reply.error, ""};
+  if (flight_) flight_->on_failure(e, std::nullopt);
   write(encoder_->failed(e));
   stream_->end();
 }
@@ -220,6 +267,7 @@ void exchange::fail_all() {
   auto r = with_headers(error_answer(s_.api, e));
   if (all_rate_limited_ && shortest_retry_after_)
     r.headers.emplace_back("retry-after", std::to_string(*shortest_retry_after_));
+  if (flight_) flight_->on_failure(e, all_rate_limited_ ? shortest_retry_after_ : std::nullopt);
   s_.reply(std::move(r));
 }
 
@@ -258,7 +306,7 @@ void start_exchange(exchange_setup setup) {
       if (auto alive = weak.lock()) alive->abandon();
     });
   });
-  loop->post([ex] { ex->next_attempt(); });
+  loop->post([ex] { ex->begin(); });
 }
 
 }  // namespace llmopt

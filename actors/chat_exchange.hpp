@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/answer_cache.hpp"
 #include "actors/attempt_plan.hpp"
 #include "actors/client_api.hpp"
 #include "adapters/http/message.hpp"
@@ -22,6 +23,13 @@ struct call_accounting {
   caf::actor router;
 };
 
+// The response cache's part in one request: where it is looked up and under
+// which key (cache_key.hpp); no key: the cache is bypassed.
+struct cache_ticket {
+  answer_cache* cache = nullptr;  // null: no cache
+  std::string key;
+};
+
 // Everything one request needs from its attempts to its answer.
 struct exchange_setup {
   chat_request request;
@@ -32,6 +40,7 @@ struct exchange_setup {
   call_accounting accounting;
   std::string id;         // "chatcmpl-llmopt-N": the answer's id when the upstream gives none
   long long created = 0;  // Unix seconds: its "created" likewise
+  cache_ticket cache;
 };
 
 // Serves one request from its planned attempts, in order:
@@ -49,6 +58,13 @@ struct exchange_setup {
 //   - when every attempt failed: 429 (with the shortest Retry-After) if each
 //     was rate limited, 504 if the last timed out, else 502.
 // Every call's outcome is accounted (call_accounting).
+//
+// Before the first attempt, a request with a cache key is looked up
+// (answer_cache::open): a hit, or a request that joins an identical call in
+// flight, is answered from there and makes no call, so nothing is accounted
+// for it. A request that makes its call leads the flight: what its client is
+// sent is teed to the followers, and its clean answer is stored. Every
+// answer carries x-llmopt-cache: hit, miss, or bypass (no key).
 //
 // Threading: start() may be called from any thread; the exchange then runs
 // on the curl loop's thread only.

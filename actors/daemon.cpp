@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/aggregator_actor.hpp"
+#include "actors/answer_cache.hpp"
 #include "actors/collector_actor.hpp"
 #include "actors/decision_actor.hpp"
 #include "actors/decision_options.hpp"
@@ -36,6 +37,7 @@ struct daemon::parts {
   std::string bootstrap;
   std::vector<std::unique_ptr<provider_sim>> sims;
   std::unique_ptr<curl_loop> curl;
+  std::unique_ptr<answer_cache> cache;  // used on the curl loop's thread
   std::shared_ptr<serving_catalog> catalog;
   std::shared_ptr<routing_snapshot> snapshot = std::make_shared<routing_snapshot>();
   std::unique_ptr<caf::actor_system_config> actor_config;
@@ -252,6 +254,7 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   if (auto st = start_kafka(parts, s); !st) return st.err();
   if (auto st = start_providers(parts, s, env); !st) return st.err();
   if (auto st = spawn_actors(parts, s, env); !st) return st.err();
+  parts.cache = std::make_unique<answer_cache>(cache_options_of(s), *parts.curl);
 
   gateway_options g;
   g.server.listen = s.http.listen;
@@ -263,7 +266,8 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   for (const auto& m : s.models)
     g.models.push_back(m.spec.id);
   auto http = gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.curl.get(),
-                                            parts.router, parts.aggregator, parts.collector});
+                                            parts.router, parts.aggregator, parts.collector,
+                                            parts.cache.get()});
   if (!http) return http.err();
   parts.http = std::move(*http);
   std::printf("llmopt: gateway listening on http://%s\n", parts.http->address().c_str());
@@ -313,7 +317,11 @@ void daemon::stop() {
   // Calls still in flight complete (with an error) while the actor system
   // exists, so their callbacks can still address it, and before the catalog
   // goes: the exchanges they complete refer to its provider clients.
+  // The cache's Redis thread posts to the loop: it stops first; the cache
+  // goes after the loop, whose last exchanges still report to it.
+  if (p.cache) p.cache->stop();
   p.curl.reset();
+  p.cache.reset();
   p.catalog.reset();
   p.system.reset();
   p.sims.clear();

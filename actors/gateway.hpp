@@ -32,6 +32,7 @@ struct gateway_parts {
   caf::actor router;          // provider counters, routing table, readiness
   caf::actor aggregator;      // call outcomes, pipeline counters, model statistics
   caf::actor collector;       // in-flight and paused state
+  answer_cache* cache = nullptr;  // the response cache, on the loop's thread; outlives the gateway
 };
 
 // The HTTP front door and the admin API:
@@ -43,6 +44,7 @@ struct gateway_parts {
 //   GET  /admin/v1/pipeline    counters per source, collector and checkpoint state
 //   GET  /admin/v1/models      live window and lifetime totals per model
 //   GET  /admin/v1/providers   each provider key's calls by outcome
+//   GET  /admin/v1/cache       the response cache: entries, bytes, hits, misses, joins, L2
 // A chat request runs the request path in order (see chat()): read it
 // within bounds -> choose its candidates -> the exchange (attempts,
 // translation, streaming, accounting). Handlers run on the HTTP server's

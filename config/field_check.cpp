@@ -195,6 +195,9 @@ result<setting_value> scalar_from_toml(const field_spec& spec, const toml::node&
       break;
     default:
       if (const auto* s = node.as_string()) return checked(spec, s->get(), got);
+      // A choice of "true" and "false" (a flag) takes TOML's booleans.
+      if (const auto* b = node.as_boolean(); b && spec.kind == value_kind::choice)
+        return checked(spec, std::string(b->get() ? "true" : "false"), got);
       break;
   }
   return mismatch(expectation(spec), got);

@@ -93,6 +93,11 @@ field_spec text_list(std::string name, std::vector<std::string> fallback, text_r
   return f;
 }
 
+// true or false (TOML booleans), kept as the text "true" or "false".
+field_spec flag(std::string name, bool fallback, std::string doc) {
+  return choice(std::move(name), fallback ? "true" : "false", {"true", "false"}, std::move(doc));
+}
+
 field_spec secret(field_spec f) {
   f.secret = true;
   return f;
@@ -277,6 +282,28 @@ const table_schema<settings>& settings_schema() {
 
           {integer("router.max_attempts", 3, 1, 10, "candidates tried per request"),
            [](S& s) -> setting_ref { return &s.router.max_attempts; }},
+
+          {flag("cache.enabled", true,
+                "answer identical requests from the response cache and share identical calls in "
+                "flight"),
+           [](S& s) -> setting_ref { return &s.cache.enabled; }},
+          {integer("cache.ttl_s", 300, 1, 604800, "how long a cached answer is served"),
+           [](S& s) -> setting_ref { return &s.cache.ttl_s; }},
+          {integer("cache.max_bytes", 67108864, 1048576, 68719476736,
+                   "memory the cached answers take at most; the least recently used go first"),
+           [](S& s) -> setting_ref { return &s.cache.max_bytes; }},
+          {text_list("cache.sampled_routes", {}, plain_name,
+                     "routes whose answers drawn at temperature > 0 (or unset) are cached too; "
+                     "elsewhere only temperature 0 answers are"),
+           [](S& s) -> setting_ref { return &s.cache.sampled_routes; }},
+          {text("cache.redis", "",
+                "a Redis shared by instances as a second cache level (host:port or "
+                "redis://host:port); empty: none",
+                redis_address),
+           [](S& s) -> setting_ref { return &s.cache.redis; }},
+          {integer("cache.redis_timeout_ms", 100, 1, 10000,
+                   "longest a Redis command may take; a slower or absent Redis is a miss"),
+           [](S& s) -> setting_ref { return &s.cache.redis_timeout_ms; }},
 
           {choice("log.level", "info", {"trace", "debug", "info", "warn", "error"},
                   "least severe message logged"),

@@ -85,6 +85,17 @@ struct router_settings {
   int max_attempts = 0;  // candidates tried per request
 };
 
+struct cache_settings {
+  std::string enabled;  // "true" or "false"
+  int ttl_s = 0;
+  long long max_bytes = 0;
+  std::vector<std::string> sampled_routes;  // routes whose sampled answers are cached too
+  std::string redis;                        // L2: "host:port" or "redis://host:port"; empty: none
+  int redis_timeout_ms = 0;
+
+  bool on() const { return enabled == "true"; }
+};
+
 struct log_settings {
   std::string level;   // trace, debug, info, warn, error
   std::string format;  // text or json
@@ -156,6 +167,7 @@ struct settings {
   checkpoint_settings checkpoint;
   decision_settings decision;
   router_settings router;
+  cache_settings cache;
   log_settings log;
   std::vector<provider_settings> providers;
   std::vector<model_settings> models;

@@ -17,6 +17,8 @@ packages=(
   libtomlplusplus-dev
   libcli11-dev
   libspdlog-dev libfmt-dev
+  libssl-dev                    # OpenSSL libcrypto: SHA-256 of cache keys
+  libhiredis-dev redis-server   # the response cache's L2; redis-server for its tests
   clang libclang-rt-14-dev
   chromium  # headless: renders the `llmopt simulate --html` report in e2e tests
 )
