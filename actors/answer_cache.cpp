@@ -60,7 +60,7 @@ cache_options cache_options_of(const settings& s) {
 
 answer_cache::answer_cache(cache_options options, curl_loop& loop)
     : options_(std::move(options)), loop_(loop), l1_(options_.max_bytes) {
-  if (options_.redis.empty()) return;
+  if (!options_.enabled || options_.redis.empty()) return;
   auto address = redis_cache::parse_address(options_.redis);
   if (!address) return;  // refused by the config's checks before this
   address->timeout_ms = options_.redis_timeout_ms;
@@ -99,15 +99,18 @@ std::shared_ptr<flight> answer_cache::open(const std::string& key, cache_client 
 void answer_cache::ask_l2(const std::string& key, const std::shared_ptr<flight>& lead,
                           cache_client client, std::function<void()> go) {
   std::weak_ptr<flight> weak = lead;
-  auto on_loop = [this, key, weak, client = std::move(client), go = std::move(go)](
-                     redis_lookup found) mutable {
+  auto on_loop = [this, key, weak, client = std::move(client),
+                  go = std::move(go)](redis_lookup found) mutable {
     auto alive = weak.lock();
     nlohmann::json completion;
     std::string model;
     const bool hit = found.value && read_entry(*found.value, completion, model);
-    if (hit) ++l2_hits_;
-    else if (found.error) ++l2_errors_;
-    else ++l2_misses_;
+    if (hit)
+      ++l2_hits_;
+    else if (found.error)
+      ++l2_errors_;
+    else
+      ++l2_misses_;
     if (!hit) {
       ++misses_;
       if (alive && alive->joinable()) go();

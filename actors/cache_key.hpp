@@ -10,14 +10,7 @@ namespace llmopt {
 
 // -- which requests the response cache serves, and under which key -----------
 
-// What the cache does for one request, and the x-llmopt-cache it answers with
-// when no hit or join decides otherwise.
-enum class cache_use {
-  bypass,  // opted out (Cache-Control: no-store), cache off, or not cacheable
-  lookup,  // looked up (and joined, or stored after a clean answer)
-};
-
-// Why a request is not cached, for the decision (and a debug log).
+// Why a request is not cached.
 //   opted_out: the request carries Cache-Control: no-store;
 //   sampled:   temperature above 0, or absent (every provider's default is
 //              above 0), on a route that does not allow sampled answers to be

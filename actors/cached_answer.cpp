@@ -37,7 +37,8 @@ std::vector<json> chunks_of(const json& completion, const std::string& id, long 
   auto add = [&](json choices) { out.push_back(chunk_with(completion, id, created, choices)); };
   add(delta_choice({{"role", "assistant"}, {"content", ""}}));
   const json* choices = member(completion, "choices");
-  const json* choice = choices && choices->is_array() && !choices->empty() ? &(*choices)[0] : nullptr;
+  const json* choice =
+      choices && choices->is_array() && !choices->empty() ? &(*choices)[0] : nullptr;
   const json* message = choice ? member(*choice, "message") : nullptr;
   if (message) {
     if (const auto* content = text_at(*message, "content"); content && !content->empty())
@@ -118,10 +119,10 @@ json completion_builder::completion() const {
   }
   json out = head_;
   out["object"] = "chat.completion";
-  out["choices"] = json::array(
-      {{{"index", 0},
-        {"message", std::move(message)},
-        {"finish_reason", finish_reason_.is_null() ? json("stop") : finish_reason_}}});
+  out["choices"] =
+      json::array({{{"index", 0},
+                    {"message", std::move(message)},
+                    {"finish_reason", finish_reason_.is_null() ? json("stop") : finish_reason_}}});
   if (!usage_.is_null()) out["usage"] = usage_;
   return out;
 }

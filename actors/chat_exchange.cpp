@@ -100,8 +100,8 @@ http::response exchange::with_headers(http::response r) const {
 }
 
 cache_client exchange::as_cache_client() const {
-  cache_client c{s_.api, s_.reply, s_.request.stream, s_.request.include_usage, s_.id, s_.created,
-                 {}};
+  cache_client c{s_.api,     s_.reply, s_.request.stream, s_.request.include_usage, s_.id,
+                 s_.created, {}};
   if (!s_.plan.route.empty()) {
     c.headers.emplace_back("x-llmopt-route", s_.plan.route);
     c.headers.emplace_back("x-llmopt-decision", std::to_string(s_.plan.decision_id));

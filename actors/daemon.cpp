@@ -265,9 +265,9 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
     g.routes.push_back(r.name);
   for (const auto& m : s.models)
     g.models.push_back(m.spec.id);
-  auto http = gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.curl.get(),
-                                            parts.router, parts.aggregator, parts.collector,
-                                            parts.cache.get()});
+  auto http =
+      gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.curl.get(), parts.router,
+                                    parts.aggregator, parts.collector, parts.cache.get()});
   if (!http) return http.err();
   parts.http = std::move(*http);
   std::printf("llmopt: gateway listening on http://%s\n", parts.http->address().c_str());

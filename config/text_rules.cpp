@@ -62,8 +62,8 @@ const text_rule capability{is_capability,
 const text_rule non_empty{is_non_empty, "a non-empty string", "non-empty strings"};
 const text_rule host_port{is_host_port, "\"host:port\" with a port in [0, 65535]",
                           "\"host:port\" addresses"};
-const text_rule redis_address{is_empty_or_redis_address,
-                              "\"host:port\" or \"redis://host:port\"", "Redis addresses"};
+const text_rule redis_address{is_empty_or_redis_address, "\"host:port\" or \"redis://host:port\"",
+                              "Redis addresses"};
 const text_rule plain_name{is_plain_name, "a non-empty name without ':'", "names"};
 const text_rule model_id{is_model_id, "a model id \"provider:model\"", "model ids"};
 const text_rule http_url{is_empty_or_url, "an http:// or https:// URL", "URLs"};

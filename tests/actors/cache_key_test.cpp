@@ -35,8 +35,8 @@ TEST_CASE("the key is SHA-256 in lowercase hex") {
 TEST_CASE("streaming, its options and the client's tags do not change the key") {
   const auto key = cache_key_of(base);
   CHECK(cache_key_of(with(base, "stream", true)) == key);
-  CHECK(cache_key_of(with(with(base, "stream", true), "stream_options",
-                          {{"include_usage", true}})) == key);
+  CHECK(cache_key_of(
+            with(with(base, "stream", true), "stream_options", {{"include_usage", true}})) == key);
   CHECK(cache_key_of(with(base, "user", "alice")) == key);
   CHECK(cache_key_of(with(base, "metadata", {{"team", "a"}})) == key);
   CHECK(cache_key_of(with(base, "store", true)) == key);
@@ -50,8 +50,9 @@ TEST_CASE("what can change the answer changes the key") {
   CHECK(cache_key_of(with(base, "temperature", 0.5)) != key);
   CHECK(cache_key_of(with(base, "max_tokens", 10)) != key);
   CHECK(cache_key_of(with(base, "seed", 1)) != key);
-  CHECK(cache_key_of(with(base, "tools", json::array({{{"type", "function"},
-                                                        {"function", {{"name", "f"}}}}}))) != key);
+  CHECK(cache_key_of(with(base, "tools",
+                          json::array({{{"type", "function"}, {"function", {{"name", "f"}}}}}))) !=
+        key);
   auto other = base;
   other["messages"][0]["content"] = "hello!";
   CHECK(cache_key_of(other) != key);
@@ -76,7 +77,6 @@ TEST_CASE("greedy answers are cached, sampled ones only where the route allows")
 
 TEST_CASE("no-store and several choices are never cached") {
   CHECK(cache_refusal_of(request(base), true, true) == cache_refusal::opted_out);
-  CHECK(cache_refusal_of(request(with(base, "n", 2)), false, true) ==
-        cache_refusal::many_choices);
+  CHECK(cache_refusal_of(request(with(base, "n", 2)), false, true) == cache_refusal::many_choices);
   CHECK(cache_refusal_of(request(with(base, "n", 1)), false, false) == cache_refusal::none);
 }

@@ -69,7 +69,9 @@ TEST_CASE("a stream's pieces assemble: text concatenated, tool arguments by inde
   b.add(chunk({{"content", "Hel"}}));
   b.add(chunk({{"content", "lo"}}));
   b.add(chunk({{"tool_calls",
-                {{{"index", 0}, {"id", "c"}, {"type", "function"},
+                {{{"index", 0},
+                  {"id", "c"},
+                  {"type", "function"},
                   {"function", {{"name", "f"}, {"arguments", ""}}}}}}}));
   b.add(chunk({{"tool_calls", {{{"index", 0}, {"function", {{"arguments", "{\"x\""}}}}}}}));
   b.add(chunk({{"tool_calls", {{{"index", 0}, {"function", {{"arguments", ":2}"}}}}}}}));

@@ -35,11 +35,13 @@ threads = 4
 tick_ms = 200
 down_min_calls = 1000
 [cache]
-)" + cache_table + R"(
+)" + cache_table +
+         R"(
 [[providers]]
 name = "alpha"
 kind = "openai"
-base_url = ")" + sim.root() +
+base_url = ")" +
+         sim.root() +
          R"(/v1"
 timeout_ms = 10000
 [[models]]
@@ -152,8 +154,8 @@ TEST_CASE("a streaming request replays a plain answer, and a plain request a str
   cached_gateway t;
   auto plain = t.chat(request("chat", "first plain"));
   const long long calls = t.sim_requests();
-  auto replayed = t.chat(request("chat", "first plain",
-                                 {{"stream", true}, {"stream_options", {{"include_usage", true}}}}));
+  auto replayed = t.chat(request(
+      "chat", "first plain", {{"stream", true}, {"stream_options", {{"include_usage", true}}}}));
   CHECK(replayed.headers["x-llmopt-cache"] == "hit");
   CHECK(replayed.headers["content-type"] == "text/event-stream");
   CHECK(ended_cleanly(replayed));
@@ -210,7 +212,7 @@ TEST_CASE("an answer is served until its TTL, then asked for again") {
   const auto body = request("chat", "short-lived");
   t.chat(body);
   CHECK(t.chat(body).headers["x-llmopt-cache"] == "hit");
-  CHECK(eventually([&] { return t.chat(body).headers["x-llmopt-cache"] == "miss"; }));
+  CHECK(eventually([&] { return post(t.daemon.url(), body).headers["x-llmopt-cache"] == "miss"; }));
 }
 
 TEST_CASE("identical requests in flight together make one upstream call") {
@@ -256,12 +258,13 @@ TEST_CASE("a streaming request joining a call in flight gets the chunks so far, 
   CHECK(t.sim.stats()["requests"] == 1);
 }
 
-TEST_CASE("a call goes on for the others when its first client leaves, and stops when nobody is left") {
+TEST_CASE(
+    "a call goes on for the others when its first client leaves, and stops when nobody is left") {
   cached_gateway t;
   SECTION("the leader's client leaves, the follower still gets the answer") {
     const auto body = request("alpha:slow", "leader leaves");
-    auto leader = std::async(std::launch::async,
-                             [&] { return post(t.daemon.url(), body, {}, 500); });
+    auto leader =
+        std::async(std::launch::async, [&] { return post(t.daemon.url(), body, {}, 500); });
     REQUIRE(t.sim.stats("until_open=1&timeout_ms=5000")["open"] == 1);
     auto follower = post(t.daemon.url(), body);
     CHECK(leader.get().status == 0);  // timed out: gone
@@ -272,8 +275,8 @@ TEST_CASE("a call goes on for the others when its first client leaves, and stops
   SECTION("every client leaves: the upstream call is cancelled") {
     t.sim.inject({{"kind", "stall"}, {"count", 1}});
     const auto body = request("alpha:a1", "everyone leaves");
-    auto leader = std::async(std::launch::async,
-                             [&] { return post(t.daemon.url(), body, {}, 500); });
+    auto leader =
+        std::async(std::launch::async, [&] { return post(t.daemon.url(), body, {}, 500); });
     REQUIRE(t.sim.stats("until_open=1&timeout_ms=5000")["open"] == 1);
     CHECK(post(t.daemon.url(), body, {}, 1000).status == 0);
     CHECK(leader.get().status == 0);
@@ -306,9 +309,7 @@ TEST_CASE("a shared call that fails fails every request that shared it, once") {
 
 TEST_CASE("a hit creates no statistics") {
   cached_gateway t;
-  auto calls = [&] {
-    return t.daemon.models()["alpha:a1"]["lifetime"].value("calls", 0LL);
-  };
+  auto calls = [&] { return t.daemon.models()["alpha:a1"]["lifetime"].value("calls", 0LL); };
   const long long before = calls();
   t.chat(request("alpha:a1", "counted once"));
   REQUIRE(eventually([&] { return calls() == before + 1; }));
@@ -321,9 +322,8 @@ TEST_CASE("a hit creates no statistics") {
 
 TEST_CASE("/v1/messages is served from the cache too") {
   cached_gateway t;
-  const std::string body =
-      R"({"model":"chat","max_tokens":50,"temperature":0,)"
-      R"("messages":[{"role":"user","content":"hello from anthropic"}]})";
+  const std::string body = R"({"model":"chat","max_tokens":50,"temperature":0,)"
+                           R"("messages":[{"role":"user","content":"hello from anthropic"}]})";
   auto send = [&] {
     auto r = http_request("POST", t.daemon.url() + "/v1/messages", body,
                           {"Content-Type: application/json"});
@@ -370,4 +370,37 @@ TEST_CASE("a Redis shared by two daemons is a second level, and Redis gone is on
   CHECK(post(a.daemon.url(), after).status == 200);
   l2 = json::parse(http_get(b.url() + "/admin/v1/cache").body)["l2"];
   CHECK(l2["errors"].get<long long>() >= 1);
+}
+
+TEST_CASE("a tool-call answer is cached and replayed with its calls") {
+  cached_gateway t;
+  const json tools =
+      json::array({{{"type", "function"},
+                    {"function",
+                     {{"name", "get_weather"},
+                      {"parameters",
+                       {{"type", "object"}, {"properties", {{"city", {{"type", "string"}}}}}}}}}}});
+  auto plain = t.chat(request("chat", "weather in Paris?", {{"tools", tools}}));
+  const auto message = json::parse(plain.body)["choices"][0]["message"];
+  REQUIRE(message["tool_calls"].size() == 1);
+  const long long calls = t.sim_requests();
+
+  auto streamed =
+      t.chat(request("chat", "weather in Paris?", {{"tools", tools}, {"stream", true}}));
+  CHECK(streamed.headers["x-llmopt-cache"] == "hit");
+  CHECK(ended_cleanly(streamed));
+  std::string name, arguments, finish;
+  for (const auto& e : events(streamed.body)) {
+    if (e["choices"].empty()) continue;
+    const auto& choice = e["choices"][0];
+    if (choice["finish_reason"].is_string()) finish = choice["finish_reason"];
+    for (const auto& call : choice["delta"].value("tool_calls", json::array())) {
+      name += call["function"].value("name", "");
+      arguments += call["function"].value("arguments", "");
+    }
+  }
+  CHECK(name == message["tool_calls"][0]["function"]["name"]);
+  CHECK(arguments == message["tool_calls"][0]["function"]["arguments"]);
+  CHECK(finish == "tool_calls");
+  CHECK(t.sim_requests() == calls);
 }

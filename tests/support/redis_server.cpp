@@ -30,9 +30,9 @@ redis_server::redis_server() {
   if (::access("/usr/bin/redis-server", X_OK) != 0)
     FAIL("redis-server is not installed: run deploy/install-deps.sh");
   port_ = free_port();
-  process_ = std::make_unique<child_process>(std::vector<std::string>{
-      "/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save",
-      "", "--appendonly", "no"});
+  process_ = std::make_unique<child_process>(
+      std::vector<std::string>{"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind",
+                               "127.0.0.1", "--save", "", "--appendonly", "no"});
   auto ready = process_->await_line(
       [](const std::string& line) {
         return line.find("Ready to accept connections") != std::string::npos;
