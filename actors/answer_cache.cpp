@@ -68,14 +68,14 @@ answer_cache::answer_cache(cache_options options, curl_loop& loop)
 }
 
 std::shared_ptr<flight> answer_cache::open(const std::string& key, cache_client client,
-                                           std::function<void()> go,
-                                           std::function<void()> cancel_call) {
+                                           lead_callbacks calls) {
   if (const std::string* found = l1_.find(key, steady_ms())) {
     nlohmann::json completion;
     std::string model;
     if (read_entry(*found, completion, model)) {
       ++hits_;
       cached_reply(hit_of(std::move(client))).answer(completion, model);
+      calls.served();
       return nullptr;
     }
   }
@@ -83,24 +83,26 @@ std::shared_ptr<flight> answer_cache::open(const std::string& key, cache_client 
       joined != in_flight_.end() && joined->second->joinable()) {
     ++joins_;
     joined->second->join(hit_of(std::move(client)));
+    calls.served();
     return nullptr;
   }
-  auto lead = std::make_shared<flight>(*this, key, std::move(cancel_call));
+  auto lead = std::make_shared<flight>(*this, key, std::move(calls.cancel_call));
   in_flight_[key] = lead;
   if (l2_) {
-    ask_l2(key, lead, std::move(client), std::move(go));
+    ask_l2(key, lead, std::move(client), std::move(calls));
   } else {
     ++misses_;
-    loop_.post(std::move(go));
+    // After open() returns, so that the exchange holds its flight first.
+    loop_.post(std::move(calls.go));
   }
   return lead;
 }
 
 void answer_cache::ask_l2(const std::string& key, const std::shared_ptr<flight>& lead,
-                          cache_client client, std::function<void()> go) {
+                          cache_client client, lead_callbacks calls) {
   std::weak_ptr<flight> weak = lead;
   auto on_loop = [this, key, weak, client = std::move(client),
-                  go = std::move(go)](redis_lookup found) mutable {
+                  calls = std::move(calls)](redis_lookup found) mutable {
     auto alive = weak.lock();
     nlohmann::json completion;
     std::string model;
@@ -113,12 +115,14 @@ void answer_cache::ask_l2(const std::string& key, const std::shared_ptr<flight>&
       ++l2_misses_;
     if (!hit) {
       ++misses_;
-      if (alive && alive->joinable()) go();
+      if (alive && alive->joinable()) calls.go();
       return;
     }
     ++hits_;
+    // Kept a whole TTL from now: Redis's remaining time is not asked for.
     l1_.store(key, *found.value, steady_ms() + options_.ttl_ms);
     cached_reply(hit_of(std::move(client))).answer(completion, model);
+    calls.served();
     if (alive) alive->on_answer(completion, model, false);
   };
   auto* loop = &loop_;

@@ -58,12 +58,19 @@ class answer_cache {
   const cache_options& options() const { return options_; }
   curl_loop& loop() { return loop_; }
 
-  // Serves `client` under `key` (answered with x-llmopt-cache: hit) and
-  // returns null; or opens a flight this request leads and returns it: `go`
-  // runs when the request is to make its call, `cancel_call` when every
-  // waiter has gone before the call ended.
-  std::shared_ptr<flight> open(const std::string& key, cache_client client,
-                               std::function<void()> go, std::function<void()> cancel_call);
+  // What one request's exchange hears from the cache.
+  struct lead_callbacks {
+    std::function<void()> go;           // make the call (this request leads)
+    std::function<void()> cancel_call;  // every waiter has gone before the call ended
+    std::function<void()> served;       // answered by the cache: no call, nothing to account
+  };
+
+  // Serves `client` under `key` from L1 or by joining the identical call in
+  // flight (answered with x-llmopt-cache: hit; `served` runs) and returns
+  // null; or opens a flight this request leads and returns it. The flight
+  // asks L2 first: on a hit the client is served from there (`served`
+  // runs); otherwise `go` runs.
+  std::shared_ptr<flight> open(const std::string& key, cache_client client, lead_callbacks calls);
 
   // -- for flights ------------------------------------------------------------
   void store(const std::string& key, const nlohmann::json& completion, const std::string& model);
@@ -82,7 +89,7 @@ class answer_cache {
     std::string model;
   };
   void ask_l2(const std::string& key, const std::shared_ptr<flight>& lead, cache_client client,
-              std::function<void()> go);
+              lead_callbacks calls);
 
   cache_options options_;
   curl_loop& loop_;

@@ -24,6 +24,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
   // On the loop thread.
   void begin();
+  void served_by_cache() const;
   void next_attempt();
   void abandon();
 
@@ -115,11 +116,20 @@ void exchange::begin() {
   if (s_.cache.key.empty()) return next_attempt();
   auto self = shared_from_this();
   std::weak_ptr<exchange> weak = self;  // the flight, held by this exchange, holds this
-  flight_ = s_.cache.cache->open(
-      s_.cache.key, as_cache_client(), [self] { self->next_attempt(); },
-      [weak] {
-        if (auto alive = weak.lock()) alive->abandon();
-      });
+  answer_cache::lead_callbacks calls;
+  calls.go = [self] { self->next_attempt(); };
+  calls.cancel_call = [weak] {
+    if (auto alive = weak.lock()) alive->abandon();
+  };
+  calls.served = [self] { self->served_by_cache(); };
+  flight_ = s_.cache.cache->open(s_.cache.key, as_cache_client(), std::move(calls));
+}
+
+// A hit, or a join of the identical call in flight: the cache answers the
+// client and no call is made for this request, so nothing is accounted for
+// it (no call outcome, no provider call, no spend).
+void exchange::served_by_cache() const {
+  spdlog::debug("request {}: answered by the cache", s_.id);
 }
 
 void exchange::next_attempt() {
