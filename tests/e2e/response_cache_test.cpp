@@ -44,10 +44,19 @@ base_url = ")" +
          sim.root() +
          R"(/v1"
 timeout_ms = 10000
+[[providers]]
+name = "impatient"
+kind = "openai"
+base_url = ")" +
+         sim.root() +
+         R"(/v1"
+timeout_ms = 1000
 [[models]]
 id = "alpha:a1"
 [[models]]
 id = "alpha:slow"
+[[models]]
+id = "impatient:a1"
 [[routes]]
 name = "chat"
 candidates = ["alpha:a1"]
@@ -305,6 +314,21 @@ TEST_CASE("a shared call that fails fails every request that shared it, once") {
   auto again = post(t.daemon.url(), body);
   CHECK(again.headers["x-llmopt-cache"] == "miss");
   CHECK(ended_cleanly(again));
+}
+
+TEST_CASE("a plain request that joined a call gets the same error when the call fails") {
+  cached_gateway t;
+  t.sim.inject({{"kind", "stall"}, {"count", 1}});
+  const auto body = request("impatient:a1", "never answered");  // times out after 1 s
+  auto leader = std::async(std::launch::async, [&] { return post(t.daemon.url(), body); });
+  REQUIRE(t.sim.stats("until_open=1&timeout_ms=5000")["open"] == 1);
+  auto follower = post(t.daemon.url(), body);
+  auto first = leader.get();
+  CHECK(first.status == 504);
+  CHECK(follower.status == 504);
+  CHECK(json::parse(follower.body)["error"] == json::parse(first.body)["error"]);
+  CHECK(t.sim.stats()["requests"] == 1);
+  CHECK(t.cache()["joins"] == 1);
 }
 
 TEST_CASE("a hit creates no statistics") {
