@@ -44,12 +44,16 @@ result<planned_attempt> attempt_at(const serving_catalog& catalog, const model_k
   if (provider == catalog.providers.end())
     return error{"model_not_found",
                  "no provider '" + std::string(provider_of(model)) + "' is configured", "model"};
+  // Only declared models: a name the config does not know would otherwise
+  // grow the statistics (checkpointed and scored on every tick) per name.
   const auto* entry = catalog.find(model);
-  if (entry)
-    if (auto lack = lacks_capability(*entry, request)) {
-      lack->field = name(lack->field);
-      return *lack;
-    }
+  if (!entry)
+    return error{"model_not_found", "model '" + model + "' is not declared in the config",
+                 "model"};
+  if (auto lack = lacks_capability(*entry, request)) {
+    lack->field = name(lack->field);
+    return *lack;
+  }
   auto native = provider->second->translate(request, std::string(model_name_of(model)));
   if (!native) {
     const std::string field = name(native.err().field);
@@ -59,7 +63,7 @@ result<planned_attempt> attempt_at(const serving_catalog& catalog, const model_k
   planned_attempt a;
   a.model = model;
   a.client = provider->second.get();
-  a.price = entry ? &entry->price : nullptr;
+  a.price = &entry->price;
   a.native = std::move(*native);
   return a;
 }

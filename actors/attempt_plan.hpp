@@ -28,8 +28,7 @@ struct serving_catalog {
   std::vector<std::string> routes;
   std::size_t max_attempts = 3;
 
-  // The declared model, or nullptr ("provider:model" may name any model of a
-  // configured provider; it then has every capability and no list price).
+  // The declared model, or nullptr: a request may name only declared models.
   const model_entry* find(const model_key& m) const;
 };
 
@@ -37,7 +36,7 @@ struct serving_catalog {
 struct planned_attempt {
   model_key model;
   provider_client* client = nullptr;
-  const model_price* price = nullptr;  // nullptr: no list price
+  const model_price* price = nullptr;  // the declared model's list price
   wire::upstream_request native;
 };
 
@@ -54,7 +53,8 @@ struct attempt_plan {
 // wire format — the others' weights renormalized; or the one model
 // "provider:model" names. At most catalog.max_attempts. Errors, with what
 // the gateway answers:
-//   model_not_found (404): an unknown route, or a provider not configured;
+//   model_not_found (404): an unknown route, a provider not configured, or
+//     a provider:model the config does not declare;
 //   no_routing_table, no_candidate (503): the route has no weights yet, or
 //     every candidate is excluded by the decision engine;
 //   capability_missing, unsupported_parameter (400): no candidate can serve

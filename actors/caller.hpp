@@ -4,10 +4,9 @@
 #include <string>
 #include <vector>
 
-namespace llmopt {
+#include "decision/budget.hpp"
 
-// The period a budget counts over: a UTC calendar day or month.
-enum class budget_period { day, month };
+namespace llmopt {
 
 // What one API key may do. Every limit is optional.
 struct key_policy {

@@ -21,8 +21,12 @@ constexpr std::size_t max_held_chunks = 256;
 class exchange : public std::enable_shared_from_this<exchange> {
  public:
   explicit exchange(exchange_setup setup) : s_(std::move(setup)) {}
+  // Settles what the request reserved (on the loop thread, where the last
+  // callback holding it ends).
+  ~exchange();
 
   // On the loop thread.
+  void start();
   void begin();
   void served_by_cache() const;
   void next_attempt();
@@ -38,7 +42,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void finish_ok(const upstream_reply& reply);
   void fail_stream(const upstream_reply& reply);
   void fail_all();
-  void account(const upstream_reply& reply) const;
+  void account(const upstream_reply& reply);
   http::response with_headers(http::response r) const;
   cache_client as_cache_client() const;
 
@@ -58,6 +62,9 @@ class exchange : public std::enable_shared_from_this<exchange> {
   std::optional<long long> shortest_retry_after_;
   // The identical requests waiting on this one's call (answer_cache).
   std::shared_ptr<flight> flight_;
+  // What the spend guard let through, and the calls billed since.
+  std::optional<admission> admitted_;
+  std::vector<spend_entry> billed_;
 };
 
 std::string joined(const std::vector<std::string>& items) {
@@ -86,6 +93,32 @@ api_error passed_on(const upstream_reply& r) {
   return e;
 }
 
+exchange::~exchange() {
+  if (admitted_) s_.guard->settle(*admitted_, std::move(billed_));
+}
+
+void exchange::start() {
+  if (s_.guard) {
+    const long long input = s_.request.estimated_input_tokens;
+    const long long output = s_.request.max_output_tokens.value_or(s_.default_max_tokens);
+    auto cost = [&](const planned_attempt& a) { return a.price->cost_usd(input, output); };
+    spend_estimate estimate{input + output, 0};
+    for (const auto& a : s_.plan.attempts)
+      estimate.usd = std::max(estimate.usd, cost(a));
+    auto verdict = s_.guard->admit(s_.who, s_.plan.route, estimate, wall_clock_ms());
+    if (auto* refused = std::get_if<refusal>(&verdict)) {
+      auto r = with_headers(error_answer(s_.api, refused->error));
+      r.headers.insert(r.headers.end(), refused->headers.begin(), refused->headers.end());
+      return s_.reply(std::move(r));
+    }
+    admitted_ = std::move(std::get<admission>(verdict));
+    if (admitted_->past_soft_limit)
+      std::stable_sort(s_.plan.attempts.begin(), s_.plan.attempts.end(),
+                       [&](const auto& a, const auto& b) { return cost(a) < cost(b); });
+  }
+  begin();
+}
+
 http::response exchange::with_headers(http::response r) const {
   if (!s_.plan.route.empty()) r.headers.emplace_back("x-llmopt-route", s_.plan.route);
   if (next_ > 0) {
@@ -97,6 +130,8 @@ http::response exchange::with_headers(http::response r) const {
     r.headers.emplace_back("x-llmopt-decision", std::to_string(s_.plan.decision_id));
   r.headers.emplace_back("x-llmopt-attempts", std::to_string(next_));
   r.headers.emplace_back("x-llmopt-cache", s_.cache.key.empty() ? "bypass" : "miss");
+  if (admitted_)
+    r.headers.insert(r.headers.end(), admitted_->headers.begin(), admitted_->headers.end());
   return r;
 }
 
@@ -107,6 +142,8 @@ cache_client exchange::as_cache_client() const {
     c.headers.emplace_back("x-llmopt-route", s_.plan.route);
     c.headers.emplace_back("x-llmopt-decision", std::to_string(s_.plan.decision_id));
   }
+  if (admitted_)
+    c.headers.insert(c.headers.end(), admitted_->headers.begin(), admitted_->headers.end());
   return c;
 }
 
@@ -127,7 +164,8 @@ void exchange::begin() {
 
 // A hit, or a join of the identical call in flight: the cache answers the
 // client and no call is made for this request, so nothing is accounted for
-// it (no call outcome, no provider call, no spend).
+// it (no call outcome, no provider call, nothing billed: its reservation
+// settles at 0 when the exchange goes).
 void exchange::served_by_cache() const {
   spdlog::debug("request {}: answered by the cache", s_.id);
 }
@@ -281,8 +319,23 @@ void exchange::fail_all() {
   s_.reply(std::move(r));
 }
 
-void exchange::account(const upstream_reply& reply) const {
+void exchange::account(const upstream_reply& reply) {
   const auto& a = current();
+  if (reply.usage.reported || reply.usage.billed_usd) {
+    spend_entry e;
+    e.at_ms = wall_clock_ms();
+    e.key_id = s_.who.key_id;
+    e.route = s_.plan.route;
+    e.model = a.model;
+    e.decision_id = s_.plan.decision_id;
+    e.request_id = s_.id;
+    e.input_tokens = reply.usage.input_tokens;
+    e.output_tokens = reply.usage.output_tokens;
+    e.usd = reply.usage.billed_usd
+                ? *reply.usage.billed_usd
+                : a.price->cost_usd(reply.usage.input_tokens, reply.usage.output_tokens);
+    billed_.push_back(std::move(e));
+  }
   if (reply.outcome != outcome_class::cancelled)
     caf::anon_send(s_.accounting.router,
                    provider_call{std::string(provider_of(a.model)), reply.outcome,
@@ -316,7 +369,7 @@ void start_exchange(exchange_setup setup) {
       if (auto alive = weak.lock()) alive->abandon();
     });
   });
-  loop->post([ex] { ex->begin(); });
+  loop->post([ex] { ex->start(); });
 }
 
 }  // namespace llmopt

@@ -7,7 +7,9 @@
 
 #include "actors/answer_cache.hpp"
 #include "actors/attempt_plan.hpp"
+#include "actors/caller.hpp"
 #include "actors/client_api.hpp"
+#include "actors/spend_guard.hpp"
 #include "adapters/http/message.hpp"
 #include "adapters/providers/chat_request.hpp"
 #include "adapters/providers/curl_loop.hpp"
@@ -40,10 +42,21 @@ struct exchange_setup {
   call_accounting accounting;
   std::string id;         // "chatcmpl-llmopt-N": the answer's id when the upstream gives none
   long long created = 0;  // Unix seconds: its "created" likewise
+  caller who;             // the API key it came with
+  // Budgets and key limits (owned by the loop thread; null: none), and the
+  // output tokens reserved for a request without max_tokens.
+  spend_guard* guard = nullptr;
+  long long default_max_tokens = 4096;
   cache_ticket cache;
 };
 
 // Serves one request from its planned attempts, in order:
+//   - first the key's rate limits and the budgets (spend_guard): a refused
+//     request makes no call; one past a soft limit tries the cheaper
+//     candidates first. What it reserved is settled on what its calls were
+//     billed (their usage at the candidate's price, or the provider's own
+//     charge) when the exchange ends, and every billed call goes to the
+//     spend ledger with its key, route, model and decision;
 //   - a non-streaming request answers with the first success, translated to
 //     the client's API; a request error (400, 404, 413, 422 upstream) goes
 //     back to the client as it is, without trying elsewhere;

@@ -15,6 +15,7 @@
 #include "actors/gateway.hpp"
 #include "actors/messages.hpp"
 #include "actors/router_actor.hpp"
+#include "actors/spend_guard.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/wall_clock.hpp"
 #include "adapters/kafka/embedded_broker.hpp"
@@ -26,6 +27,7 @@
 #include "store/checkpoint_store.hpp"
 #include "store/config_snapshots.hpp"
 #include "store/migrations.hpp"
+#include "store/spend_ledger.hpp"
 
 namespace llmopt {
 
@@ -36,6 +38,10 @@ struct daemon::parts {
   std::unique_ptr<kafka::embedded_broker> broker;
   std::string bootstrap;
   std::vector<std::unique_ptr<provider_sim>> sims;
+  spend_totals spent;  // the ledger since the start of the month, read at start
+  // Used on the curl loop thread only; outlives the loop, whose last
+  // exchanges settle with it.
+  std::unique_ptr<spend_guard> guard;
   std::unique_ptr<curl_loop> curl;
   std::unique_ptr<answer_cache> cache;  // used on the curl loop's thread
   std::shared_ptr<serving_catalog> catalog;
@@ -60,6 +66,10 @@ status start_store(daemon::parts& p, const settings& s, const std::string& confi
   auto latest = checkpoint_store(*p.db).latest();
   if (!latest) return latest.err();
   p.restored = std::move(*latest);
+  auto spent = spend_ledger(*p.db).totals_since(
+      period_start_ms(budget_period::month, wall_clock_ms()));
+  if (!spent) return spent.err();
+  p.spent = std::move(*spent);
   config_snapshots snapshots(*p.db);
   return snapshots.save(wall_clock_ms(), s.source, config_text);
 }
@@ -231,6 +241,21 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
   p.collector = sys.spawn<caf::detached>(collector_actor, std::move(*collector));
   caf::anon_send(p.aggregator, peers_atom::value, p.decision, p.collector);
   p.restored.reset();
+
+  spend_guard_options guard;
+  guard.soft_fraction = s.budgets.soft_fraction;
+  guard.limit_kind = s.budgets.limit_kind == "token_bucket" ? rate_limit_kind::token_bucket
+                                                            : rate_limit_kind::sliding_window;
+  for (const auto& r : s.routes)
+    if (r.budget_usd > 0) {
+      route_budget b{r.budget_usd, budget_period::month};
+      parse_budget_period(r.budget_period, b.period);
+      guard.route_budgets[r.name] = b;
+    }
+  p.guard = std::make_unique<spend_guard>(
+      std::move(guard), p.spent, [store = p.store](std::vector<spend_entry> billed) {
+        caf::anon_send(store, spend_batch{std::move(billed)});
+      });
   return ok_status();
 }
 
@@ -261,13 +286,14 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   g.server.threads = s.http.threads;
   g.server.max_body_bytes = static_cast<std::size_t>(s.http.max_body_bytes);
   g.max_json_depth = static_cast<std::size_t>(s.http.max_json_depth);
+  g.default_max_tokens = s.budgets.default_max_tokens;
   for (const auto& r : s.routes)
     g.routes.push_back(r.name);
   for (const auto& m : s.models)
     g.models.push_back(m.spec.id);
-  auto http =
-      gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.curl.get(), parts.router,
-                                    parts.aggregator, parts.collector, parts.cache.get()});
+  auto http = gateway::start(
+      std::move(g), {parts.catalog, parts.snapshot, parts.curl.get(), parts.router,
+                     parts.aggregator, parts.collector, parts.guard.get(), parts.cache.get()});
   if (!http) return http.err();
   parts.http = std::move(*http);
   std::printf("llmopt: gateway listening on http://%s\n", parts.http->address().c_str());
@@ -285,8 +311,24 @@ void daemon::stop() {
   p.stopped = true;
   if (p.http) p.http->stop();
   p.http.reset();  // it holds handles to the actors
+  // Calls still in flight complete (with an error) while the actors live,
+  // so their outcomes and billed costs still reach them, and before the
+  // catalog goes: the exchanges they complete refer to its provider clients.
+  // The cache's Redis thread posts to the loop: it stops first; the cache
+  // goes after the loop, whose last exchanges still report to it.
+  if (p.cache) p.cache->stop();
+  p.curl.reset();
+  p.cache.reset();
+  p.guard.reset();  // it holds a handle to the store, which must go for its thread to end
   if (p.system) {
     caf::scoped_actor self{*p.system};
+    // The ledger has every billed call sent before this.
+    if (p.store)
+      self->request(p.store, std::chrono::seconds(30), spend_batch{})
+          .receive([](bool) {},
+                   [](caf::error& e) {
+                     spdlog::warn("shutdown: spend ledger not flushed: {}", caf::to_string(e));
+                   });
     // Stop taking in signals, let what is in flight be applied, checkpoint it
     // (which also commits its offsets to Kafka), then let the actors go,
     // the collector first: closing its consumer commits once more.
@@ -314,14 +356,6 @@ void daemon::stop() {
       *a = nullptr;
     }
   }
-  // Calls still in flight complete (with an error) while the actor system
-  // exists, so their callbacks can still address it, and before the catalog
-  // goes: the exchanges they complete refer to its provider clients.
-  // The cache's Redis thread posts to the loop: it stops first; the cache
-  // goes after the loop, whose last exchanges still report to it.
-  if (p.cache) p.cache->stop();
-  p.curl.reset();
-  p.cache.reset();
   p.catalog.reset();
   p.system.reset();
   p.sims.clear();

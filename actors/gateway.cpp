@@ -134,6 +134,11 @@ void gateway::handle(http::request req, http::responder respond) {
     caf::anon_send(parts_.aggregator, models_query{[answer_with](nlohmann::json models) {
                      answer_with({{"models", std::move(models)}});
                    }});
+  } else if (path == "/admin/v1/budgets") {
+    if (!only("GET")) return;
+    if (!parts_.guard) return answer_with({{"budgets", nlohmann::json::array()}});
+    auto* guard = parts_.guard;  // read on the loop thread, its owner
+    parts_.loop->post([guard, answer_with] { answer_with({{"budgets", guard->budgets_json()}}); });
   } else if (path == "/admin/v1/providers") {
     if (!only("GET")) return;
     caf::anon_send(parts_.router, providers_query{[answer_with](nlohmann::json providers) {
@@ -182,13 +187,23 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
   auto plan =
       plan_attempts(*parts_.catalog, table.get(), *request, target, uniform_draw(), as_sent);
   if (!plan) return respond(error_answer(api, unplannable(plan.err())));
-  // 3. The cache's key (looked up on the loop, before the first attempt).
+  // 3. The cache's key (looked up on the loop, after the limits and before
+  // the first attempt).
   auto cache = cache_ticket_for(parts_.cache, *request, req, plan->route);
   // 4. Try them: translate, call, stream, translate back, account.
-  start_exchange(exchange_setup{std::move(*request), api, std::move(respond), std::move(*plan),
-                                parts_.loop, call_accounting{parts_.aggregator, parts_.router},
-                                id_prefix_ + std::to_string(next_id_.fetch_add(1)),
-                                wall_clock_ms() / 1000, std::move(cache)});
+  exchange_setup setup{std::move(*request),
+                       api,
+                       std::move(respond),
+                       std::move(*plan),
+                       parts_.loop,
+                       call_accounting{parts_.aggregator, parts_.router},
+                       id_prefix_ + std::to_string(next_id_.fetch_add(1)),
+                       wall_clock_ms() / 1000,
+                       caller{},
+                       parts_.guard,
+                       options_.default_max_tokens,
+                       std::move(cache)};
+  start_exchange(std::move(setup));
 }
 
 // The collector's state, then the aggregator's counters, in one document.

@@ -20,6 +20,7 @@ namespace llmopt {
 struct gateway_options {
   http::server_options server;
   std::size_t max_json_depth = 64;  // nesting accepted in a request body
+  long long default_max_tokens = 4096;  // reserved for a request without max_tokens
   std::vector<std::string> routes;  // names, for GET /v1/models
   std::vector<std::string> models;  // declared model keys, for GET /v1/models
 };
@@ -32,6 +33,7 @@ struct gateway_parts {
   caf::actor router;          // provider counters, routing table, readiness
   caf::actor aggregator;      // call outcomes, pipeline counters, model statistics
   caf::actor collector;       // in-flight and paused state
+  spend_guard* guard = nullptr;  // budgets and key limits; used on the loop thread only
   answer_cache* cache = nullptr;  // the response cache, on the loop's thread; outlives the gateway
 };
 
@@ -45,6 +47,7 @@ struct gateway_parts {
 //   GET  /admin/v1/models      live window and lifetime totals per model
 //   GET  /admin/v1/providers   each provider key's calls by outcome
 //   GET  /admin/v1/cache       the response cache: entries, bytes, hits, misses, joins, L2
+//   GET  /admin/v1/budgets     each budget in use: limit, spent, reserved
 // A chat request runs the request path in order (see chat()): read it
 // within bounds -> choose its candidates -> the exchange (attempts,
 // translation, streaming, accounting). Handlers run on the HTTP server's

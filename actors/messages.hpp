@@ -23,6 +23,7 @@
 #include "decision/routing_table.hpp"
 #include "decision/signal.hpp"
 #include "store/checkpoint_store.hpp"
+#include "store/spend_ledger.hpp"
 
 namespace llmopt {
 
@@ -69,6 +70,13 @@ using model_views = std::shared_ptr<const std::unordered_map<model_key, model_vi
 
 struct decision_batch {
   std::vector<decision> decisions;
+};
+
+// Billed calls for the spend ledger (sent by the request path to the store,
+// which answers true once they are written; an empty batch only waits for
+// those before it).
+struct spend_batch {
+  std::vector<spend_entry> entries;
 };
 
 // -- requests through the gateway -----------------------------------------------
@@ -119,3 +127,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::pipeline_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::models_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::providers_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::checkpoint)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::spend_batch)

@@ -12,11 +12,19 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, std::shared_pt
   self->state.db = std::move(db);
   self->state.decisions = std::make_unique<decision_log>(*self->state.db);
   self->state.checkpoints = std::make_unique<checkpoint_store>(*self->state.db);
+  self->state.ledger = std::make_unique<spend_ledger>(*self->state.db);
   return {
       [=](const decision_batch& batch) {
         if (auto st = self->state.decisions->append(batch.decisions); !st)
           spdlog::error("store: cannot record {} decision(s): {}", batch.decisions.size(),
                         st.err().detail);
+      },
+      [=](const spend_batch& batch) {
+        auto st = self->state.ledger->append(batch.entries);
+        if (!st)
+          spdlog::error("store: cannot record {} billed call(s): {}", batch.entries.size(),
+                        st.err().detail);
+        return st.ok();
       },
       [=](const checkpoint& c) -> caf::result<long long> {
         auto saved = self->state.checkpoints->save(c);

@@ -7,6 +7,7 @@
 #include "store/checkpoint_store.hpp"
 #include "store/database.hpp"
 #include "store/decision_log.hpp"
+#include "store/spend_ledger.hpp"
 
 namespace llmopt {
 
@@ -14,6 +15,7 @@ struct store_state {
   std::shared_ptr<database> db;
   std::unique_ptr<decision_log> decisions;
   std::unique_ptr<checkpoint_store> checkpoints;
+  std::unique_ptr<spend_ledger> ledger;
   static inline const char* name = "store";
 };
 
@@ -21,6 +23,8 @@ struct store_state {
 //
 // Receives:
 //   decision_batch -> appends the decisions in one transaction
+//   spend_batch    -> appends the billed calls in one transaction; replies
+//                     true when written
 //   checkpoint     -> saves it in one transaction; replies with its id, or
 //                     an error (the previous checkpoint then stays the newest)
 caf::behavior store_actor(caf::stateful_actor<store_state>* self, std::shared_ptr<database> db);

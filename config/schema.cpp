@@ -304,6 +304,17 @@ const table_schema<settings>& settings_schema() {
           {integer("cache.redis_timeout_ms", 100, 1, 10000,
                    "longest a Redis command may take; a slower or absent Redis is a miss"),
            [](S& s) -> setting_ref { return &s.cache.redis_timeout_ms; }},
+          {number("budgets.soft_fraction", 0.8, 0.01, 1,
+                  "past this fraction of a budget a request is flagged (x-llmopt-budget: "
+                  "soft-limit, a log line) and its route tries the cheaper candidates first"),
+           [](S& s) -> setting_ref { return &s.budgets.soft_fraction; }},
+          {integer("budgets.default_max_tokens", 4096, 1, 10000000,
+                   "output tokens a request without max_tokens reserves budget and TPM for"),
+           [](S& s) -> setting_ref { return &s.budgets.default_max_tokens; }},
+          {choice("limits.kind", "sliding_window", {"sliding_window", "token_bucket"},
+                  "how a key's rpm and tpm count: at most N in any minute, or a bucket of N "
+                  "refilled at N a minute (bursts up to N)"),
+           [](S& s) -> setting_ref { return &s.budgets.limit_kind; }},
 
           {choice("log.level", "info", {"trace", "debug", "info", "warn", "error"},
                   "least severe message logged"),
@@ -423,6 +434,12 @@ const table_schema<route_spec>& route_schema() {
                   "the latency the route weighs: of the whole answer, or to the first streamed "
                   "token (chat UIs)"),
            [](R& r) -> setting_ref { return &r.latency_metric; }},
+          {number("budget_usd", 0, 0, 1e9,
+                  "what the route may spend per budget_period, in USD (0: no budget); a "
+                  "request its remaining budget cannot cover is refused with 429"),
+           [](R& r) -> setting_ref { return &r.budget_usd; }},
+          {choice("budget_period", "month", {"day", "month"}, "the UTC period budget_usd is for"),
+           [](R& r) -> setting_ref { return &r.budget_period; }},
           {number("latency_slo_ms", 0, 0, 600000,
                   "p95 latency the route promises (0: none; time to first token when latency_metric "
                   "is ttft); a candidate over it is held back "

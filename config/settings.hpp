@@ -96,6 +96,12 @@ struct cache_settings {
   bool on() const { return enabled == "true"; }
 };
 
+struct budget_settings {
+  double soft_fraction = 0;          // of a budget, where its soft limit is
+  long long default_max_tokens = 0;  // reserved for a request without max_tokens
+  std::string limit_kind;            // sliding_window or token_bucket
+};
+
 struct log_settings {
   std::string level;   // trace, debug, info, warn, error
   std::string format;  // text or json
@@ -168,6 +174,7 @@ struct settings {
   decision_settings decision;
   router_settings router;
   cache_settings cache;
+  budget_settings budgets;
   log_settings log;
   std::vector<provider_settings> providers;
   std::vector<model_settings> models;

@@ -31,6 +31,10 @@ struct route_spec {
   // (time to the first streamed token). Set from config; read through
   // weighs_ttft().
   std::string latency_metric = "total";
+  // What the route may spend per budget_period ("day" or "month", UTC), in
+  // USD; 0 = no budget. Enforced by the request path, not the engine.
+  double budget_usd = 0;
+  std::string budget_period = "month";
 
   bool weighs_ttft() const { return latency_metric == "ttft"; }
 };

@@ -52,6 +52,24 @@ CREATE TABLE checkpoint_positions (
   PRIMARY KEY (checkpoint_id, topic, "partition")
 ) WITHOUT ROWID;
 )sql"},
+    {"v3: spend ledger", R"sql(
+-- One row per billed upstream call: what it cost and whom it is charged to.
+CREATE TABLE spend_ledger (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms         INTEGER NOT NULL,
+  key_id        TEXT NOT NULL,     -- the caller's API key id; '' without one
+  route         TEXT NOT NULL,     -- '' when the request named provider:model
+  model         TEXT NOT NULL,     -- provider:model that served the call
+  decision_id   INTEGER NOT NULL,  -- the decision whose weights chose it; 0 without a route
+  request_id    TEXT NOT NULL,
+  input_tokens  INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  usd           REAL NOT NULL
+);
+CREATE INDEX spend_ledger_by_key ON spend_ledger (key_id, at_ms);
+CREATE INDEX spend_ledger_by_route ON spend_ledger (route, at_ms);
+CREATE INDEX spend_ledger_by_decision ON spend_ledger (decision_id);
+)sql"},
 };
 
 constexpr int known_version = static_cast<int>(std::size(steps));

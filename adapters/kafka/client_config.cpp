@@ -14,6 +14,14 @@ void log_to_spdlog(const rd_kafka_t* rk, int level, const char* facility, const 
   spdlog::log(spd_level, "kafka {} {}: {}", rd_kafka_name(rk), facility, line);
 }
 
+// `text` with every occurrence of `secret` replaced by "***".
+std::string without(std::string text, const std::string& secret) {
+  if (secret.empty()) return text;
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3))
+    text.replace(at, secret.size(), "***");
+  return text;
+}
+
 }  // namespace
 
 property_map merge_properties(property_map base, const property_map& overrides) {
@@ -28,7 +36,9 @@ result<conf_ptr> make_conf(const property_map& properties) {
   for (const auto& [name, value] : properties) {
     if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), errstr, sizeof errstr) !=
         RD_KAFKA_CONF_OK) {
-      return kafka_error("property " + name + "=" + value + ": " + errstr);
+      // The value may be a resolved ${VAR} secret: it is never repeated,
+      // and librdkafka's own message quotes it, so it is masked there too.
+      return kafka_error("property " + name + ": " + without(errstr, value));
     }
   }
   rd_kafka_conf_set_log_cb(conf.get(), log_to_spdlog);

@@ -1,6 +1,8 @@
 #include "adapters/providers/provider_client.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <string_view>
 
 #include "decision/assert.hpp"
 
@@ -131,7 +133,35 @@ std::string mask_secret(std::string text, const std::string& secret) {
   for (auto pos = text.find(secret); pos != std::string::npos;
        pos = text.find(secret, pos + hidden.size()))
     text.replace(pos, secret.size(), hidden);
-  return text;
+  // Providers quote a key they refused half masked ("Incorrect API key
+  // provided: sk-pr**********wxyz."): enough to tell whose key it is. Any
+  // word with a run of '*' that shares the secret's first three or last
+  // four characters goes too.
+  const std::string head = secret.substr(0, std::min<std::size_t>(3, secret.size()));
+  const std::string tail = secret.substr(secret.size() - std::min<std::size_t>(4, secret.size()));
+  static const std::string separators = " \t\r\n\"'`,;:()[]{}<>";
+  std::string out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto end = std::min(text.find_first_of(separators, at), text.size());
+    if (end == at) {
+      out += text[at++];
+      continue;
+    }
+    std::string_view word(text.data() + at, end - at);
+    std::string_view core = word;  // without a sentence's closing dots
+    while (!core.empty() && core.back() == '.')
+      core.remove_suffix(1);
+    const bool masked = core.find("**") != std::string_view::npos;
+    const bool shares = core.substr(0, head.size()) == head ||
+                        (core.size() >= tail.size() && core.substr(core.size() - tail.size()) == tail);
+    if (masked && shares)
+      out += hidden + std::string(word.substr(core.size()));
+    else
+      out += word;
+    at = end;
+  }
+  return out;
 }
 
 provider_client::provider_client(curl_loop& loop, provider_endpoint endpoint)

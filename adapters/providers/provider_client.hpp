@@ -80,7 +80,8 @@ class provider_client {
   provider_endpoint endpoint_;
 };
 
-// `text` with every occurrence of `secret` replaced by "[redacted]".
+// `text` with every occurrence of `secret`, and every masked echo of it a
+// provider may quote ("sk-ab****wxyz"), replaced by "[redacted]".
 std::string mask_secret(std::string text, const std::string& secret);
 
 }  // namespace llmopt

@@ -142,8 +142,11 @@ TEST_CASE("provider:model bypasses the weights but not the capabilities") {
   REQUIRE(direct.ok());
   CHECK(direct->route.empty());
   CHECK(direct->attempts.size() == 1);
-  // Any model of a configured provider, declared or not.
-  CHECK(plan_attempts(f.catalog, &f.table, plain, "openai:gpt-5-preview", 0.5).ok());
+  // Only declared models: a configured provider's undeclared one is unknown.
+  auto undeclared = plan_attempts(f.catalog, &f.table, plain, "openai:gpt-5-preview", 0.5);
+  REQUIRE_FALSE(undeclared.ok());
+  CHECK(undeclared.err().code == "model_not_found");
+  CHECK(undeclared.err().field == "model");
   auto image = plan_attempts(f.catalog, &f.table, request(image_request), "openai:text-only", 0.5);
   REQUIRE_FALSE(image.ok());
   CHECK(image.err().code == "capability_missing");

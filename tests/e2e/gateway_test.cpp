@@ -58,6 +58,14 @@ TEST_CASE("the gateway speaks the OpenAI API and reports its choices in headers"
     REQUIRE(r.status == 404);
     REQUIRE(error_of(r)["message"].get<std::string>().find("no-such-route") != std::string::npos);
     REQUIRE(d.chat("nowhere:model").status == 404);
+    // A model of a configured provider that the config does not declare is
+    // a 404 too, and creates no statistics.
+    auto undeclared = d.chat("openai:no-such-model");
+    REQUIRE(undeclared.status == 404);
+    REQUIRE(error_of(undeclared)["param"] == "model");
+    auto models = http_get(d.url() + "/admin/v1/models");
+    REQUIRE(models.status == 200);
+    REQUIRE(models.body.find("no-such-model") == std::string::npos);
   }
   {  // models, health and routes
     auto models = nlohmann::json::parse(http_get(d.url() + "/v1/models").body);

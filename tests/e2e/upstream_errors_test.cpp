@@ -53,6 +53,8 @@ base_url = "http://127.0.0.1:9/v1"
 id = "alpha:a1"
 [[models]]
 id = "beta:b1"
+[[models]]
+id = "dead:m"
 [[routes]]
 name = "chat"
 candidates = ["alpha:a1", "beta:b1"]

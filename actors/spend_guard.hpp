@@ -1,0 +1,115 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "actors/caller.hpp"
+#include "actors/client_api.hpp"
+#include "decision/budget.hpp"
+#include "decision/rate_limit.hpp"
+#include "store/spend_ledger.hpp"
+
+namespace llmopt {
+
+struct route_budget {
+  double usd = 0;
+  budget_period period = budget_period::month;
+};
+
+struct spend_guard_options {
+  double soft_fraction = 0.8;  // of a budget: past it, the soft limit
+  rate_limit_kind limit_kind = rate_limit_kind::sliding_window;
+  std::map<std::string, route_budget> route_budgets;  // by route name
+};
+
+// What one request may spend, as estimated before its first call: its
+// tokens (prompt + max output) and the dearest candidate's price for them.
+struct spend_estimate {
+  long long tokens = 0;
+  double usd = 0;
+};
+
+// A request let through, with what it holds until it is settled.
+struct admission {
+  std::string key_id;
+  std::string route;
+  double reserved_usd = 0;
+  // The budgets it reserved on ("key:ID", "route:NAME").
+  std::vector<std::string> reservations;
+  bool past_soft_limit = false;  // some budget of it is past its soft limit
+  // x-ratelimit-* and x-llmopt-budget-* headers for the answer.
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// The refusal of a request, with the headers that say when to come back.
+struct refusal {
+  api_error error;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Budgets (per key and per route, per UTC day or month, in USD) and per-key
+// rate limits (requests and tokens per minute), checked before a request
+// makes any upstream call:
+//   - a key over its RPM or TPM: 429 rate_limit_exceeded with Retry-After
+//     and OpenAI's x-ratelimit-* headers;
+//   - a budget that cannot hold the request's reservation: 429
+//     insufficient_quota;
+//   - a budget past its soft fraction: admitted, flagged (header, log line
+//     once per budget and period, and the route prefers cheaper
+//     candidates).
+// The reservation is replaced by the billed cost when the request settles,
+// and every billed call goes to the ledger (through `record`).
+//
+// Threading: owned by the curl loop thread and used only there.
+class spend_guard {
+ public:
+  using recorder = std::function<void(std::vector<spend_entry>)>;
+
+  // `spent`: the ledger's totals since the start of the month, so budgets
+  // carry over a restart.
+  spend_guard(spend_guard_options options, const spend_totals& spent, recorder record);
+
+  std::variant<admission, refusal> admit(const caller& who, const std::string& route,
+                                         const spend_estimate& estimate, long long now_ms);
+  // Releases the reservation and charges `billed` (each already carrying
+  // key, route, model and decision), which go to the ledger.
+  void settle(const admission& a, std::vector<spend_entry> billed);
+
+  // Every budget a request has touched: scope ("key:ID", "route:NAME"),
+  // period start, limit, spent, reserved and remaining, in USD.
+  nlohmann::json budgets_json() const;
+
+ private:
+  struct account_state {
+    long long period_start = -1;
+    budget_account account;
+    bool soft_logged = false;
+  };
+  struct key_limits {
+    std::optional<rate_limiter> requests;
+    std::optional<rate_limiter> tokens;
+  };
+
+  account_state& account(const std::string& scope, double limit, budget_period period,
+                         long long now_ms);
+  std::optional<refusal> check_limits(const caller& who, const spend_estimate& estimate,
+                                      long long now_ms, admission& a);
+
+  spend_guard_options options_;
+  spend_totals spent_at_start_;
+  recorder record_;
+  std::map<std::string, account_state> accounts_;  // "key:ID" or "route:NAME"
+  std::map<std::string, key_limits> limits_;       // by key id
+};
+
+// OpenAI's duration format in x-ratelimit-reset-*: "20ms", "1s", "6m0s".
+std::string reset_duration(long long ms);
+
+}  // namespace llmopt
