@@ -53,6 +53,8 @@ base_url = ")" +
 timeout_ms = 1000
 [[models]]
 id = "alpha:a1"
+price_in_per_mtok = 500
+price_out_per_mtok = 1000
 [[models]]
 id = "alpha:slow"
 [[models]]
@@ -63,6 +65,11 @@ candidates = ["alpha:a1"]
 [[routes]]
 name = "creative"
 candidates = ["alpha:a1"]
+[[routes]]
+name = "metered"
+candidates = ["alpha:a1"]
+budget_usd = 100.0
+budget_period = "day"
 )";
 }
 
@@ -342,6 +349,27 @@ TEST_CASE("a hit creates no statistics") {
   t.chat(request("alpha:a1", "counted once"), {"Cache-Control: no-store"});
   REQUIRE(eventually([&] { return calls() >= before + 2; }));
   CHECK(calls() == before + 2);
+}
+
+TEST_CASE("a hit bills nothing: the budget's spending is unchanged and nothing stays reserved") {
+  cached_gateway t;
+  auto budget = [&] {
+    auto r = http_get(t.daemon.url() + "/admin/v1/budgets");
+    REQUIRE(r.status == 200);
+    const auto body = json::parse(r.body);
+    for (const auto& b : body["budgets"])
+      if (b["scope"] == "route:metered") return b;
+    FAIL("no budget route:metered in " << r.body);
+    return json();
+  };
+  auto settled = [&] { return budget()["reserved_usd"].get<double>() == 0; };
+  t.chat(request("metered", "priced"));
+  REQUIRE(eventually(settled));
+  const double spent = budget()["spent_usd"].get<double>();
+  REQUIRE(spent > 0);
+  CHECK(t.chat(request("metered", "priced")).headers["x-llmopt-cache"] == "hit");
+  REQUIRE(eventually(settled));
+  CHECK(budget()["spent_usd"].get<double>() == spent);
 }
 
 TEST_CASE("/v1/messages is served from the cache too") {
