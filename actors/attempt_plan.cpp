@@ -77,7 +77,7 @@ error none_can_serve(const std::string& what, const std::vector<std::pair<model_
 
 result<attempt_plan> plan_route(const serving_catalog& catalog, const routing_table* table,
                                 const chat_request& request, const std::string& route, double u,
-                                const field_namer& name) {
+                                const field_namer& name, const held_back& held) {
   const route_weights* weights = nullptr;
   if (table)
     if (auto it = table->find(route); it != table->end()) weights = &it->second;
@@ -106,14 +106,24 @@ result<attempt_plan> plan_route(const serving_catalog& catalog, const routing_ta
   attempt_plan plan;
   plan.route = route;
   plan.decision_id = weights->decision_id;
-  auto order = weights->attempt_order(u, [&](const model_key& m) { return ready.count(m) > 0; });
-  if (order.size() > catalog.max_attempts) order.resize(catalog.max_attempts);
+  plan.max_attempts = catalog.max_attempts;
+  auto order = weights->attempt_order(
+      u, [&](const model_key& m) { return ready.count(m) > 0 && !held.holds(m); });
+  for (auto& model : weights->attempt_order(
+           u, [&](const model_key& m) { return ready.count(m) > 0 && held.holds(m); }))
+    order.push_back(std::move(model));
   for (const auto& model : order)
     plan.attempts.push_back(std::move(ready.at(model)));
   return plan;
 }
 
 }  // namespace
+
+bool held_back::holds(const model_key& m) const {
+  if (!models) return false;
+  auto it = models->find(m);
+  return it != models->end() && it->second > now_ms;
+}
 
 const serving_catalog::model_entry* serving_catalog::find(const model_key& m) const {
   auto it = models.find(m);
@@ -122,10 +132,10 @@ const serving_catalog::model_entry* serving_catalog::find(const model_key& m) co
 
 result<attempt_plan> plan_attempts(const serving_catalog& catalog, const routing_table* table,
                                    const chat_request& request, const std::string& target, double u,
-                                   const field_namer& field_name) {
+                                   const field_namer& field_name, held_back held) {
   const field_namer name = field_name ? field_name : [](const std::string& f) { return f; };
   if (target.find(':') == std::string::npos)
-    return plan_route(catalog, table, request, target, u, name);
+    return plan_route(catalog, table, request, target, u, name, held);
   auto attempt = attempt_at(catalog, target, request, name);
   if (!attempt) {
     if (attempt.err().code == "model_not_found") return attempt.err();
@@ -133,6 +143,7 @@ result<attempt_plan> plan_attempts(const serving_catalog& catalog, const routing
   }
   attempt_plan plan;
   plan.attempts.push_back(std::move(*attempt));
+  plan.max_attempts = catalog.max_attempts;
   return plan;
 }
 

@@ -40,18 +40,24 @@ struct planned_attempt {
   wire::upstream_request native;
 };
 
-// The candidates one request tries, in order.
+// The candidates one request may try, in order: every one that can serve
+// it, of which at most max_attempts are called (those skipped at attempt
+// time, for a breaker or a provider limit, do not count).
 struct attempt_plan {
   std::string route;          // empty when the request named provider:model
   long long decision_id = 0;  // the decision whose weights chose the order
   std::vector<planned_attempt> attempts;
+  std::size_t max_attempts = 3;
 };
 
 // Chooses the candidates of a request: a route's candidates drawn by weight
 // (u in [0, 1)) among those that can serve it — every capability it needs
 // declared, within the context window, and expressible in the candidate's
 // wire format — the others' weights renormalized; or the one model
-// "provider:model" names. At most catalog.max_attempts. Errors, with what
+// "provider:model" names. Candidates in `held` (a breaker open, a provider
+// paused, until a steady-clock time after `now_ms`) come after all the
+// others, so the weighted draw is among those that can take the call.
+// Errors, with what
 // the gateway answers:
 //   model_not_found (404): an unknown route, a provider not configured, or
 //     a provider:model the config does not declare;
@@ -65,8 +71,13 @@ struct attempt_plan {
 // wrote it, in errors: the identity for OpenAI clients; the field of their
 // own request for Anthropic clients (wire::anthropic_field_of).
 using field_namer = std::function<std::string(const std::string&)>;
+struct held_back {
+  const std::unordered_map<model_key, long long>* models = nullptr;  // -> held-until, steady ms
+  long long now_ms = 0;
+  bool holds(const model_key& m) const;
+};
 result<attempt_plan> plan_attempts(const serving_catalog& catalog, const routing_table* table,
                                    const chat_request& request, const std::string& target, double u,
-                                   const field_namer& field_name = {});
+                                   const field_namer& field_name = {}, held_back held = {});
 
 }  // namespace llmopt

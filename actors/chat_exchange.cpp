@@ -1,6 +1,7 @@
 #include "actors/chat_exchange.hpp"
 
 #include <algorithm>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -18,9 +19,22 @@ constexpr std::size_t stream_high_mark = 256 * 1024;
 // that sends more without a token is committed anyway.
 constexpr std::size_t max_held_chunks = 256;
 
+// Whole seconds for a Retry-After header: rounded up, at least 1.
+long long retry_after_seconds(long long wait_ms) {
+  return std::max(1LL, (wait_ms + 999) / 1000);
+}
+
+// A uniform draw in [0, 1) for jittered waits; the loop thread's own.
+double jitter_draw() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0, 1)(rng);
+}
+
 class exchange : public std::enable_shared_from_this<exchange> {
  public:
-  explicit exchange(exchange_setup setup) : s_(std::move(setup)) {}
+  explicit exchange(exchange_setup setup)
+      : s_(std::move(setup)),
+        deadline_ms_(s_.timeout_ms > 0 ? steady_clock_ms() + s_.timeout_ms : 0) {}
   // Settles what the request reserved (on the loop thread, where the last
   // callback holding it ends).
   ~exchange();
@@ -33,21 +47,37 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void abandon();
 
  private:
-  const planned_attempt& current() const { return s_.plan.attempts[next_ - 1]; }
+  const planned_attempt& current() const { return s_.plan.attempts[*current_]; }
+  long long tokens() const { return s_.request.needs.context_tokens; }
+  bool past_deadline(long long now) const { return deadline_ms_ > 0 && now >= deadline_ms_; }
+  bool try_candidate(std::size_t index);
+  bool take_budget(long long now);
+  void call(std::size_t index, long long now);
+  void retry_or_fail();
+  void retry(std::size_t index);
   bool on_chunks(std::vector<nlohmann::json>& chunks);
   void on_done(upstream_reply reply);
   void commit();
   bool send(const nlohmann::json& chunk);
   bool write(std::string text);
   void finish_ok(const upstream_reply& reply);
-  void fail_stream(const upstream_reply& reply);
+  void fail_stream(const api_error& e);
   void fail_all();
-  void account(const upstream_reply& reply);
+  void fail_deadline();
+  void fail_unavailable();
+  void account(const upstream_reply& reply, bool cut_by_deadline);
   http::response with_headers(http::response r) const;
   cache_client as_cache_client() const;
 
   exchange_setup s_;
-  std::size_t next_ = 0;  // index of the next attempt
+  const long long deadline_ms_;         // steady ms; 0: none
+  std::size_t cursor_ = 0;              // the next candidate of the plan to consider
+  std::optional<std::size_t> current_;  // the candidate of the last call
+  std::size_t calls_ = 0;               // calls made, retries included
+  std::size_t candidates_called_ = 0;   // ... of distinct candidates (at most max_attempts)
+  int retries_waited_ = 0;
+  long long last_wait_ms_ = 0;        // the retry policy's last wait
+  bool limited_by_deadline_ = false;  // the call in flight ends at the deadline, if not before
   curl_loop::call_id call_ = 0;
   bool in_flight_ = false;
   bool abandoned_ = false;
@@ -59,7 +89,10 @@ class exchange : public std::enable_shared_from_this<exchange> {
   std::optional<upstream_reply> last_failure_;
   std::string last_model_;
   bool all_rate_limited_ = true;
-  std::optional<long long> shortest_retry_after_;
+  std::optional<long long> shortest_wait_ms_;
+  // Candidates skipped without a call, why, and when the soonest is free.
+  std::vector<std::pair<model_key, upstream_guard::skip>> skipped_;
+  std::optional<long long> soonest_available_ms_;
   // The identical requests waiting on this one's call (answer_cache).
   std::shared_ptr<flight> flight_;
   // What the spend guard let through, and the calls billed since.
@@ -121,14 +154,14 @@ void exchange::start() {
 
 http::response exchange::with_headers(http::response r) const {
   if (!s_.plan.route.empty()) r.headers.emplace_back("x-llmopt-route", s_.plan.route);
-  if (next_ > 0) {
+  if (current_) {
     r.headers.emplace_back("x-llmopt-model", current().model);
     if (!current().native.dropped.empty())
       r.headers.emplace_back("x-llmopt-dropped-params", joined(current().native.dropped));
   }
   if (!s_.plan.route.empty())
     r.headers.emplace_back("x-llmopt-decision", std::to_string(s_.plan.decision_id));
-  r.headers.emplace_back("x-llmopt-attempts", std::to_string(next_));
+  r.headers.emplace_back("x-llmopt-attempts", std::to_string(calls_));
   r.headers.emplace_back("x-llmopt-cache", s_.cache.key.empty() ? "bypass" : "miss");
   if (admitted_)
     r.headers.insert(r.headers.end(), admitted_->headers.begin(), admitted_->headers.end());
@@ -170,19 +203,95 @@ void exchange::served_by_cache() const {
   spdlog::debug("request {}: answered by the cache", s_.id);
 }
 
+// The next candidate that may be called now; when none is left (or
+// max_attempts were called), a wait and another try of the last one.
 void exchange::next_attempt() {
   if (abandoned_) return;
-  if (next_ >= s_.plan.attempts.size()) return fail_all();
-  ++next_;
+  if (past_deadline(steady_clock_ms())) return fail_deadline();
+  while (candidates_called_ < s_.plan.max_attempts && cursor_ < s_.plan.attempts.size())
+    if (try_candidate(cursor_++)) return;
+  retry_or_fail();
+}
+
+// Calls the candidate unless the guard holds it back; true when the request
+// went on (a call, or an answer because the retry budget is spent).
+bool exchange::try_candidate(std::size_t index) {
+  const auto now = steady_clock_ms();
+  const auto& model = s_.plan.attempts[index].model;
+  const auto verdict = s_.upstream->check(model, tokens(), now);
+  if (verdict.why != upstream_guard::skip::none) {
+    skipped_.emplace_back(model, verdict.why);
+    soonest_available_ms_ =
+        std::min(soonest_available_ms_.value_or(verdict.available_at_ms), verdict.available_at_ms);
+    return false;
+  }
+  if (!take_budget(now)) {
+    fail_all();
+    return true;
+  }
+  ++candidates_called_;
+  call(index, now);
+  return true;
+}
+
+// Every call after a request's first is a retry, and takes one from the
+// budget shared by all requests.
+bool exchange::take_budget(long long now) {
+  if (calls_ == 0) {
+    s_.upstream->budget().record_request(now);
+    return true;
+  }
+  if (s_.upstream->budget().try_retry(now)) return true;
+  spdlog::debug("request {}: the retry budget is spent", s_.id);
+  return false;
+}
+
+void exchange::call(std::size_t index, long long now) {
+  current_ = index;
+  ++calls_;
   const auto& a = current();
   held_.clear();
+  const long time_left = deadline_ms_ > 0 ? static_cast<long>(deadline_ms_ - now) : 0;
+  limited_by_deadline_ = deadline_ms_ > 0 && time_left < a.client->endpoint().timeout_ms;
+  s_.upstream->started(a.model, tokens(), now);
   wire::reply_context ctx{std::string(model_name_of(a.model)), s_.id, s_.created};
   auto self = shared_from_this();
   in_flight_ = true;
   call_ = a.client->start(
       s_.request, ctx.model, a.native, ctx,
       [self](std::vector<nlohmann::json>& chunks) { return self->on_chunks(chunks); },
-      [self](upstream_reply reply) { self->on_done(std::move(reply)); });
+      [self](upstream_reply reply) { self->on_done(std::move(reply)); }, time_left);
+}
+
+// No other candidate is left: the last one called is tried again after the
+// policy's wait (and at least what it asked for, or until its breaker lets a
+// probe through), if that is before the deadline.
+void exchange::retry_or_fail() {
+  if (calls_ == 0) return fail_unavailable();
+  if (retries_waited_ >= s_.retry.max_retries) return fail_all();
+  const auto index = *current_;
+  const auto now = steady_clock_ms();
+  const long long policy_wait =
+      retry_delay_ms(s_.retry, retries_waited_ + 1, last_wait_ms_, jitter_draw());
+  long long at = now + std::max(policy_wait, last_failure_->wait_ms.value_or(0));
+  const auto verdict = s_.upstream->check(current().model, tokens(), now);
+  if (verdict.why != upstream_guard::skip::none) at = std::max(at, verdict.available_at_ms);
+  if (deadline_ms_ > 0 && at >= deadline_ms_) return fail_all();
+  ++retries_waited_;
+  last_wait_ms_ = policy_wait;
+  auto self = shared_from_this();
+  s_.loop->post_after(static_cast<long>(at - now), [self, index] { self->retry(index); });
+}
+
+void exchange::retry(std::size_t index) {
+  if (abandoned_) return;
+  const auto now = steady_clock_ms();
+  if (past_deadline(now)) return fail_deadline();
+  if (s_.upstream->check(s_.plan.attempts[index].model, tokens(), now).why !=
+      upstream_guard::skip::none)
+    return fail_all();
+  if (!take_budget(now)) return fail_all();
+  call(index, now);
 }
 
 void exchange::abandon() {
@@ -246,13 +355,17 @@ bool exchange::write(std::string text) {
 
 void exchange::on_done(upstream_reply reply) {
   in_flight_ = false;
-  account(reply);
+  // A call cut by the request's deadline is nobody's failure: the model had
+  // less time than its provider's timeout.
+  const bool cut_by_deadline = limited_by_deadline_ && reply.status == call_status::timeout;
+  s_.upstream->finished(current().model, reply, cut_by_deadline, steady_clock_ms());
+  account(reply, cut_by_deadline);
   if (abandoned_ || reply.outcome == outcome_class::cancelled) return;
   switch (reply.outcome) {
     case outcome_class::ok:
       return finish_ok(reply);
     case outcome_class::request_error:
-      if (stream_) return fail_stream(reply);  // cannot happen: errors come before bytes
+      if (stream_) break;  // cannot happen: errors come before bytes
       if (flight_) flight_->on_failure(passed_on(reply), std::nullopt);
       return s_.reply(with_headers(error_answer(s_.api, passed_on(reply))));
     case outcome_class::credentials_error:
@@ -262,13 +375,16 @@ void exchange::on_done(upstream_reply reply) {
   }
   spdlog::debug("request {}: {} failed ({}): {}", s_.id, current().model, to_string(reply.outcome),
                 reply.error);
-  if (stream_) return fail_stream(reply);
+  if (stream_ && cut_by_deadline) return fail_deadline();
+  if (stream_)
+    return fail_stream({502, "upstream_error", "upstream_stream_failed",
+                        "the stream from " + current().model + " failed: " + reply.error, ""});
   all_rate_limited_ = all_rate_limited_ && reply.http_status == 429;
-  if (reply.retry_after_s)
-    shortest_retry_after_ =
-        std::min(shortest_retry_after_.value_or(*reply.retry_after_s), *reply.retry_after_s);
+  if (reply.wait_ms)
+    shortest_wait_ms_ = std::min(shortest_wait_ms_.value_or(*reply.wait_ms), *reply.wait_ms);
   last_model_ = current().model;
   last_failure_ = std::move(reply);
+  if (cut_by_deadline) return fail_deadline();
   next_attempt();
 }
 
@@ -287,9 +403,7 @@ void exchange::finish_ok(const upstream_reply& reply) {
   stream_->end();
 }
 
-void exchange::fail_stream(const upstream_reply& reply) {
-  api_error e{502, "upstream_error", "upstream_stream_failed",
-              "the stream from " + current().model + " failed: " + reply.error, ""};
+void exchange::fail_stream(const api_error& e) {
   if (flight_) flight_->on_failure(e, std::nullopt);
   write(encoder_->failed(e));
   stream_->end();
@@ -313,13 +427,50 @@ void exchange::fail_all() {
     e.code = "upstream_failed";
   }
   auto r = with_headers(error_answer(s_.api, e));
-  if (all_rate_limited_ && shortest_retry_after_)
-    r.headers.emplace_back("retry-after", std::to_string(*shortest_retry_after_));
-  if (flight_) flight_->on_failure(e, all_rate_limited_ ? shortest_retry_after_ : std::nullopt);
+  std::optional<long long> retry_after;
+  if (all_rate_limited_ && shortest_wait_ms_) retry_after = retry_after_seconds(*shortest_wait_ms_);
+  if (retry_after) r.headers.emplace_back("retry-after", std::to_string(*retry_after));
+  if (flight_) flight_->on_failure(e, retry_after);
   s_.reply(std::move(r));
 }
 
-void exchange::account(const upstream_reply& reply) {
+void exchange::fail_deadline() {
+  api_error e{504, "upstream_error", "deadline_exceeded",
+              "the request's deadline of " + std::to_string(s_.timeout_ms) + " ms passed after " +
+                  std::to_string(calls_) + " call(s)",
+              ""};
+  if (last_failure_) e.message += "; last: " + last_model_ + ": " + last_failure_->error;
+  if (stream_) return fail_stream(e);
+  if (flight_) flight_->on_failure(e, std::nullopt);
+  s_.reply(with_headers(error_answer(s_.api, e)));
+}
+
+// No candidate could be called: each was held back by its breaker or its
+// provider's limits.
+void exchange::fail_unavailable() {
+  bool breaker = false;
+  std::string why;
+  for (const auto& [model, skip] : skipped_) {
+    breaker = breaker || skip == upstream_guard::skip::breaker_open;
+    why += (why.empty() ? "" : ", ") + model + ": " + to_string(skip);
+  }
+  api_error e;
+  if (breaker) {
+    e = {503, "service_unavailable", "circuit_open", "", ""};
+  } else {
+    e = {429, "rate_limit_error", "upstream_rate_limited", "", ""};
+  }
+  e.message = "no candidate can take a call now (" + why + ")";
+  auto r = with_headers(error_answer(s_.api, e));
+  const auto wait = soonest_available_ms_.value_or(0) - steady_clock_ms();
+  r.headers.emplace_back("retry-after", std::to_string(retry_after_seconds(wait)));
+  if (flight_) flight_->on_failure(e, retry_after_seconds(wait));
+  s_.reply(std::move(r));
+}
+
+// What a call was billed always counts; a call cut by the request's
+// deadline counts against neither the model nor the provider key.
+void exchange::account(const upstream_reply& reply, bool cut_by_deadline) {
   const auto& a = current();
   if (reply.usage.reported || reply.usage.billed_usd) {
     spend_entry e;
@@ -336,6 +487,7 @@ void exchange::account(const upstream_reply& reply) {
                 : a.price->cost_usd(reply.usage.input_tokens, reply.usage.output_tokens);
     billed_.push_back(std::move(e));
   }
+  if (cut_by_deadline) return;
   if (reply.outcome != outcome_class::cancelled)
     caf::anon_send(s_.accounting.router,
                    provider_call{std::string(provider_of(a.model)), reply.outcome,

@@ -10,9 +10,11 @@
 #include "actors/caller.hpp"
 #include "actors/client_api.hpp"
 #include "actors/spend_guard.hpp"
+#include "actors/upstream_guard.hpp"
 #include "adapters/http/message.hpp"
 #include "adapters/providers/chat_request.hpp"
 #include "adapters/providers/curl_loop.hpp"
+#include "decision/retry_policy.hpp"
 
 namespace llmopt {
 
@@ -47,6 +49,11 @@ struct exchange_setup {
   // output tokens reserved for a request without max_tokens.
   spend_guard* guard = nullptr;
   long long default_max_tokens = 4096;
+  // Shared upstream state (breakers, provider limits, retry budget): owned
+  // by the loop's owner, outlives every exchange. REQUIRES: non-null.
+  upstream_guard* upstream = nullptr;
+  retry_policy retry;        // waits before trying a candidate again
+  long long timeout_ms = 0;  // the request's deadline, from start_exchange(); 0: none
   cache_ticket cache;
 };
 
@@ -57,6 +64,18 @@ struct exchange_setup {
 //     billed (their usage at the candidate's price, or the provider's own
 //     charge) when the exchange ends, and every billed call goes to the
 //     spend ledger with its key, route, model and decision;
+//   - a candidate whose breaker is open, whose provider is paused (it asked
+//     to wait) or at its rpm / tpm / max_concurrent is skipped; up to
+//     plan.max_attempts candidates are called;
+//   - a failed call (model failure, credentials error) moves to the next
+//     candidate at once; only when none is left is the last one tried again
+//     after the retry policy's wait (at least what the upstream asked for),
+//     up to retry.max_retries times; every call after the first takes a
+//     retry from the upstream guard's budget, and without one the request
+//     fails with the last error;
+//   - nothing goes past the deadline (timeout_ms): each call's timeout is
+//     at most the time left; when it passes, 504 deadline_exceeded (an
+//     error event once the stream is committed);
 //   - a non-streaming request answers with the first success, translated to
 //     the client's API; a request error (400, 404, 413, 422 upstream) goes
 //     back to the client as it is, without trying elsewhere;
@@ -69,7 +88,10 @@ struct exchange_setup {
 //     read is paused until the client has taken half of it;
 //   - a client that goes away cancels the call in flight at once;
 //   - when every attempt failed: 429 (with the shortest Retry-After) if each
-//     was rate limited, 504 if the last timed out, else 502.
+//     was rate limited, 504 if the last timed out, else 502;
+//   - when no candidate could be called at all: 503 circuit_open if a
+//     breaker held one back, else 429 upstream_rate_limited; Retry-After
+//     says when the soonest one is available again.
 // Every call's outcome is accounted (call_accounting).
 //
 // Before the first attempt, a request with a cache key is looked up

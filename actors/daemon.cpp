@@ -17,6 +17,7 @@
 #include "actors/router_actor.hpp"
 #include "actors/spend_guard.hpp"
 #include "actors/store_actor.hpp"
+#include "actors/upstream_guard.hpp"
 #include "actors/wall_clock.hpp"
 #include "adapters/kafka/embedded_broker.hpp"
 #include "adapters/providers/curl_loop.hpp"
@@ -42,6 +43,8 @@ struct daemon::parts {
   // Used on the curl loop thread only; outlives the loop, whose last
   // exchanges settle with it.
   std::unique_ptr<spend_guard> guard;
+  // Breakers, provider limits, retry budget: likewise on the loop thread only.
+  std::unique_ptr<upstream_guard> upstream;
   std::unique_ptr<curl_loop> curl;
   std::unique_ptr<answer_cache> cache;  // used on the curl loop's thread
   std::shared_ptr<serving_catalog> catalog;
@@ -120,6 +123,34 @@ result<std::string> start_simulator(daemon::parts& p, const settings& s,
   return url;
 }
 
+upstream_guard_options upstream_options_of(const settings& s) {
+  const auto& r = s.router;
+  upstream_guard_options o;
+  o.breaker = {r.breaker_failures,          r.breaker_error_rate,  r.breaker_min_calls,
+               r.breaker_window_s * 1000LL, r.breaker_cooldown_ms, r.breaker_max_cooldown_ms};
+  o.retry_budget = {r.retry_budget_ratio, r.retry_budget_window_s * 1000LL,
+                    r.retry_budget_min_per_s};
+  for (const auto& provider : s.providers)
+    o.limits[provider.name] = {provider.rpm, provider.tpm, provider.max_concurrent};
+  return o;
+}
+
+// A route's deadline and retry policy: its preset (or router.retry) with
+// its overrides.
+request_guarding guarding_of(const settings& s, const route_spec* route) {
+  request_guarding g;
+  g.timeout_ms = s.router.timeout_ms;
+  g.retry = *retry_preset(s.router.retry);
+  if (!route) return g;
+  if (route->timeout_ms > 0) g.timeout_ms = route->timeout_ms;
+  if (route->retry != "default") g.retry = *retry_preset(route->retry);
+  if (auto kind = retry_kind_named(route->retry_kind)) g.retry.kind = *kind;
+  if (route->retry_base_ms >= 0) g.retry.base_ms = route->retry_base_ms;
+  if (route->retry_cap_ms >= 0) g.retry.cap_ms = route->retry_cap_ms;
+  if (route->retry_max_retries >= 0) g.retry.max_retries = route->retry_max_retries;
+  return g;
+}
+
 status start_providers(daemon::parts& p, const settings& s, const env_lookup& env) {
   p.curl = std::make_unique<curl_loop>();
   auto catalog = std::make_shared<serving_catalog>();
@@ -149,6 +180,7 @@ status start_providers(daemon::parts& p, const settings& s, const env_lookup& en
     catalog->routes.push_back(r.name);
   catalog->max_attempts = static_cast<std::size_t>(s.router.max_attempts);
   p.catalog = std::move(catalog);
+  p.upstream = std::make_unique<upstream_guard>(upstream_options_of(s));
   return ok_status();
 }
 
@@ -279,6 +311,11 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   if (auto st = start_kafka(parts, s); !st) return st.err();
   if (auto st = start_providers(parts, s, env); !st) return st.err();
   if (auto st = spawn_actors(parts, s, env); !st) return st.err();
+  parts.upstream->on_breaker_change(
+      [decision = parts.decision](const model_key& model, circuit_breaker::state state, long long) {
+        caf::anon_send(decision, breaker_change{model, state == circuit_breaker::state::closed,
+                                                wall_clock_ms()});
+      });
   parts.cache = std::make_unique<answer_cache>(cache_options_of(s), *parts.curl);
 
   gateway_options g;
@@ -291,9 +328,14 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
     g.routes.push_back(r.name);
   for (const auto& m : s.models)
     g.models.push_back(m.spec.id);
-  auto http = gateway::start(
-      std::move(g), {parts.catalog, parts.snapshot, parts.curl.get(), parts.router,
-                     parts.aggregator, parts.collector, parts.guard.get(), parts.cache.get()});
+  g.guarding = guarding_of(s, nullptr);
+  for (const auto& r : s.routes)
+    g.route_guarding[r.name] = guarding_of(s, &r);
+  g.max_timeout_ms = s.router.max_timeout_ms;
+  auto http = gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.curl.get(),
+                                            parts.router, parts.aggregator, parts.collector,
+                                            parts.guard.get(), parts.upstream.get(),
+                                            parts.cache.get()});
   if (!http) return http.err();
   parts.http = std::move(*http);
   std::printf("llmopt: gateway listening on http://%s\n", parts.http->address().c_str());
@@ -320,6 +362,7 @@ void daemon::stop() {
   p.curl.reset();
   p.cache.reset();
   p.guard.reset();  // it holds a handle to the store, which must go for its thread to end
+  p.upstream.reset();  // ... and it one to the decision actor
   if (p.system) {
     caf::scoped_actor self{*p.system};
     // The ledger has every billed call sent before this.

@@ -70,6 +70,11 @@ caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
         self->delayed_send(self, config.tick, tick_atom::value);
       },
       [=](urgent_atom, std::string trigger) { decide(self, config, std::move(trigger)); },
+      [=](const breaker_change& change) {
+        self->state.engine->set_circuit_open(change.model, !change.closed, change.at);
+        decide(self, config,
+               "circuit " + std::string(change.closed ? "closed: " : "open: ") + change.model);
+      },
       [=](rescore_atom, std::string trigger) {
         auto promise = self->make_response_promise<routing_table>();
         self->state.waiting.push_back(promise);

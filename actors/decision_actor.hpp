@@ -36,7 +36,8 @@ struct decision_actor_config {
 //
 // Receives: tick_atom (self), (urgent_atom, trigger) from the aggregator,
 // (rescore_atom, trigger): decides like urgent_atom and replies with the
-// routing table once that decision is made.
+// routing table once that decision is made; breaker_change from the request
+// path: the model is excluded while its breaker is not closed, decided at once.
 caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
                              std::shared_ptr<decision_engine> engine, decision_actor_config config);
 

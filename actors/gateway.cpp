@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -45,6 +46,26 @@ api_error unplannable(const error& e) {
 double uniform_draw() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return std::uniform_real_distribution<double>(0, 1)(rng);
+}
+
+constexpr const char* timeout_header = "x-llmopt-timeout-ms";
+
+// The wall clock minus the steady clock, to show steady times as Unix ms.
+long long wall_offset_ms() {
+  return wall_clock_ms() - steady_clock_ms();
+}
+
+// x-llmopt-timeout-ms: whole milliseconds in [1, max_ms].
+result<long long> parse_timeout(const std::string& value, long long max_ms) {
+  long long ms = 0;
+  const char* end = value.data() + value.size();
+  auto [stop, ec] = std::from_chars(value.data(), end, ms);
+  if (value.empty() || ec != std::errc{} || stop != end || ms < 1 || ms > max_ms)
+    return error{"invalid_header",
+                 std::string(timeout_header) + " must be whole milliseconds from 1 to " +
+                     std::to_string(max_ms) + ", got '" + value.substr(0, 32) + "'",
+                 timeout_header};
+  return ms;
 }
 
 std::string hex(unsigned long long x) {
@@ -140,10 +161,9 @@ void gateway::handle(http::request req, http::responder respond) {
     auto* guard = parts_.guard;  // read on the loop thread, its owner
     parts_.loop->post([guard, answer_with] { answer_with({{"budgets", guard->budgets_json()}}); });
   } else if (path == "/admin/v1/providers") {
-    if (!only("GET")) return;
-    caf::anon_send(parts_.router, providers_query{[answer_with](nlohmann::json providers) {
-                     answer_with({{"providers", std::move(providers)}});
-                   }});
+    if (only("GET")) providers(std::move(respond));
+  } else if (path == "/admin/v1/breakers") {
+    if (only("GET")) breakers(std::move(respond));
   } else if (path == "/admin/v1/cache") {
     if (!only("GET")) return;
     if (!parts_.cache) return answer_with({{"enabled", false}});
@@ -181,16 +201,27 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
     request = parse_chat_request(req.body, bounds);
   }
   if (!request) return respond(error_answer(api, unreadable(request.err())));
-  // 2. Choose the candidates that can serve it, by the current weights.
+  // 2. Its deadline and retry policy: the route's, or the client's deadline.
   const std::string target = request->body["model"].get<std::string>();
+  auto guarding = route_guarding_of(target);
+  if (auto timeout = req.headers.find(timeout_header); timeout != req.headers.end()) {
+    auto ms = parse_timeout(timeout->second, options_.max_timeout_ms);
+    if (!ms)
+      return respond(error_answer(
+          api, {400, "invalid_request_error", "invalid_header", ms.err().detail, timeout_header}));
+    guarding.timeout_ms = *ms;
+  }
+  // 3. Choose the candidates that can serve it, by the current weights;
+  // those whose breaker is open or whose provider is paused last.
   auto table = parts_.snapshot->current();
-  auto plan =
-      plan_attempts(*parts_.catalog, table.get(), *request, target, uniform_draw(), as_sent);
+  auto held = parts_.upstream->held();
+  auto plan = plan_attempts(*parts_.catalog, table.get(), *request, target, uniform_draw(), as_sent,
+                            held_back{held.get(), steady_clock_ms()});
   if (!plan) return respond(error_answer(api, unplannable(plan.err())));
-  // 3. The cache's key (looked up on the loop, after the limits and before
+  // 4. The cache's key (looked up on the loop, after the limits and before
   // the first attempt).
   auto cache = cache_ticket_for(parts_.cache, *request, req, plan->route);
-  // 4. Try them: translate, call, stream, translate back, account.
+  // 5. Try them: translate, call, stream, translate back, account.
   exchange_setup setup{std::move(*request),
                        api,
                        std::move(respond),
@@ -202,8 +233,39 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
                        caller{},
                        parts_.guard,
                        options_.default_max_tokens,
+                       parts_.upstream,
+                       guarding.retry,
+                       guarding.timeout_ms,
                        std::move(cache)};
   start_exchange(std::move(setup));
+}
+
+request_guarding gateway::route_guarding_of(const std::string& target) const {
+  auto it = options_.route_guarding.find(target);
+  return it == options_.route_guarding.end() ? options_.guarding : it->second;
+}
+
+// The router's counters per provider key, with the limits and pauses the
+// loop thread holds.
+void gateway::providers(http::responder respond) {
+  auto* loop = parts_.loop;
+  auto* upstream = parts_.upstream;
+  caf::anon_send(parts_.router, providers_query{[loop, upstream, respond](nlohmann::json counters) {
+                   loop->post([upstream, respond, counters = std::move(counters)]() mutable {
+                     auto limits = upstream->providers_json(steady_clock_ms(), wall_offset_ms());
+                     for (auto& [name, l] : limits.items())
+                       counters[name]["limits"] = std::move(l);
+                     respond(json_response(200, {{"providers", std::move(counters)}}));
+                   });
+                 }});
+}
+
+void gateway::breakers(http::responder respond) {
+  auto* upstream = parts_.upstream;
+  parts_.loop->post([upstream, respond] {
+    respond(json_response(
+        200, {{"breakers", upstream->breakers_json(steady_clock_ms(), wall_offset_ms())}}));
+  });
 }
 
 // The collector's state, then the aggregator's counters, in one document.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,12 +18,21 @@
 
 namespace llmopt {
 
+// A request's deadline and retry policy, by route.
+struct request_guarding {
+  long long timeout_ms = 600000;
+  retry_policy retry;
+};
+
 struct gateway_options {
   http::server_options server;
   std::size_t max_json_depth = 64;  // nesting accepted in a request body
   long long default_max_tokens = 4096;  // reserved for a request without max_tokens
   std::vector<std::string> routes;  // names, for GET /v1/models
   std::vector<std::string> models;  // declared model keys, for GET /v1/models
+  request_guarding guarding;        // of provider:model requests
+  std::map<std::string, request_guarding> route_guarding;
+  long long max_timeout_ms = 3600000;  // the largest x-llmopt-timeout-ms
 };
 
 // What the gateway serves requests with.
@@ -34,6 +44,7 @@ struct gateway_parts {
   caf::actor aggregator;      // call outcomes, pipeline counters, model statistics
   caf::actor collector;       // in-flight and paused state
   spend_guard* guard = nullptr;  // budgets and key limits; used on the loop thread only
+  upstream_guard* upstream = nullptr;  // breakers, provider limits; the loop thread only
   answer_cache* cache = nullptr;  // the response cache, on the loop's thread; outlives the gateway
 };
 
@@ -45,9 +56,10 @@ struct gateway_parts {
 //   GET  /admin/v1/routes      current weights per route
 //   GET  /admin/v1/pipeline    counters per source, collector and checkpoint state
 //   GET  /admin/v1/models      live window and lifetime totals per model
-//   GET  /admin/v1/providers   each provider key's calls by outcome
+//   GET  /admin/v1/providers   each provider key's calls by outcome, limits and pause
 //   GET  /admin/v1/cache       the response cache: entries, bytes, hits, misses, joins, L2
 //   GET  /admin/v1/budgets     each budget in use: limit, spent, reserved
+//   GET  /admin/v1/breakers    each provider:model's circuit breaker
 // A chat request runs the request path in order (see chat()): read it
 // within bounds -> choose its candidates -> the exchange (attempts,
 // translation, streaming, accounting). Handlers run on the HTTP server's
@@ -64,7 +76,10 @@ class gateway {
   void handle(http::request req, http::responder respond);
   void chat(client_api api, const http::request& req, http::responder respond);
   http::response models() const;
+  request_guarding route_guarding_of(const std::string& target) const;
   void pipeline(http::responder respond);
+  void providers(http::responder respond);
+  void breakers(http::responder respond);
 
   gateway_options options_;
   gateway_parts parts_;

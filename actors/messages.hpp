@@ -90,6 +90,15 @@ struct provider_call {
   std::string error;  // never contains the key
 };
 
+// A provider:model's circuit breaker changed state (sent by the request
+// path to the decision actor): while it is not closed the engine excludes
+// the model, and says so in its decisions.
+struct breaker_change {
+  model_key model;
+  bool closed = true;
+  time_ms at = 0;  // wall clock
+};
+
 // A read of the routing table, for the admin API.
 struct table_query {
   std::function<void(routing_table)> done;
@@ -120,6 +129,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::model_views)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decision_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::routing_table)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::provider_call)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::breaker_change)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::table_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::readiness_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::commit_positions)

@@ -13,4 +13,11 @@ inline time_ms wall_clock_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// Monotonic milliseconds (from an arbitrary origin), for what must not jump
+// with the wall clock: deadlines, breaker cooldowns, provider pauses.
+inline long long steady_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace llmopt

@@ -280,8 +280,51 @@ const table_schema<settings>& settings_schema() {
                   "output tokens per request, before any call is seen"),
            [](S& s) -> setting_ref { return &s.decision.default_output_tokens; }},
 
-          {integer("router.max_attempts", 3, 1, 10, "candidates tried per request"),
+          {integer("router.max_attempts", 3, 1, 10,
+                   "candidates called per request (those skipped for a breaker or a provider "
+                   "limit do not count)"),
            [](S& s) -> setting_ref { return &s.router.max_attempts; }},
+          {choice("router.retry", "none", {"none", "fast", "standard", "patient"},
+                  "retry preset of routes that name none, and of provider:model requests: "
+                  "none (no waiting retry), fast (exponential 50..500 ms, 1 retry), standard "
+                  "(decorrelated jitter 200 ms..2 s, 2 retries), patient (decorrelated jitter "
+                  "1..20 s, 4 retries)"),
+           [](S& s) -> setting_ref { return &s.router.retry; }},
+          {integer("router.timeout_ms", 600000, 100, 3600000,
+                   "deadline of a request, every attempt, wait and stream included, when its "
+                   "route sets none"),
+           [](S& s) -> setting_ref { return &s.router.timeout_ms; }},
+          {integer("router.max_timeout_ms", 3600000, 100, 3600000,
+                   "the largest deadline a client may ask for in x-llmopt-timeout-ms"),
+           [](S& s) -> setting_ref { return &s.router.max_timeout_ms; }},
+          {number("router.retry_budget_ratio", 0.1, 0, 10,
+                  "retries (every call after a request's first) may be this share of "
+                  "requests over the budget window"),
+           [](S& s) -> setting_ref { return &s.router.retry_budget_ratio; }},
+          {integer("router.retry_budget_window_s", 10, 1, 3600,
+                   "the sliding window of the retry budget"),
+           [](S& s) -> setting_ref { return &s.router.retry_budget_window_s; }},
+          {number("router.retry_budget_min_per_s", 10, 0, 10000,
+                  "retries allowed per second of the window whatever the ratio, so a quiet "
+                  "gateway can still retry"),
+           [](S& s) -> setting_ref { return &s.router.retry_budget_min_per_s; }},
+          {integer("router.breaker_failures", 5, 1, 1000,
+                   "a provider:model's breaker opens after this many model failures in a row"),
+           [](S& s) -> setting_ref { return &s.router.breaker_failures; }},
+          {number("router.breaker_error_rate", 0.5, 0.01, 1,
+                  "... or at this share of model failures"),
+           [](S& s) -> setting_ref { return &s.router.breaker_error_rate; }},
+          {integer("router.breaker_min_calls", 20, 1, 1000000,
+                   "... over at least this many calls in the breaker window"),
+           [](S& s) -> setting_ref { return &s.router.breaker_min_calls; }},
+          {integer("router.breaker_window_s", 30, 1, 3600, "the breaker's error-rate window"),
+           [](S& s) -> setting_ref { return &s.router.breaker_window_s; }},
+          {integer("router.breaker_cooldown_ms", 5000, 10, 3600000,
+                   "an open breaker lets one probe through after this long; each failed probe "
+                   "doubles it"),
+           [](S& s) -> setting_ref { return &s.router.breaker_cooldown_ms; }},
+          {integer("router.breaker_max_cooldown_ms", 60000, 10, 3600000, "... up to this"),
+           [](S& s) -> setting_ref { return &s.router.breaker_max_cooldown_ms; }},
 
           {flag("cache.enabled", true,
                 "answer identical requests from the response cache and share identical calls in "
@@ -359,6 +402,16 @@ const table_schema<provider_settings>& provider_schema() {
           {integer("timeout_ms", 30000, 100, 600000,
                    "longest a call waits: for a whole answer, or for the next bytes of a stream"),
            [](P& p) -> setting_ref { return &p.timeout_ms; }},
+          {integer("rpm", 0, 0, 100000000,
+                   "calls per minute the key allows (0: no limit); a candidate of a provider "
+                   "at its limit is skipped"),
+           [](P& p) -> setting_ref { return &p.rpm; }},
+          {integer("tpm", 0, 0, 100000000000,
+                   "tokens per minute the key allows, counted at the request's estimate "
+                   "(input and max_tokens); 0: no limit"),
+           [](P& p) -> setting_ref { return &p.tpm; }},
+          {integer("max_concurrent", 0, 0, 1000000, "calls in flight at once (0: no limit)"),
+           [](P& p) -> setting_ref { return &p.max_concurrent; }},
       },
       {}};
   return schema;
@@ -445,6 +498,28 @@ const table_schema<route_spec>& route_schema() {
                   "is ttft); a candidate over it is held back "
                   "to a probe share while another meets it"),
            [](R& r) -> setting_ref { return &r.latency_slo_ms; }},
+          {integer("timeout_ms", 0, 0, 3600000,
+                   "deadline of the route's requests, every attempt and wait included (0: "
+                   "router.timeout_ms); a client may set its own with x-llmopt-timeout-ms"),
+           [](R& r) -> setting_ref { return &r.timeout_ms; }},
+          {choice("retry", "default", {"default", "none", "fast", "standard", "patient"},
+                  "retry preset (see router.retry); default: router.retry"),
+           [](R& r) -> setting_ref { return &r.retry; }},
+          {choice(
+               "retry_policy.kind", "preset",
+               {"preset", "exponential", "linear", "constant", "fibonacci", "decorrelated_jitter"},
+               "overrides the preset's kind of wait"),
+           [](R& r) -> setting_ref { return &r.retry_kind; }},
+          {integer("retry_policy.base_ms", -1, -1, 3600000,
+                   "overrides the preset's first wait (-1: the preset's)"),
+           [](R& r) -> setting_ref { return &r.retry_base_ms; }},
+          {integer("retry_policy.cap_ms", -1, -1, 3600000,
+                   "overrides the preset's longest wait (-1: the preset's)"),
+           [](R& r) -> setting_ref { return &r.retry_cap_ms; }},
+          {integer("retry_policy.max_retries", -1, -1, 100,
+                   "overrides the preset's retries of a candidate after a wait (-1: the "
+                   "preset's)"),
+           [](R& r) -> setting_ref { return &r.retry_max_retries; }},
       },
       {}};
   return schema;

@@ -83,6 +83,19 @@ struct decision_settings {
 
 struct router_settings {
   int max_attempts = 0;  // candidates tried per request
+  // Retries, deadlines, breakers (schema.cpp documents each).
+  std::string retry;       // the retry preset of routes that name none
+  int timeout_ms = 0;      // the deadline of requests whose route sets none
+  int max_timeout_ms = 0;  // the largest x-llmopt-timeout-ms accepted
+  double retry_budget_ratio = 0;
+  int retry_budget_window_s = 0;
+  double retry_budget_min_per_s = 0;
+  int breaker_failures = 0;
+  double breaker_error_rate = 0;
+  int breaker_min_calls = 0;
+  int breaker_window_s = 0;
+  int breaker_cooldown_ms = 0;
+  int breaker_max_cooldown_ms = 0;
 };
 
 struct cache_settings {
@@ -119,6 +132,10 @@ struct provider_settings {
   std::string key_header;   // the header the key goes in; empty: the kind's own
   std::string api_version;  // appended as ?api-version= (Azure OpenAI)
   int timeout_ms = 0;
+  // What the provider key allows; 0: no limit.
+  long long rpm = 0;
+  long long tpm = 0;
+  int max_concurrent = 0;
 
   // The wire format llmopt speaks to it: the kind, `format` when simulated,
   // openai for openai_compatible.

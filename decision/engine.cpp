@@ -118,6 +118,13 @@ decision_engine::decision_engine(engine_options options, std::vector<route_spec>
     models_.emplace(m.id, std::move(m));
 }
 
+void decision_engine::set_circuit_open(const model_key& model, bool open, time_ms since) {
+  if (open)
+    circuit_open_since_.emplace(model, since);
+  else
+    circuit_open_since_.erase(model);
+}
+
 std::vector<candidate_assessment> decision_engine::assess_route(
     const route_spec& route, const std::unordered_map<model_key, model_view>& views,
     time_ms now) const {
@@ -149,6 +156,12 @@ std::vector<candidate_assessment> decision_engine::assess_route(
                     context, options_, now);
     a.model = candidate;
     a.previous_weight = current ? current->weight_of(candidate) : 0;
+    if (auto open = circuit_open_since_.find(candidate);
+        open != circuit_open_since_.end() && a.excluded.empty()) {
+      a.excluded = printf_string("circuit open: the request path's breaker opened %.1f s ago",
+                                 static_cast<double>(now - open->second) / 1000.0);
+      a.score.reset();
+    }
     if (a.score && a.held_back.empty() && route.latency_slo_ms > 0) {
       a.held_back = route.weighs_ttft()
                         ? ttft_slo_hold(route, candidate_views[i], was_over_slo(candidate))

@@ -31,6 +31,10 @@ class decision_engine {
   std::vector<decision> decide(const std::unordered_map<model_key, model_view>& views, time_ms now,
                                const std::string& trigger);
 
+  // The request path's circuit breaker of `model` opened (`open`) or closed:
+  // while open the model is excluded from every route ("circuit open").
+  void set_circuit_open(const model_key& model, bool open, time_ms since);
+
   const routing_table& table() const { return table_; }
   const std::vector<route_spec>& routes() const { return routes_; }
 
@@ -48,6 +52,7 @@ class decision_engine {
   std::unordered_map<model_key, model_spec> models_;
   long long next_id_;
   routing_table table_;
+  std::unordered_map<model_key, time_ms> circuit_open_since_;
   // Per route, constrained_models() at its last decision.
   std::unordered_map<std::string, std::vector<std::string>> constrained_;
 };

@@ -31,6 +31,15 @@ struct route_spec {
   // (time to the first streamed token). Set from config; read through
   // weighs_ttft().
   std::string latency_metric = "total";
+  // The request path's, not the engine's: the deadline of a request (0:
+  // router.timeout_ms), the retry preset ("default": router.retry), and
+  // overrides of the preset's fields ("preset" / -1: the preset's own).
+  int timeout_ms = 0;
+  std::string retry = "default";
+  std::string retry_kind = "preset";
+  int retry_base_ms = -1;
+  int retry_cap_ms = -1;
+  int retry_max_retries = -1;
   // What the route may spend per budget_period ("day" or "month", UTC), in
   // USD; 0 = no budget. Enforced by the request path, not the engine.
   double budget_usd = 0;

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <chrono>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -176,9 +177,10 @@ std::string curl_loop::http_result::header(std::string_view name) const {
 
 struct curl_loop::impl {
   struct command {
-    enum class kind { cancel, resume, run } what;
+    enum class kind { cancel, resume, run, timer } what;
     call_id id = 0;
     std::function<void()> fn;
+    steady::time_point due{};  // kind timer
   };
 
   curl::multi_handle multi;
@@ -191,12 +193,15 @@ struct curl_loop::impl {
   // Loop thread only:
   std::unordered_map<CURL*, std::unique_ptr<transfer>> active;
   std::unordered_map<call_id, CURL*> by_id;
+  std::multimap<steady::time_point, std::function<void()>> timers;
 
   void run();
   void start_queued(std::vector<std::unique_ptr<transfer>>& batch);
   void run_commands(std::vector<command>& batch);
   void complete(CURL* easy, http_result r);
   void collect_done();
+  // Runs the timers that are due; returns how long until the next one.
+  int run_timers();
   // Fails stalled streams; returns how long until the next one may stall.
   int expire_idle();
   void fail_all();
@@ -229,14 +234,26 @@ void curl_loop::impl::complete(CURL* easy, http_result r) {
   finish(t->done, std::move(r));
 }
 
+namespace {
+
+void run_guarded(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    spdlog::error("curl_loop: posted function threw: {}", e.what());
+  }
+}
+
+}  // namespace
+
 void curl_loop::impl::run_commands(std::vector<command>& batch) {
   for (auto& c : batch) {
     if (c.what == command::kind::run) {
-      try {
-        c.fn();
-      } catch (const std::exception& e) {
-        spdlog::error("curl_loop: posted function threw: {}", e.what());
-      }
+      run_guarded(c.fn);
+      continue;
+    }
+    if (c.what == command::kind::timer) {
+      timers.emplace(c.due, std::move(c.fn));
       continue;
     }
     auto found = by_id.find(c.id);
@@ -272,6 +289,19 @@ void curl_loop::impl::collect_done() {
   }
 }
 
+int curl_loop::impl::run_timers() {
+  const auto now = steady::now();
+  while (!timers.empty() && timers.begin()->first <= now) {
+    auto fn = std::move(timers.begin()->second);
+    timers.erase(timers.begin());
+    run_guarded(fn);
+  }
+  if (timers.empty()) return idle_poll_ms;
+  const auto wait =
+      std::chrono::duration_cast<std::chrono::milliseconds>(timers.begin()->first - now);
+  return static_cast<int>(std::min<long long>(idle_poll_ms, wait.count() + 1));
+}
+
 int curl_loop::impl::expire_idle() {
   const auto now = steady::now();
   auto next = std::chrono::milliseconds(idle_poll_ms);
@@ -301,6 +331,7 @@ void curl_loop::impl::fail_all() {
   }
   active.clear();
   by_id.clear();
+  timers.clear();
   std::vector<std::unique_ptr<transfer>> rest;
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -326,7 +357,7 @@ void curl_loop::impl::run() {
     int running = 0;
     curl_multi_perform(multi.get(), &running);
     collect_done();
-    const int wait_ms = expire_idle();
+    const int wait_ms = std::min(expire_idle(), run_timers());
     curl_multi_poll(multi.get(), nullptr, 0, wait_ms, nullptr);
   }
   fail_all();
@@ -390,6 +421,11 @@ void curl_loop::resume(call_id id) {
 
 void curl_loop::post(std::function<void()> fn) {
   impl_->enqueue({impl::command::kind::run, 0, std::move(fn)});
+}
+
+void curl_loop::post_after(long delay_ms, std::function<void()> fn) {
+  impl_->enqueue({impl::command::kind::timer, 0, std::move(fn),
+                  steady::now() + std::chrono::milliseconds(std::max(0L, delay_ms))});
 }
 
 }  // namespace llmopt

@@ -15,7 +15,7 @@ namespace llmopt {
 // when the server offers it over TLS. Bodies of 2xx responses can be
 // streamed to the caller as they arrive, with backpressure (pause/resume).
 //
-// Threading: submit(), cancel(), resume() and post() may be called from any
+// Threading: submit(), cancel(), resume(), post() and post_after() may be called from any
 // thread; every callback (`done`, `on_body`, a posted function) runs on the
 // loop's own thread, so it must not block (hand work off instead). The
 // destructor must not run on the loop thread (i.e. not inside a callback).
@@ -71,6 +71,10 @@ class curl_loop {
   // Runs `fn` on the loop thread, in order with other posts and callbacks
   // (dropped, not run, once the loop is stopping).
   void post(std::function<void()> fn);
+  // Runs `fn` on the loop thread once `delay_ms` have passed (dropped, not
+  // run, when the loop stops first). Timers due together run in the order
+  // they were set.
+  void post_after(long delay_ms, std::function<void()> fn);
 
  private:
   struct impl;

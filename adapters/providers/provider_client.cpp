@@ -80,7 +80,7 @@ struct stream_call {
     upstream_reply out;
     out.http_status = static_cast<int>(r.status);
     out.latency_ms = r.latency_ms;
-    out.retry_after_s = parse_retry_after(r.header("retry-after"));
+    out.wait_ms = requested_wait_ms(r);
     if (!failure && r.status >= 200 && r.status <= 299) {
       auto done = decoder->finish(chunks);
       deliver();
@@ -199,8 +199,9 @@ curl_loop::http_call provider_client::http_call_for(const std::string& model,
 curl_loop::call_id provider_client::start(const chat_request& request, const std::string& model,
                                           wire::upstream_request native,
                                           const wire::reply_context& ctx, chunk_sink on_chunks,
-                                          reply_sink done) {
+                                          reply_sink done, long time_limit_ms) {
   auto http = http_call_for(model, native);
+  if (time_limit_ms > 0) http.timeout_ms = std::min(http.timeout_ms, time_limit_ms);
   const auto format = endpoint_.format;
   const auto& key = endpoint_.api_key;
   if (!request.stream) {
@@ -212,7 +213,7 @@ curl_loop::call_id provider_client::start(const chat_request& request, const std
   }
   http.headers.push_back("Accept: text/event-stream, application/x-ndjson, application/json");
   http.idle_timeout_ms = endpoint_.timeout_ms;
-  http.timeout_ms = 0;  // a stream may run as long as it keeps sending
+  http.timeout_ms = time_limit_ms;  // else a stream may run as long as it keeps sending
   auto call = std::make_shared<stream_call>();
   call->decoder = wire::make_stream_decoder(format, ctx);
   call->sink = std::move(on_chunks);

@@ -64,10 +64,12 @@ class provider_client {
   // Sends `native` (from translate()). When request.stream, `on_chunks` gets
   // the stream's chunks as they arrive; otherwise it is not called and the
   // reply carries the completion. `ctx` names what the reply does not.
+  // `time_limit_ms` > 0 bounds the whole call, a stream included (the
+  // request's deadline); the endpoint's timeout_ms applies as well.
   // REQUIRES: on the loop's thread.
   curl_loop::call_id start(const chat_request& request, const std::string& model,
                            wire::upstream_request native, const wire::reply_context& ctx,
-                           chunk_sink on_chunks, reply_sink done);
+                           chunk_sink on_chunks, reply_sink done, long time_limit_ms = 0);
   void cancel(curl_loop::call_id id) { loop_.cancel(id); }
   void resume(curl_loop::call_id id) { loop_.resume(id); }
 

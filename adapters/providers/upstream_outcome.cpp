@@ -1,6 +1,8 @@
 #include "adapters/providers/upstream_outcome.hpp"
 
 #include <cctype>
+#include <chrono>
+#include <ctime>
 
 #include "adapters/providers/provider_client.hpp"
 
@@ -40,6 +42,77 @@ std::optional<long long> parse_retry_after(const std::string& value) {
   return std::min<long long>(seconds, 86400);
 }
 
+namespace {
+constexpr long long day_ms = 86400LL * 1000;
+}
+
+std::optional<long long> parse_http_date(const std::string& value) {
+  if (value.size() != 29 || value.compare(25, 4, " GMT") != 0) return std::nullopt;
+  std::tm tm{};
+  const char* end = strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end != '\0') return std::nullopt;
+  return static_cast<long long>(timegm(&tm)) * 1000;
+}
+
+std::optional<long long> parse_reset_duration(const std::string& value) {
+  if (value.empty() || value.size() > 32) return std::nullopt;
+  double total_ms = 0;
+  std::size_t at = 0;
+  while (at < value.size()) {
+    const std::size_t start = at;
+    while (at < value.size() &&
+           (std::isdigit(static_cast<unsigned char>(value[at])) || value[at] == '.'))
+      ++at;
+    if (at == start) return std::nullopt;
+    double number = 0;
+    const std::string digits = value.substr(start, at - start);
+    try {
+      std::size_t used = 0;
+      number = std::stod(digits, &used);
+      if (used != digits.size()) return std::nullopt;  // "1.2.3"
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    const std::size_t unit_start = at;
+    while (at < value.size() && std::isalpha(static_cast<unsigned char>(value[at])))
+      ++at;
+    const std::string unit = value.substr(unit_start, at - unit_start);
+    if (unit == "h")
+      total_ms += number * 3600000;
+    else if (unit == "m")
+      total_ms += number * 60000;
+    else if (unit == "s")
+      total_ms += number * 1000;
+    else if (unit == "ms")
+      total_ms += number;
+    else if (unit == "us")
+      total_ms += number / 1000;
+    else
+      return std::nullopt;
+  }
+  return std::min(day_ms, static_cast<long long>(total_ms + 0.999));
+}
+
+std::optional<long long> requested_wait_ms(const curl_loop::http_result& r, long long now_unix_ms) {
+  std::optional<long long> wait;
+  auto at_least = [&wait](std::optional<long long> ms) {
+    if (ms) wait = std::max(wait.value_or(0), *ms);
+  };
+  const auto retry_after = r.header("retry-after");
+  if (auto seconds = parse_retry_after(retry_after)) at_least(*seconds * 1000);
+  if (auto date = parse_http_date(retry_after))
+    at_least(std::clamp(*date - now_unix_ms, 0LL, day_ms));
+  at_least(parse_reset_duration(r.header("x-ratelimit-reset-requests")));
+  at_least(parse_reset_duration(r.header("x-ratelimit-reset-tokens")));
+  return wait;
+}
+
+std::optional<long long> requested_wait_ms(const curl_loop::http_result& r) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return requested_wait_ms(r, now.count());
+}
+
 bool carries_token(const nlohmann::json& chunk) {
   auto choices = chunk.find("choices");
   if (choices == chunk.end() || !choices->is_array()) return false;
@@ -63,7 +136,7 @@ upstream_reply read_reply(wire::format f, const curl_loop::http_result& r,
   upstream_reply out;
   out.http_status = static_cast<int>(r.status);
   out.latency_ms = r.latency_ms;
-  out.retry_after_s = parse_retry_after(r.header("retry-after"));
+  out.wait_ms = requested_wait_ms(r);
   if (r.cancelled) {
     out.outcome = outcome_class::cancelled;
     out.error = "cancelled";

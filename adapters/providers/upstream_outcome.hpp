@@ -42,8 +42,11 @@ struct upstream_reply {
   call_status status = call_status::error;  // ok, error, timeout: what statistics count
   int http_status = 0;                      // 0 when no response arrived
   std::string error;  // why not ok, for logs and the client; never contains the key
-  std::optional<long long> retry_after_s;  // the upstream's Retry-After
-  double latency_ms = 0;                   // start to the end of the reply or stream
+  // How long the upstream asked us to wait before calling again: the
+  // longest of Retry-After (seconds or an HTTP date) and OpenAI's
+  // x-ratelimit-reset-requests / -tokens; unset when it said nothing.
+  std::optional<long long> wait_ms;
+  double latency_ms = 0;  // start to the end of the reply or stream
   wire::token_usage usage;
   nlohmann::json completion;  // a non-streaming ok reply: the chat.completion
   // Streams: time to the first token (content, tool call or refusal), the
@@ -64,6 +67,17 @@ upstream_reply read_reply(wire::format f, const curl_loop::http_result& r,
 // A "Retry-After" value in seconds (delta-seconds only; an HTTP date is
 // ignored), bounded to a day.
 std::optional<long long> parse_retry_after(const std::string& value);
+// An HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT", RFC 9110's IMF-fixdate) as
+// Unix milliseconds.
+std::optional<long long> parse_http_date(const std::string& value);
+// A Go duration as OpenAI's x-ratelimit-reset-* headers send it ("1s",
+// "6m0s", "20ms", "1.5s", "1h2m"), in milliseconds, bounded to a day.
+std::optional<long long> parse_reset_duration(const std::string& value);
+// The wait a response asks for (upstream_reply::wait_ms), `now_unix_ms`
+// being the time an HTTP date is measured from.
+std::optional<long long> requested_wait_ms(const curl_loop::http_result& r, long long now_unix_ms);
+// ... measured from the wall clock now.
+std::optional<long long> requested_wait_ms(const curl_loop::http_result& r);
 
 // True when a chunk carries a token: content, a tool call or a refusal.
 bool carries_token(const nlohmann::json& chunk);

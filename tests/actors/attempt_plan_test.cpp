@@ -164,11 +164,31 @@ TEST_CASE("unknown routes, routes without weights, and routes whose candidates a
   CHECK(plan_attempts(f.catalog, &f.table, plain, "chat", 0.5).err().code == "no_candidate");
 }
 
-TEST_CASE("at most max_attempts candidates are tried") {
+TEST_CASE("the plan keeps every candidate that can serve, and says how many may be called") {
   catalog_fixture f;
   f.catalog.max_attempts = 2;
   auto plain = request(R"({"model":"x","messages":[{"role":"user","content":"x"}]})");
   auto plan = plan_attempts(f.catalog, &f.table, plain, "chat", 0.5);
   REQUIRE(plan.ok());
-  CHECK(plan->attempts.size() == 2);
+  CHECK(plan->max_attempts == 2);
+  CHECK(plan->attempts.size() == 3);  // ollama:llama has no weight
+}
+
+TEST_CASE("held-back candidates (breaker open, provider paused) come after all the others") {
+  catalog_fixture f;
+  f.table["chat"].weights = {{"openai:gpt-4o", 0.9}, {"anthropic:claude", 0.1}};
+  auto plain = request(R"({"model":"x","messages":[{"role":"user","content":"x"}]})");
+  const std::unordered_map<model_key, long long> held{{"openai:gpt-4o", 5000}};
+  // Whatever the draw, the held one is last while held: the others' weights renormalized.
+  for (double u : {0.0, 0.5, 0.95}) {
+    auto plan = plan_attempts(f.catalog, &f.table, plain, "chat", u, {}, held_back{&held, 4999});
+    REQUIRE(plan.ok());
+    REQUIRE(plan->attempts.size() == 2);
+    CHECK(plan->attempts.front().model == "anthropic:claude");
+    CHECK(plan->attempts.back().model == "openai:gpt-4o");
+  }
+  // Once its time has passed it is drawn by weight again.
+  auto plan = plan_attempts(f.catalog, &f.table, plain, "chat", 0.5, {}, held_back{&held, 5000});
+  REQUIRE(plan.ok());
+  CHECK(plan->attempts.front().model == "openai:gpt-4o");
 }

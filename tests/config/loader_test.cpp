@@ -186,6 +186,74 @@ objective.cost = 0.9
   CHECK(r.latency_ref_ms == Approx(5000));
 }
 
+TEST_CASE("retries, deadlines, breakers and provider limits load", "[config][loader]") {
+  auto loaded = parse_settings(R"(
+[router]
+retry = "fast"
+timeout_ms = 20000
+breaker_failures = 7
+
+[[providers]]
+name = "local"
+base_url = "http://localhost:11434/v1"
+rpm = 60
+tpm = 100000
+max_concurrent = 4
+
+[[models]]
+id = "local:llama3"
+
+[[routes]]
+name = "batch"
+candidates = ["local:llama3"]
+timeout_ms = 120000
+retry = "patient"
+retry_policy = { kind = "fibonacci", max_retries = 6 }
+
+[[routes]]
+name = "plain"
+candidates = ["local:llama3"]
+)",
+                               "guard.toml", no_env());
+  INFO((loaded ? std::string() : loaded.err().detail));
+  REQUIRE(loaded.ok());
+  const settings& s = *loaded;
+  CHECK(s.router.retry == "fast");
+  CHECK(s.router.timeout_ms == 20000);
+  CHECK(s.router.breaker_failures == 7);
+  CHECK(s.router.retry_budget_ratio == Approx(0.1));
+  const auto& p = s.providers.at(0);
+  CHECK(p.rpm == 60);
+  CHECK(p.tpm == 100000);
+  CHECK(p.max_concurrent == 4);
+  const auto& batch = s.routes.at(0);
+  CHECK(batch.timeout_ms == 120000);
+  CHECK(batch.retry == "patient");
+  CHECK(batch.retry_kind == "fibonacci");
+  CHECK(batch.retry_max_retries == 6);
+  CHECK(batch.retry_base_ms == -1);  // the preset's
+  const auto& plain = s.routes.at(1);
+  CHECK(plain.retry == "default");
+  CHECK(plain.retry_kind == "preset");
+  CHECK(plain.timeout_ms == 0);
+
+  auto bad = parse_settings(R"(
+[[providers]]
+name = "local"
+base_url = "http://localhost:11434/v1"
+[[models]]
+id = "local:llama3"
+[[routes]]
+name = "x"
+candidates = ["local:llama3"]
+retry = "sometimes"
+)",
+                            "bad.toml", no_env());
+  REQUIRE_FALSE(bad.ok());
+  INFO(bad.err().detail);
+  CHECK(bad.err().detail.find("retry") != std::string::npos);
+}
+
 TEST_CASE("numbers accept TOML integers, integers refuse floats", "[config][loader]") {
   auto ok = parse_settings("[decision]\nexploration_floor = 0\nquality_prior_strength = 3\n",
                            "n.toml", no_env());

@@ -153,3 +153,24 @@ TEST_CASE("small moves of the scores make no new decision") {
   REQUIRE(w.decide().empty());
   REQUIRE(w.engine.table().at("chat").decision_id == id);
 }
+
+TEST_CASE("a model whose circuit breaker is open is excluded until it closes, and says so") {
+  world w;
+  w.decide("startup");
+  const model_key victim = w.heaviest();
+  REQUIRE(w.weight(victim) > 0);
+  w.now = 5000;
+  w.engine.set_circuit_open(victim, true, 2000);
+  auto made = w.decide("circuit open: " + victim);
+  REQUIRE(made.size() == 1);  // a change of who is excluded is a decision
+  for (const auto& c : made[0].candidates)
+    if (c.model == victim) {
+      CHECK(c.weight == 0);
+      CHECK(c.excluded.find("circuit open") == 0);
+      CHECK(c.excluded.find("3.0 s ago") != std::string::npos);
+    }
+  w.now = 6000;
+  w.engine.set_circuit_open(victim, false, 6000);
+  w.decide("circuit closed: " + victim);
+  CHECK(w.weight(victim) > 0);
+}

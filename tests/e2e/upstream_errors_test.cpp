@@ -25,11 +25,15 @@ struct upstream_errors {
   running_daemon daemon{config()};
 
   // Two providers of two wire formats on one simulator; no model is taken
-  // down by the few failures injected here (down_min_calls is high).
+  // down by the few failures injected here (down_min_calls is high), nor
+  // its breaker opened, and a failure is never retried after a wait.
   std::string config() const {
     return R"(state_dir = "${STATE_DIR}"
 [http]
 listen = "127.0.0.1:0"
+[router]
+breaker_failures = 1000
+retry = "none"
 [decision]
 tick_ms = 200
 down_min_calls = 1000

@@ -261,7 +261,9 @@ void error_body_op(unsigned char parameter, std::string_view payload) {
   now_fuzzing("read_reply " + std::to_string(response.status), payload);
   auto read = read_reply(format_of(parameter / 16), response, context, api_key);
   check_outcome(read, class_of_status(response.status), api_key);
-  check_retry_after(retry_after, read.retry_after_s);
+  // Sixteen bytes hold no HTTP date: the wait is the delta-seconds, if any.
+  check_retry_after(retry_after,
+                    read.wait_ms ? std::optional<long long>(*read.wait_ms / 1000) : std::nullopt);
 }
 
 // -- 6, 7: bounded parsing, event readers ------------------------------------------

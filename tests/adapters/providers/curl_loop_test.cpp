@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -234,4 +235,35 @@ TEST_CASE("curl_loop: posted functions run on the loop thread, in order") {
   auto id = ran_on.get_future().get();
   CHECK_FALSE(id == std::this_thread::get_id());
   CHECK(order == std::vector<int>{0, 1, 2, 3, 4});
+}
+
+TEST_CASE("curl_loop: post_after runs on the loop thread once its delay has passed, by due time") {
+  curl_loop loop;
+  std::vector<int> order;  // loop thread only
+  std::promise<std::thread::id> ran_on;
+  const auto set = std::chrono::steady_clock::now();
+  // Set out of order: the later timer first, and a plain post that runs at once.
+  loop.post_after(120, [&] {
+    order.push_back(120);
+    ran_on.set_value(std::this_thread::get_id());
+  });
+  loop.post_after(40, [&] { order.push_back(40); });
+  loop.post([&] { order.push_back(0); });
+  auto id = ran_on.get_future().get();
+  const auto waited = std::chrono::steady_clock::now() - set;
+  CHECK_FALSE(id == std::this_thread::get_id());
+  CHECK(waited >= std::chrono::milliseconds(120));  // never early
+  CHECK(order == std::vector<int>{0, 40, 120});
+}
+
+TEST_CASE("curl_loop: timers still pending when the loop stops are dropped, not run") {
+  auto ran = std::make_shared<std::atomic<bool>>(false);
+  {
+    curl_loop loop;
+    loop.post_after(60000, [ran] { ran->store(true); });
+    std::promise<void> posted;
+    loop.post([&] { posted.set_value(); });
+    posted.get_future().get();
+  }
+  CHECK_FALSE(ran->load());
 }
