@@ -49,7 +49,7 @@ cache_client hit_of(cache_client client) {
 
 cache_options cache_options_of(const settings& s) {
   cache_options o;
-  o.enabled = s.cache.on();
+  o.enabled = s.cache.enabled;
   o.ttl_ms = 1000LL * s.cache.ttl_s;
   o.max_bytes = static_cast<std::size_t>(s.cache.max_bytes);
   o.sampled_routes = s.cache.sampled_routes;

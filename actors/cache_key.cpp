@@ -1,8 +1,7 @@
 #include "actors/cache_key.hpp"
 
-#include <openssl/evp.h>
-
 #include "adapters/providers/bounded_json.hpp"
+#include "store/digest.hpp"
 
 namespace llmopt {
 
@@ -26,22 +25,8 @@ nlohmann::json normalized_request(const nlohmann::json& body) {
   return out;
 }
 
-std::string sha256_hex_of(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    out += digits[digest[i] >> 4];
-    out += digits[digest[i] & 15];
-  }
-  return out;
-}
-
 std::string cache_key_of(const nlohmann::json& body) {
-  return sha256_hex_of(dump_json(normalized_request(body)));
+  return sha256_hex(dump_json(normalized_request(body)));
 }
 
 }  // namespace llmopt

@@ -40,7 +40,4 @@ nlohmann::json normalized_request(const nlohmann::json& body);
 // sorted, no whitespace).
 std::string cache_key_of(const nlohmann::json& body);
 
-// The lowercase hex SHA-256 of `data`.
-std::string sha256_hex_of(const std::string& data);
-
 }  // namespace llmopt

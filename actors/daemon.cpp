@@ -12,7 +12,9 @@
 #include "actors/collector_actor.hpp"
 #include "actors/decision_actor.hpp"
 #include "actors/decision_options.hpp"
+#include "actors/exposure.hpp"
 #include "actors/gateway.hpp"
+#include "actors/key_watch.hpp"
 #include "actors/messages.hpp"
 #include "actors/router_actor.hpp"
 #include "actors/spend_guard.hpp"
@@ -49,9 +51,10 @@ struct daemon::parts {
   std::unique_ptr<answer_cache> cache;  // used on the curl loop's thread
   std::shared_ptr<serving_catalog> catalog;
   std::shared_ptr<routing_snapshot> snapshot = std::make_shared<routing_snapshot>();
+  std::shared_ptr<key_snapshot> keys = std::make_shared<key_snapshot>();
   std::unique_ptr<caf::actor_system_config> actor_config;
   std::unique_ptr<caf::actor_system> system;
-  caf::actor aggregator, store, router, decision, collector;
+  caf::actor aggregator, store, router, decision, collector, key_watch;
   std::unique_ptr<gateway> http;
   bool stopped = false;
 };
@@ -291,6 +294,35 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
   return ok_status();
 }
 
+// The API keys as the gateway reads them: loaded once now, then watched
+// every 250 ms (a revoke made by `llmopt keys` holds within a second).
+status start_keys(daemon::parts& p, const settings& s) {
+  auto db = open_store(s.store_path(), open_mode::read_only);
+  if (!db) return db.err();
+  auto source = std::make_shared<key_source>(std::move(*db));
+  if (auto st = source->refresh(*p.keys); !st) return st;
+  p.key_watch = p.system->spawn<caf::detached>(key_watch_actor, source, p.keys,
+                                               std::chrono::milliseconds(250));
+  if (!s.auth.required)
+    spdlog::warn("auth.required = false: requests without an API key are served");
+  return ok_status();
+}
+
+// The digest of the admin token, or none (the admin API open on loopback).
+result<std::optional<sha256_digest>> admin_token_of(const settings& s, const env_lookup& env) {
+  auto token = resolve_secret(s.admin.token, env);
+  if (!token) return error{"startup", "admin.token: " + token.err().detail};
+  if (token->empty() && !s.admin.token.empty())
+    return error{"startup", "admin.token: the environment variable it names is empty"};
+  if (token->empty()) {
+    spdlog::warn(
+        "admin.token is not set: the admin API (/admin/) is open to anyone on this "
+        "machine (loopback only)");
+    return std::optional<sha256_digest>{};
+  }
+  return std::optional<sha256_digest>{sha256_of(*token)};
+}
+
 }  // namespace
 
 daemon::daemon(std::unique_ptr<parts> p) : parts_(std::move(p)) {}
@@ -301,6 +333,9 @@ daemon::~daemon() {
 
 result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::string& config_text,
                                               const env_lookup& env) {
+  if (auto st = check_exposure(s); !st) return st.err();
+  auto admin_token = admin_token_of(s, env);
+  if (!admin_token) return admin_token.err();
   std::error_code ec;
   std::filesystem::create_directories(s.state_dir, ec);
   if (ec) return error{"startup", "cannot create state_dir " + s.state_dir + ": " + ec.message()};
@@ -311,6 +346,7 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   if (auto st = start_kafka(parts, s); !st) return st.err();
   if (auto st = start_providers(parts, s, env); !st) return st.err();
   if (auto st = spawn_actors(parts, s, env); !st) return st.err();
+  if (auto st = start_keys(parts, s); !st) return st.err();
   parts.upstream->on_breaker_change(
       [decision = parts.decision](const model_key& model, circuit_breaker::state state, long long) {
         caf::anon_send(decision, breaker_change{model, state == circuit_breaker::state::closed,
@@ -328,14 +364,16 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
     g.routes.push_back(r.name);
   for (const auto& m : s.models)
     g.models.push_back(m.spec.id);
+  g.auth_required = s.auth.required;
+  g.admin_token = *admin_token;
   g.guarding = guarding_of(s, nullptr);
   for (const auto& r : s.routes)
     g.route_guarding[r.name] = guarding_of(s, &r);
   g.max_timeout_ms = s.router.max_timeout_ms;
-  auto http = gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.curl.get(),
-                                            parts.router, parts.aggregator, parts.collector,
-                                            parts.guard.get(), parts.upstream.get(),
-                                            parts.cache.get()});
+  auto http =
+      gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.keys, parts.curl.get(),
+                                    parts.router, parts.aggregator, parts.collector,
+                                    parts.guard.get(), parts.upstream.get(), parts.cache.get()});
   if (!http) return http.err();
   parts.http = std::move(*http);
   std::printf("llmopt: gateway listening on http://%s\n", parts.http->address().c_str());
@@ -391,7 +429,7 @@ void daemon::stop() {
               [](caf::error& e) {
                 spdlog::warn("shutdown: no final checkpoint: {}", caf::to_string(e));
               });
-    for (auto* a : {&p.collector, &p.decision, &p.router, &p.aggregator, &p.store}) {
+    for (auto* a : {&p.key_watch, &p.collector, &p.decision, &p.router, &p.aggregator, &p.store}) {
       if (!*a) continue;
       self->send_exit(*a, caf::exit_reason::user_shutdown);
       self->wait_for(*a);

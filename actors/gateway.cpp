@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/authentication.hpp"
 #include "actors/cache_key.hpp"
 #include "actors/messages.hpp"
 #include "actors/wall_clock.hpp"
@@ -118,6 +119,12 @@ result<std::unique_ptr<gateway>> gateway::start(gateway_options options, gateway
 
 void gateway::handle(http::request req, http::responder respond) {
   const auto& path = req.path;
+  if (path.rfind("/admin/", 0) == 0 && options_.admin_token &&
+      !admin_authorized(req, *options_.admin_token))
+    return respond(http::error_response(
+        401, "invalid_request_error",
+        "the admin API needs Authorization: Bearer TOKEN with the token of admin.token",
+        "invalid_admin_token"));
   auto only = [&](const char* method) {
     if (req.method == method) return true;
     respond(http::error_response(405, "invalid_request_error",
@@ -130,7 +137,10 @@ void gateway::handle(http::request req, http::responder respond) {
   } else if (path == "/v1/messages" || path == "/messages") {
     if (only("POST")) chat(client_api::anthropic, req, std::move(respond));
   } else if (path == "/v1/models" || path == "/models") {
-    if (only("GET")) respond(models());
+    if (!only("GET")) return;
+    auto who = authenticate(req, *parts_.keys->current(), options_.auth_required);
+    if (!who) return respond(error_answer(client_api::openai, unauthenticated(who.err())));
+    respond(models());
   } else if (path == "/health/live") {
     if (only("GET")) respond(json_response(200, {{"status", "live"}}));
   } else if (path == "/health/ready") {
@@ -175,12 +185,14 @@ void gateway::handle(http::request req, http::responder respond) {
   }
 }
 
-// The request path of one chat request, in order. (Authentication, limits,
-// budgets and the cache will take their places between reading and
-// choosing.)
+// The request path of one chat request, in order. (Limits, budgets and the
+// cache will take their places between reading and choosing.)
 void gateway::chat(client_api api, const http::request& req, http::responder respond) {
+  // 1. Authenticate: who sent it, before its body is read.
+  auto who = authenticate(req, *parts_.keys->current(), options_.auth_required);
+  if (!who) return respond(error_answer(api, unauthenticated(who.err())));
   const json_bounds bounds{options_.server.max_body_bytes, options_.max_json_depth};
-  // 1. Read within bounds and check, in llmopt's own (OpenAI) shape.
+  // 2. Read within bounds and check, in llmopt's own (OpenAI) shape.
   field_namer as_sent;  // errors name the client's own fields
   if (api == client_api::anthropic)
     as_sent = [&req, bounds](const std::string& field) {
@@ -201,8 +213,10 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
     request = parse_chat_request(req.body, bounds);
   }
   if (!request) return respond(error_answer(api, unreadable(request.err())));
-  // 2. Its deadline and retry policy: the route's, or the client's deadline.
   const std::string target = request->body["model"].get<std::string>();
+  // 3. The key may use that route or model.
+  if (auto denied = forbidden_target(*who, target)) return respond(error_answer(api, *denied));
+  // 4. Its deadline and retry policy: the route's, or the client's deadline.
   auto guarding = route_guarding_of(target);
   if (auto timeout = req.headers.find(timeout_header); timeout != req.headers.end()) {
     auto ms = parse_timeout(timeout->second, options_.max_timeout_ms);
@@ -211,17 +225,17 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
           api, {400, "invalid_request_error", "invalid_header", ms.err().detail, timeout_header}));
     guarding.timeout_ms = *ms;
   }
-  // 3. Choose the candidates that can serve it, by the current weights;
+  // 5. Choose the candidates that can serve it, by the current weights;
   // those whose breaker is open or whose provider is paused last.
   auto table = parts_.snapshot->current();
   auto held = parts_.upstream->held();
   auto plan = plan_attempts(*parts_.catalog, table.get(), *request, target, uniform_draw(), as_sent,
                             held_back{held.get(), steady_clock_ms()});
   if (!plan) return respond(error_answer(api, unplannable(plan.err())));
-  // 4. The cache's key (looked up on the loop, after the limits and before
+  // 6. The cache's key (looked up on the loop, after the limits and before
   // the first attempt).
   auto cache = cache_ticket_for(parts_.cache, *request, req, plan->route);
-  // 5. Try them: translate, call, stream, translate back, account.
+  // 7. Try them: translate, call, stream, translate back, account.
   exchange_setup setup{std::move(*request),
                        api,
                        std::move(respond),
@@ -230,7 +244,7 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
                        call_accounting{parts_.aggregator, parts_.router},
                        id_prefix_ + std::to_string(next_id_.fetch_add(1)),
                        wall_clock_ms() / 1000,
-                       caller{},
+                       std::move(*who),
                        parts_.guard,
                        options_.default_max_tokens,
                        parts_.upstream,

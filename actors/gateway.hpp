@@ -3,6 +3,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "actors/attempt_plan.hpp"
 #include "actors/chat_exchange.hpp"
 #include "actors/client_api.hpp"
+#include "actors/key_snapshot.hpp"
 #include "actors/routing_snapshot.hpp"
 #include "adapters/http/server.hpp"
 #include "adapters/providers/curl_loop.hpp"
@@ -30,6 +32,10 @@ struct gateway_options {
   long long default_max_tokens = 4096;  // reserved for a request without max_tokens
   std::vector<std::string> routes;  // names, for GET /v1/models
   std::vector<std::string> models;  // declared model keys, for GET /v1/models
+  bool auth_required = true;        // /v1 requests need an API key
+  // The digest of the admin API's bearer token; none: the admin API is open
+  // (check_exposure allows that on loopback only).
+  std::optional<sha256_digest> admin_token;
   request_guarding guarding;        // of provider:model requests
   std::map<std::string, request_guarding> route_guarding;
   long long max_timeout_ms = 3600000;  // the largest x-llmopt-timeout-ms
@@ -39,6 +45,8 @@ struct gateway_options {
 struct gateway_parts {
   std::shared_ptr<const serving_catalog> catalog;
   std::shared_ptr<routing_snapshot> snapshot;
+  // The API keys, refreshed by the key watch.
+  std::shared_ptr<const key_snapshot> keys;
   curl_loop* loop = nullptr;  // outlives the gateway
   caf::actor router;          // provider counters, routing table, readiness
   caf::actor aggregator;      // call outcomes, pipeline counters, model statistics
@@ -60,10 +68,14 @@ struct gateway_parts {
 //   GET  /admin/v1/cache       the response cache: entries, bytes, hits, misses, joins, L2
 //   GET  /admin/v1/budgets     each budget in use: limit, spent, reserved
 //   GET  /admin/v1/breakers    each provider:model's circuit breaker
-// A chat request runs the request path in order (see chat()): read it
-// within bounds -> choose its candidates -> the exchange (attempts,
-// translation, streaming, accounting). Handlers run on the HTTP server's
-// threads and never block or wait for an actor.
+// Every /v1 endpoint (and its alias without /v1) needs an API key unless
+// auth is off (authentication.hpp); every /admin/ path needs the admin
+// token when one is configured. /health/ needs nothing.
+// A chat request runs the request path in order (see chat()): authenticate
+// -> read it within bounds -> check the key may use its model -> its
+// deadline -> choose its candidates -> the exchange (attempts, translation,
+// streaming, accounting). Handlers run on the HTTP server's threads and
+// never block or wait for an actor.
 class gateway {
  public:
   static result<std::unique_ptr<gateway>> start(gateway_options options, gateway_parts parts);

@@ -46,6 +46,8 @@ result<setting_value> checked(const field_spec& spec, setting_value value, const
       if (spec.rule.accepts && !spec.rule.accepts(std::get<std::string>(value)))
         return mismatch(expectation(spec), got);
       break;
+    case value_kind::boolean:
+      break;
     case value_kind::text_list:
     case value_kind::text_map:
       LLMOPT_ASSERT(false);
@@ -108,6 +110,8 @@ std::string expectation(const field_spec& spec) {
         out += (i ? ", " : "") + spec.choices[i];
       return out;
     }
+    case value_kind::boolean:
+      return "true or false";
     case value_kind::text_list:
       return "a non-empty array of " +
              std::string(spec.rule.plural.empty() ? "strings" : spec.rule.plural);
@@ -193,11 +197,11 @@ result<setting_value> scalar_from_toml(const field_spec& spec, const toml::node&
         return checked(spec, static_cast<double>(i->get()), got);
       if (const auto* d = node.as_floating_point()) return checked(spec, d->get(), got);
       break;
+    case value_kind::boolean:
+      if (const auto* b = node.as_boolean()) return checked(spec, b->get(), got);
+      break;
     default:
       if (const auto* s = node.as_string()) return checked(spec, s->get(), got);
-      // A choice of "true" and "false" (a flag) takes TOML's booleans.
-      if (const auto* b = node.as_boolean(); b && spec.kind == value_kind::choice)
-        return checked(spec, std::string(b->get() ? "true" : "false"), got);
       break;
   }
   return mismatch(expectation(spec), got);
@@ -220,6 +224,10 @@ result<setting_value> scalar_from_text(const field_spec& spec, const std::string
     if (text.empty() || ec != std::errc{} || end != last || !std::isfinite(value))
       return mismatch(expectation(spec), got);
     return checked(spec, value, got);
+  }
+  if (spec.kind == value_kind::boolean) {
+    if (text != "true" && text != "false") return mismatch(expectation(spec), got);
+    return checked(spec, text == "true", got);
   }
   return checked(spec, text, got);
 }

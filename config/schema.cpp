@@ -66,6 +66,13 @@ field_spec required_number(std::string name, std::string doc) {
   return f;
 }
 
+field_spec boolean(std::string name, bool fallback, std::string doc) {
+  auto f = text(std::move(name), {}, std::move(doc));
+  f.kind = value_kind::boolean;
+  f.fallback = fallback;
+  return f;
+}
+
 field_spec choice(std::string name, std::string fallback, std::vector<std::string> choices,
                   std::string doc) {
   field_spec f;
@@ -91,11 +98,6 @@ field_spec text_list(std::string name, std::vector<std::string> fallback, text_r
   auto f = required_list(std::move(name), element, std::move(doc));
   f.fallback = std::move(fallback);
   return f;
-}
-
-// true or false (TOML booleans), kept as the text "true" or "false".
-field_spec flag(std::string name, bool fallback, std::string doc) {
-  return choice(std::move(name), fallback ? "true" : "false", {"true", "false"}, std::move(doc));
 }
 
 field_spec secret(field_spec f) {
@@ -195,6 +197,18 @@ const table_schema<settings>& settings_schema() {
           {integer("http.max_json_depth", 64, 8, 512,
                    "deepest nesting of arrays and objects accepted in a request body"),
            [](S& s) -> setting_ref { return &s.http.max_json_depth; }},
+
+          {boolean("auth.required", true,
+                   "requests to /v1 need an API key (llmopt keys create); false serves requests "
+                   "without one (an llmopt key given is still checked); only on a loopback "
+                   "http.listen"),
+           [](S& s) -> setting_ref { return &s.auth.required; }},
+          {secret(text("admin.token", "",
+                       "the bearer token of the admin API (/admin/), as a reference to an "
+                       "environment variable; empty: the admin API is open, on a loopback "
+                       "http.listen only",
+                       secret_reference)),
+           [](S& s) -> setting_ref { return &s.admin.token; }},
 
           {text("store.path", "", "the SQLite file; empty means <state_dir>/llmopt.db"),
            [](S& s) -> setting_ref { return &s.store.path; }},
@@ -326,9 +340,9 @@ const table_schema<settings>& settings_schema() {
           {integer("router.breaker_max_cooldown_ms", 60000, 10, 3600000, "... up to this"),
            [](S& s) -> setting_ref { return &s.router.breaker_max_cooldown_ms; }},
 
-          {flag("cache.enabled", true,
-                "answer identical requests from the response cache and share identical calls in "
-                "flight"),
+          {boolean("cache.enabled", true,
+                   "answer identical requests from the response cache and share identical calls "
+                   "in flight"),
            [](S& s) -> setting_ref { return &s.cache.enabled; }},
           {integer("cache.ttl_s", 300, 1, 604800, "how long a cached answer is served"),
            [](S& s) -> setting_ref { return &s.cache.ttl_s; }},

@@ -17,8 +17,9 @@ namespace llmopt::cfg {
 // The kinds of value a setting holds. Integers must be TOML integers; numbers
 // accept TOML integers and floats; a choice is a string from a fixed list; a
 // text map is a table of names to strings, numbers or booleans, each kept as
-// text ("1", "true").
-enum class value_kind { text, integer, number, choice, text_list, text_map };
+// text ("1", "true"). A boolean must be a TOML boolean (true or false in an
+// environment variable).
+enum class value_kind { text, integer, number, choice, text_list, text_map, boolean };
 
 // Everything about one setting except where it lands: the single place its
 // name, type, default, bounds and doc are declared.

@@ -66,6 +66,7 @@ std::string render_string(const std::string& text) {
 }
 
 std::string render_value(const setting_value& value) {
+  if (auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
   if (auto* i = std::get_if<long long>(&value)) return std::to_string(*i);
   if (auto* d = std::get_if<double>(&value)) return render_number(*d);
   if (auto* s = std::get_if<std::string>(&value)) return render_string(*s);

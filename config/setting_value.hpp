@@ -16,13 +16,13 @@ using text_entries = std::vector<std::pair<std::string, std::string>>;
 
 // A checked setting value: integer → long long, number → double, text and
 // choice → std::string, list of text → std::vector<std::string>, table of
-// text → text_entries.
+// text → text_entries, boolean → bool.
 using setting_value =
-    std::variant<long long, double, std::string, std::vector<std::string>, text_entries>;
+    std::variant<long long, double, std::string, std::vector<std::string>, text_entries, bool>;
 
 // Where a value lands in a typed struct.
 using setting_ref = std::variant<int*, long long*, double*, std::string*, std::vector<std::string>*,
-                                 std::map<std::string, std::string>*>;
+                                 std::map<std::string, std::string>*, bool*>;
 
 // Stores `value` through `ref`.
 // REQUIRES: the alternatives match (long long into int or long long, double

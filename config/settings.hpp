@@ -42,6 +42,14 @@ struct http_settings {
   int max_json_depth = 0;  // nesting of a request body's JSON
 };
 
+struct auth_settings {
+  bool required = true;  // /v1 requests need an API key
+};
+
+struct admin_settings {
+  std::string token;  // a reference such as "${LLMOPT_ADMIN_TOKEN}", never the secret; empty: none
+};
+
 struct store_settings {
   std::string path;  // empty: <state_dir>/llmopt.db
 };
@@ -99,14 +107,12 @@ struct router_settings {
 };
 
 struct cache_settings {
-  std::string enabled;  // "true" or "false"
+  bool enabled = true;
   int ttl_s = 0;
   long long max_bytes = 0;
   std::vector<std::string> sampled_routes;  // routes whose sampled answers are cached too
   std::string redis;                        // L2: "host:port" or "redis://host:port"; empty: none
   int redis_timeout_ms = 0;
-
-  bool on() const { return enabled == "true"; }
 };
 
 struct budget_settings {
@@ -184,6 +190,8 @@ struct settings {
   std::string state_dir;  // for kafka.bootstrap and the default store path
   kafka_settings kafka;
   http_settings http;
+  auth_settings auth;
+  admin_settings admin;
   store_settings store;
   collector_settings collector;
   aggregator_settings aggregator;

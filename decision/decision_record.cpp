@@ -24,16 +24,6 @@ void get_optional(const nlohmann::json& j, const char* key, std::optional<T>& v)
   if (it != j.end() && !it->is_null()) v = it->get<T>();
 }
 
-std::string format_time(time_ms at) {
-  std::time_t secs = static_cast<std::time_t>(at / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, at % 1000);
-  return buf;
-}
-
 constexpr std::array<std::string_view, 4> latency_basis_names{"total", "ttft", "ttft_from_total",
                                                               "total_for_ttft"};
 
@@ -55,6 +45,16 @@ std::string_view meaning(latency_basis x) {
 }
 
 }  // namespace
+
+std::string format_time(time_ms at) {
+  std::time_t secs = static_cast<std::time_t>(at / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, at % 1000);
+  return buf;
+}
 
 std::string_view to_string(latency_basis x) {
   return name_of(latency_basis_names, x);

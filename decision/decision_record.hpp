@@ -81,4 +81,7 @@ void from_json(const nlohmann::json& j, decision& d);
 // A multi-line explanation for operators (`llmopt decisions explain ID`).
 std::string explain(const decision& d);
 
+// `at` in UTC as ISO 8601 with milliseconds: "2026-12-05T07:31:10.123Z".
+std::string format_time(time_ms at);
+
 }  // namespace llmopt

@@ -11,14 +11,14 @@ packages=(
   librdkafka-dev kcat
   nlohmann-json3-dev libsimdjson-dev
   libsqlite3-dev sqlite3
+  libssl-dev  # libcrypto: SHA-256, random API keys, constant-time comparison
   catch2
   libcurl4-openssl-dev curl
   libboost-dev
   libtomlplusplus-dev
   libcli11-dev
   libspdlog-dev libfmt-dev
-  libssl-dev                    # OpenSSL libcrypto: SHA-256 of cache keys
-  libhiredis-dev redis-server   # the response cache's L2; redis-server for its tests
+  libhiredis-dev redis-server  # the response cache's L2; redis-server for its tests
   clang libclang-rt-14-dev
   chromium  # headless: renders the `llmopt simulate --html` report in e2e tests
 )

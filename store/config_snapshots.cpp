@@ -1,6 +1,6 @@
 #include "store/config_snapshots.hpp"
 
-#include "store/sha256.hpp"
+#include "store/digest.hpp"
 #include "store/transaction.hpp"
 
 namespace llmopt {

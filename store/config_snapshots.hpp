@@ -15,7 +15,7 @@ struct config_snapshot {
   long long id = 0;    // increasing; never reused, even after rows are deleted
   time_ms at = 0;      // when it was saved
   std::string source;  // where the text came from: a file path, "<built-in>", ...
-  std::string sha256;  // lowercase hex SHA-256 of text (store/sha256.hpp)
+  std::string sha256;  // lowercase hex SHA-256 of text (store/digest.hpp)
   std::string text;    // the raw file; empty in list() results
 };
 

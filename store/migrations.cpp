@@ -70,6 +70,21 @@ CREATE INDEX spend_ledger_by_key ON spend_ledger (key_id, at_ms);
 CREATE INDEX spend_ledger_by_route ON spend_ledger (route, at_ms);
 CREATE INDEX spend_ledger_by_decision ON spend_ledger (decision_id);
 )sql"},
+    {"v4: API keys", R"sql(
+-- The secret of a key is never stored: only its SHA-256 (store/api_keys.hpp).
+CREATE TABLE api_keys (
+  id             TEXT PRIMARY KEY,       -- public: "key_" + random hex, not derived from the secret
+  name           TEXT NOT NULL,
+  secret_sha256  TEXT NOT NULL UNIQUE,   -- lowercase hex SHA-256 of the whole key
+  routes         TEXT NOT NULL,          -- JSON array of routes and model ids; [] = all
+  budget_usd     REAL,                   -- NULL: no budget
+  period         TEXT NOT NULL,          -- 'day' or 'month'
+  rpm            INTEGER,                -- NULL: no limit
+  tpm            INTEGER,
+  created_ms     INTEGER NOT NULL,
+  revoked_ms     INTEGER                 -- NULL while the key is valid
+);
+)sql"},
 };
 
 constexpr int known_version = static_cast<int>(std::size(steps));

@@ -35,7 +35,7 @@ std::string error_of(const std::string& text, const env_lookup& env = no_env()) 
 TEST_CASE("the cache is on by default, in memory only", "[config][cache]") {
   auto loaded = parse_settings("", "c.toml", no_env());
   REQUIRE(loaded.ok());
-  CHECK(loaded->cache.on());
+  CHECK(loaded->cache.enabled);
   CHECK(loaded->cache.ttl_s == 300);
   CHECK(loaded->cache.max_bytes == 64LL << 20);
   CHECK(loaded->cache.sampled_routes.empty());
@@ -53,7 +53,7 @@ redis_timeout_ms = 250
 )" + one_route,
                                "c.toml", no_env());
   REQUIRE(loaded.ok());
-  CHECK_FALSE(loaded->cache.on());
+  CHECK_FALSE(loaded->cache.enabled);
   CHECK(loaded->cache.ttl_s == 60);
   CHECK(loaded->cache.max_bytes == 2097152);
   CHECK(loaded->cache.sampled_routes == std::vector<std::string>{"chat"});
@@ -62,7 +62,7 @@ redis_timeout_ms = 250
 
   auto from_env = parse_settings("", "c.toml", env_of({{"LLMOPT_CACHE_ENABLED", "false"}}));
   REQUIRE(from_env.ok());
-  CHECK_FALSE(from_env->cache.on());
+  CHECK_FALSE(from_env->cache.enabled);
 }
 
 TEST_CASE("bad cache settings name the key", "[config][cache]") {

@@ -28,6 +28,8 @@ std::string simulated_config(const std::string& state_dir, const std::string& ex
 
 [http]
 listen = "127.0.0.1:0"
+[auth]
+required = false
 
 [decision]
 tick_ms = 200
@@ -73,7 +75,8 @@ latency_ref_ms = 5000
 )" + extra;
 }
 
-running_daemon::running_daemon(const std::string& config) {
+running_daemon::running_daemon(const std::string& config, const std::string& admin_token)
+    : admin_token_(admin_token) {
   config_path_ = dir_.file("llmopt.toml");
   write_file(config_path_, replace_all(config, "${STATE_DIR}", dir_.path()));
   launch();
@@ -90,8 +93,10 @@ void running_daemon::restart() {
 }
 
 void running_daemon::launch() {
+  std::vector<std::string> env;
+  if (!admin_token_.empty()) env.push_back("ADMIN_TOKEN=" + admin_token_);
   process_ = std::make_unique<child_process>(
-      std::vector<std::string>{LLMOPT_BINARY, "serve", "--config", config_path_});
+      std::vector<std::string>{LLMOPT_BINARY, "serve", "--config", config_path_}, env);
   auto ready = process_->await_line(
       [&](const std::string& line) {
         if (line.find("gateway listening on ") != std::string::npos)
@@ -106,20 +111,26 @@ void running_daemon::launch() {
   REQUIRE_FALSE(url_.empty());
 }
 
+http_response running_daemon::admin_get(const std::string& path) {
+  std::vector<std::string> headers;
+  if (!admin_token_.empty()) headers.push_back("Authorization: Bearer " + admin_token_);
+  return http_request("GET", url_ + path, {}, headers);
+}
+
 nlohmann::json running_daemon::pipeline() {
-  auto r = http_get(url_ + "/admin/v1/pipeline");
+  auto r = admin_get("/admin/v1/pipeline");
   REQUIRE(r.status == 200);
   return nlohmann::json::parse(r.body);
 }
 
 nlohmann::json running_daemon::models() {
-  auto r = http_get(url_ + "/admin/v1/models");
+  auto r = admin_get("/admin/v1/models");
   REQUIRE(r.status == 200);
   return nlohmann::json::parse(r.body)["models"];
 }
 
 nlohmann::json running_daemon::routes() {
-  auto r = http_get(url_ + "/admin/v1/routes");
+  auto r = admin_get("/admin/v1/routes");
   REQUIRE(r.status == 200);
   return nlohmann::json::parse(r.body)["routes"];
 }
@@ -141,9 +152,19 @@ std::string running_daemon::heaviest(const std::string& route) {
   return best;
 }
 
-http_response running_daemon::chat(const std::string& target, const std::string& content) {
+http_response running_daemon::chat(const std::string& target, const std::string& content,
+                                   const std::string& api_key) {
   nlohmann::json body{{"model", target}, {"messages", {{{"role", "user"}, {"content", content}}}}};
-  return http_post_json(url_ + "/v1/chat/completions", body.dump());
+  std::vector<std::string> headers{"Content-Type: application/json"};
+  if (!api_key.empty()) headers.push_back("Authorization: Bearer " + api_key);
+  return http_request("POST", url_ + "/v1/chat/completions", body.dump(), headers);
+}
+
+run_result running_daemon::cli(std::vector<std::string> args) {
+  args.insert(args.begin(), LLMOPT_BINARY);
+  args.push_back("--config");
+  args.push_back(config_path_);
+  return run(args);
 }
 
 nlohmann::json running_daemon::decisions(const std::vector<std::string>& args) {

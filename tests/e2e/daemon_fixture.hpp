@@ -23,7 +23,9 @@ std::string simulated_config(const std::string& state_dir, const std::string& ex
 class running_daemon {
  public:
   // `config` may use ${STATE_DIR}, replaced by the temporary directory.
-  explicit running_daemon(const std::string& config);
+  // With an `admin_token`, the daemon runs with ADMIN_TOKEN set to it (for
+  // admin.token = "${ADMIN_TOKEN}") and the admin calls below send it.
+  explicit running_daemon(const std::string& config, const std::string& admin_token = {});
 
   // SIGKILL, reaped: a crash.
   void kill();
@@ -42,8 +44,13 @@ class running_daemon {
   double weight(const std::string& route, const std::string& model);
   std::string heaviest(const std::string& route);
 
-  // POST /v1/chat/completions with model = target.
-  http_response chat(const std::string& target, const std::string& content = "hello");
+  // POST /v1/chat/completions with model = target, with `api_key` as a
+  // Bearer token when given.
+  http_response chat(const std::string& target, const std::string& content = "hello",
+                     const std::string& api_key = {});
+
+  // `llmopt ARGS... --config FILE` run to completion.
+  run_result cli(std::vector<std::string> args);
 
   // `llmopt decisions --config FILE --json [args]`, parsed.
   nlohmann::json decisions(const std::vector<std::string>& args = {});
@@ -54,8 +61,10 @@ class running_daemon {
 
  private:
   void launch();
+  http_response admin_get(const std::string& path);
 
   temp_dir dir_;
+  std::string admin_token_;
   std::string config_path_;
   std::unique_ptr<child_process> process_;
   std::string url_;

@@ -22,6 +22,8 @@ std::string four_formats_config() {
 
 [http]
 listen = "127.0.0.1:0"
+[auth]
+required = false
 
 [decision]
 tick_ms = 200

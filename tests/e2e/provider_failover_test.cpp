@@ -36,6 +36,8 @@ TEST_CASE("killing a provider mid-run fails requests over and shows in the next 
   std::string config = R"(state_dir = "${STATE_DIR}"
 [http]
 listen = "127.0.0.1:0"
+[auth]
+required = false
 [decision]
 tick_ms = 200
 )";

@@ -31,6 +31,8 @@ std::string config(const sim_process& sim, const std::string& cache_table) {
 [http]
 listen = "127.0.0.1:0"
 threads = 4
+[auth]
+required = false
 [decision]
 tick_ms = 200
 down_min_calls = 1000

@@ -72,7 +72,9 @@ struct flow_setup {
   }
 
   std::string config() const {
-    std::string c = "state_dir = \"${STATE_DIR}\"\n[http]\nlisten = \"127.0.0.1:0\"\n";
+    std::string c =
+        "state_dir = \"${STATE_DIR}\"\n[http]\nlisten = \"127.0.0.1:0\"\n[auth]\nrequired = "
+        "false\n";
     for (const char* f : formats) {
       const std::string name = std::string(f).substr(0, 2);
       const std::string base = std::string(f) == "gemini"   ? "/v1beta"

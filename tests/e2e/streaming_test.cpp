@@ -40,6 +40,8 @@ std::string config(const sim_process& sim, const std::string& extra = {}) {
   std::string c = R"(state_dir = "${STATE_DIR}"
 [http]
 listen = "127.0.0.1:0"
+[auth]
+required = false
 [decision]
 tick_ms = 200
 down_min_calls = 1000

@@ -30,6 +30,8 @@ TEST_CASE("a route weighing time to first token prefers the model that starts fi
   running_daemon d(R"(state_dir = "${STATE_DIR}"
 [http]
 listen = "127.0.0.1:0"
+[auth]
+required = false
 [decision]
 tick_ms = 200
 [[providers]]

@@ -31,6 +31,8 @@ struct upstream_errors {
     return R"(state_dir = "${STATE_DIR}"
 [http]
 listen = "127.0.0.1:0"
+[auth]
+required = false
 [router]
 breaker_failures = 1000
 retry = "none"

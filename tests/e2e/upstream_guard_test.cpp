@@ -48,6 +48,7 @@ struct guarded {
     const std::string head =
         "state_dir = \"${STATE_DIR}\"\n"
         "[http]\nlisten = \"127.0.0.1:0\"\nthreads = 8\n"
+        "[auth]\nrequired = false\n"
         "[decision]\ntick_ms = 200\ndown_min_calls = 1000\n"
         "[router]\n";
     return head +

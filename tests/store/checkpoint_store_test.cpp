@@ -207,7 +207,8 @@ TEST_CASE("a save that fails part-way leaves the previous checkpoint as the late
   CHECK(*next > *first);
 }
 
-TEST_CASE("a version 1 store migrates to version 2 and keeps its decisions and snapshots") {
+TEST_CASE(
+    "a version 1 store migrates to the latest version and keeps its decisions and snapshots") {
   llmopt::test::temp_dir dir;
   std::string path = dir.file("llmopt.db");
   {

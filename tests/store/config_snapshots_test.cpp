@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "store/sha256.hpp"
+#include "store/digest.hpp"
 #include "tests/store/store_test_helpers.hpp"
 #include "tests/support/temp_dir.hpp"
 

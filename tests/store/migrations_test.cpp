@@ -27,18 +27,19 @@ TEST_CASE("migrate brings a new file to the latest version and is idempotent") {
   REQUIRE(migrate(*db));
   auto after = schema_version(*db);
   REQUIRE(after);
-  CHECK(latest_schema_version() == 3);
-  CHECK(*after == 3);
+  CHECK(latest_schema_version() == 4);
+  CHECK(*after == 4);
   CHECK(has_table(*db, "decisions"));
   CHECK(has_table(*db, "config_snapshots"));
   CHECK(has_table(*db, "checkpoints"));
   CHECK(has_table(*db, "checkpoint_positions"));
   CHECK(has_table(*db, "spend_ledger"));
+  CHECK(has_table(*db, "api_keys"));
 
   REQUIRE(migrate(*db));
   auto again = schema_version(*db);
   REQUIRE(again);
-  CHECK(*again == 3);
+  CHECK(*again == 4);
 }
 
 TEST_CASE("migrate_to stops at the version asked for, and migrate goes on from there") {
@@ -97,7 +98,7 @@ TEST_CASE("a store written by a newer llmopt is refused, and left as it is") {
   CHECK(migrated.err().code == store_errc::too_new);
   CHECK(migrated.err().detail ==
         "the llmopt store at " + path +
-            " has schema version 7, but this llmopt knows versions up to 3: it was written by "
+            " has schema version 7, but this llmopt knows versions up to 4: it was written by "
             "a newer llmopt; upgrade llmopt");
   auto version = schema_version(*writer);
   REQUIRE(version);
