@@ -41,6 +41,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
   // On the loop thread.
   void start();
+  void begin();
+  void served_by_cache() const;
   void next_attempt();
   void abandon();
 
@@ -56,6 +58,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   bool on_chunks(std::vector<nlohmann::json>& chunks);
   void on_done(upstream_reply reply);
   void commit();
+  bool send(const nlohmann::json& chunk);
   bool write(std::string text);
   void finish_ok(const upstream_reply& reply);
   void fail_stream(const api_error& e);
@@ -64,6 +67,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void fail_unavailable();
   void account(const upstream_reply& reply, bool cut_by_deadline);
   http::response with_headers(http::response r) const;
+  cache_client as_cache_client() const;
 
   exchange_setup s_;
   const long long deadline_ms_;         // steady ms; 0: none
@@ -89,6 +93,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   // Candidates skipped without a call, why, and when the soonest is free.
   std::vector<std::pair<model_key, upstream_guard::skip>> skipped_;
   std::optional<long long> soonest_available_ms_;
+  // The identical requests waiting on this one's call (answer_cache).
+  std::shared_ptr<flight> flight_;
   // What the spend guard let through, and the calls billed since.
   std::optional<admission> admitted_;
   std::vector<spend_entry> billed_;
@@ -143,7 +149,7 @@ void exchange::start() {
       std::stable_sort(s_.plan.attempts.begin(), s_.plan.attempts.end(),
                        [&](const auto& a, const auto& b) { return cost(a) < cost(b); });
   }
-  next_attempt();
+  begin();
 }
 
 http::response exchange::with_headers(http::response r) const {
@@ -156,9 +162,45 @@ http::response exchange::with_headers(http::response r) const {
   if (!s_.plan.route.empty())
     r.headers.emplace_back("x-llmopt-decision", std::to_string(s_.plan.decision_id));
   r.headers.emplace_back("x-llmopt-attempts", std::to_string(calls_));
+  r.headers.emplace_back("x-llmopt-cache", s_.cache.key.empty() ? "bypass" : "miss");
   if (admitted_)
     r.headers.insert(r.headers.end(), admitted_->headers.begin(), admitted_->headers.end());
   return r;
+}
+
+cache_client exchange::as_cache_client() const {
+  cache_client c{s_.api,     s_.reply, s_.request.stream, s_.request.include_usage, s_.id,
+                 s_.created, {}};
+  if (!s_.plan.route.empty()) {
+    c.headers.emplace_back("x-llmopt-route", s_.plan.route);
+    c.headers.emplace_back("x-llmopt-decision", std::to_string(s_.plan.decision_id));
+  }
+  if (admitted_)
+    c.headers.insert(c.headers.end(), admitted_->headers.begin(), admitted_->headers.end());
+  return c;
+}
+
+// The cache's stage, before the first attempt: a hit or a join is answered
+// by the cache; otherwise this request leads the call.
+void exchange::begin() {
+  if (s_.cache.key.empty()) return next_attempt();
+  auto self = shared_from_this();
+  std::weak_ptr<exchange> weak = self;  // the flight, held by this exchange, holds this
+  answer_cache::lead_callbacks calls;
+  calls.go = [self] { self->next_attempt(); };
+  calls.cancel_call = [weak] {
+    if (auto alive = weak.lock()) alive->abandon();
+  };
+  calls.served = [self] { self->served_by_cache(); };
+  flight_ = s_.cache.cache->open(s_.cache.key, as_cache_client(), std::move(calls));
+}
+
+// A hit, or a join of the identical call in flight: the cache answers the
+// client and no call is made for this request, so nothing is accounted for
+// it (no call outcome, no provider call, nothing billed: its reservation
+// settles at 0 when the exchange goes).
+void exchange::served_by_cache() const {
+  spdlog::debug("request {}: answered by the cache", s_.id);
 }
 
 // The next candidate that may be called now; when none is left (or
@@ -253,6 +295,12 @@ void exchange::retry(std::size_t index) {
 }
 
 void exchange::abandon() {
+  if (flight_ && flight_->leader_left()) {
+    // Others wait on this call: it goes on for them, its stream to nobody.
+    if (!encoder_) encoder_ = std::make_unique<client_stream_encoder>(s_.api, false);
+    stream_ = discarding_stream();
+    return;
+  }
   abandoned_ = true;
   if (in_flight_) current().client->cancel(call_);
 }
@@ -270,7 +318,7 @@ bool exchange::on_chunks(std::vector<nlohmann::json>& chunks) {
     if (!stream_) return false;
   } else {
     for (const auto& c : chunks)
-      if (!write(encoder_->chunk(c))) return false;
+      if (!send(c)) return false;
   }
   if (stream_->queued_bytes() <= stream_high_mark) return true;
   auto* client = current().client;
@@ -286,11 +334,18 @@ void exchange::commit() {
   head.content_type = "text/event-stream";
   head.headers = {{"cache-control", "no-cache"}};
   stream_ = s_.reply.stream(with_headers(std::move(head)));
-  if (!stream_) return abandon();  // the client is gone
+  if (!stream_) abandon();  // the client is gone (the call may go on for others)
+  if (!stream_) return;
   encoder_ = std::make_unique<client_stream_encoder>(s_.api, s_.request.include_usage);
   for (const auto& c : held_)
-    write(encoder_->chunk(c));
+    send(c);
   held_.clear();
+}
+
+// One chunk to the client, and to the requests that share this call.
+bool exchange::send(const nlohmann::json& chunk) {
+  if (flight_) flight_->on_chunk(chunk, current().model);
+  return write(encoder_->chunk(chunk));
 }
 
 bool exchange::write(std::string text) {
@@ -311,6 +366,7 @@ void exchange::on_done(upstream_reply reply) {
       return finish_ok(reply);
     case outcome_class::request_error:
       if (stream_) break;  // cannot happen: errors come before bytes
+      if (flight_) flight_->on_failure(passed_on(reply), std::nullopt);
       return s_.reply(with_headers(error_answer(s_.api, passed_on(reply))));
     case outcome_class::credentials_error:
     case outcome_class::model_failure:
@@ -334,17 +390,21 @@ void exchange::on_done(upstream_reply reply) {
 
 void exchange::finish_ok(const upstream_reply& reply) {
   if (!s_.request.stream) {
+    if (flight_) flight_->on_answer(reply.completion, current().model);
     http::response r;
     r.body = completion_answer(s_.api, reply.completion);
     return s_.reply(with_headers(std::move(r)));
   }
   if (!stream_) commit();  // a clean stream that never carried a token
+  // The stream ended cleanly: the chunks teed are the answer, to share and store.
+  if (flight_) flight_->on_answer(nlohmann::json(), current().model);
   if (!stream_) return;
   write(encoder_->done());
   stream_->end();
 }
 
 void exchange::fail_stream(const api_error& e) {
+  if (flight_) flight_->on_failure(e, std::nullopt);
   write(encoder_->failed(e));
   stream_->end();
 }
@@ -367,8 +427,10 @@ void exchange::fail_all() {
     e.code = "upstream_failed";
   }
   auto r = with_headers(error_answer(s_.api, e));
-  if (all_rate_limited_ && shortest_wait_ms_)
-    r.headers.emplace_back("retry-after", std::to_string(retry_after_seconds(*shortest_wait_ms_)));
+  std::optional<long long> retry_after;
+  if (all_rate_limited_ && shortest_wait_ms_) retry_after = retry_after_seconds(*shortest_wait_ms_);
+  if (retry_after) r.headers.emplace_back("retry-after", std::to_string(*retry_after));
+  if (flight_) flight_->on_failure(e, retry_after);
   s_.reply(std::move(r));
 }
 
@@ -379,6 +441,7 @@ void exchange::fail_deadline() {
               ""};
   if (last_failure_) e.message += "; last: " + last_model_ + ": " + last_failure_->error;
   if (stream_) return fail_stream(e);
+  if (flight_) flight_->on_failure(e, std::nullopt);
   s_.reply(with_headers(error_answer(s_.api, e)));
 }
 
@@ -401,6 +464,7 @@ void exchange::fail_unavailable() {
   auto r = with_headers(error_answer(s_.api, e));
   const auto wait = soonest_available_ms_.value_or(0) - steady_clock_ms();
   r.headers.emplace_back("retry-after", std::to_string(retry_after_seconds(wait)));
+  if (flight_) flight_->on_failure(e, retry_after_seconds(wait));
   s_.reply(std::move(r));
 }
 

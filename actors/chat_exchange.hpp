@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/answer_cache.hpp"
 #include "actors/attempt_plan.hpp"
 #include "actors/caller.hpp"
 #include "actors/client_api.hpp"
@@ -24,6 +25,13 @@ namespace llmopt {
 struct call_accounting {
   caf::actor aggregator;
   caf::actor router;
+};
+
+// The response cache's part in one request: where it is looked up and under
+// which key (cache_key.hpp); no key: the cache is bypassed.
+struct cache_ticket {
+  answer_cache* cache = nullptr;  // null: no cache
+  std::string key;
 };
 
 // Everything one request needs from its attempts to its answer.
@@ -46,6 +54,7 @@ struct exchange_setup {
   upstream_guard* upstream = nullptr;
   retry_policy retry;        // waits before trying a candidate again
   long long timeout_ms = 0;  // the request's deadline, from start_exchange(); 0: none
+  cache_ticket cache;
 };
 
 // Serves one request from its planned attempts, in order:
@@ -84,6 +93,13 @@ struct exchange_setup {
 //     breaker held one back, else 429 upstream_rate_limited; Retry-After
 //     says when the soonest one is available again.
 // Every call's outcome is accounted (call_accounting).
+//
+// Before the first attempt, a request with a cache key is looked up
+// (answer_cache::open): a hit, or a request that joins an identical call in
+// flight, is answered from there and makes no call, so nothing is accounted
+// for it. A request that makes its call leads the flight: what its client is
+// sent is teed to the followers, and its clean answer is stored. Every
+// answer carries x-llmopt-cache: hit, miss, or bypass (no key).
 //
 // Threading: start() may be called from any thread; the exchange then runs
 // on the curl loop's thread only.

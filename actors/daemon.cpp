@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/aggregator_actor.hpp"
+#include "actors/answer_cache.hpp"
 #include "actors/collector_actor.hpp"
 #include "actors/decision_actor.hpp"
 #include "actors/decision_options.hpp"
@@ -47,6 +48,7 @@ struct daemon::parts {
   // Breakers, provider limits, retry budget: likewise on the loop thread only.
   std::unique_ptr<upstream_guard> upstream;
   std::unique_ptr<curl_loop> curl;
+  std::unique_ptr<answer_cache> cache;  // used on the curl loop's thread
   std::shared_ptr<serving_catalog> catalog;
   std::shared_ptr<routing_snapshot> snapshot = std::make_shared<routing_snapshot>();
   std::shared_ptr<key_snapshot> keys = std::make_shared<key_snapshot>();
@@ -350,6 +352,7 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
         caf::anon_send(decision, breaker_change{model, state == circuit_breaker::state::closed,
                                                 wall_clock_ms()});
       });
+  parts.cache = std::make_unique<answer_cache>(cache_options_of(s), *parts.curl);
 
   gateway_options g;
   g.server.listen = s.http.listen;
@@ -367,9 +370,10 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   for (const auto& r : s.routes)
     g.route_guarding[r.name] = guarding_of(s, &r);
   g.max_timeout_ms = s.router.max_timeout_ms;
-  auto http = gateway::start(
-      std::move(g), {parts.catalog, parts.snapshot, parts.keys, parts.curl.get(), parts.router,
-                     parts.aggregator, parts.collector, parts.guard.get(), parts.upstream.get()});
+  auto http =
+      gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.keys, parts.curl.get(),
+                                    parts.router, parts.aggregator, parts.collector,
+                                    parts.guard.get(), parts.upstream.get(), parts.cache.get()});
   if (!http) return http.err();
   parts.http = std::move(*http);
   std::printf("llmopt: gateway listening on http://%s\n", parts.http->address().c_str());
@@ -390,7 +394,11 @@ void daemon::stop() {
   // Calls still in flight complete (with an error) while the actors live,
   // so their outcomes and billed costs still reach them, and before the
   // catalog goes: the exchanges they complete refer to its provider clients.
+  // The cache's Redis thread posts to the loop: it stops first; the cache
+  // goes after the loop, whose last exchanges still report to it.
+  if (p.cache) p.cache->stop();
   p.curl.reset();
+  p.cache.reset();
   p.guard.reset();  // it holds a handle to the store, which must go for its thread to end
   p.upstream.reset();  // ... and it one to the decision actor
   if (p.system) {

@@ -1,11 +1,14 @@
 #include "actors/gateway.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "actors/authentication.hpp"
+#include "actors/cache_key.hpp"
 #include "actors/messages.hpp"
 #include "actors/wall_clock.hpp"
 #include "adapters/providers/anthropic_inbound.hpp"
@@ -74,6 +77,24 @@ std::string hex(unsigned long long x) {
     x /= 16;
   } while (x);
   return out;
+}
+
+// The cache's part in a request: its key, unless the cache is off, the
+// client opted out (Cache-Control: no-store) or the answer may not be
+// cached (cache_refusal_of).
+cache_ticket cache_ticket_for(answer_cache* cache, const chat_request& request,
+                              const http::request& req, const std::string& route) {
+  if (!cache || !cache->options().enabled) return {};
+  std::string cache_control = req.header("cache-control");
+  for (auto& c : cache_control)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool no_store = cache_control.find("no-store") != std::string::npos;
+  const auto& sampled = cache->options().sampled_routes;
+  const bool sampled_allowed =
+      !route.empty() && std::find(sampled.begin(), sampled.end(), route) != sampled.end();
+  if (cache_refusal_of(request, no_store, sampled_allowed) != cache_refusal::none)
+    return {cache, {}};
+  return {cache, cache_key_of(request.body)};
 }
 
 }  // namespace
@@ -153,6 +174,11 @@ void gateway::handle(http::request req, http::responder respond) {
     if (only("GET")) providers(std::move(respond));
   } else if (path == "/admin/v1/breakers") {
     if (only("GET")) breakers(std::move(respond));
+  } else if (path == "/admin/v1/cache") {
+    if (!only("GET")) return;
+    if (!parts_.cache) return answer_with({{"enabled", false}});
+    auto* cache = parts_.cache;
+    parts_.loop->post([cache, answer_with] { answer_with(cache->stats()); });
   } else {
     respond(http::error_response(404, "invalid_request_error", "no such endpoint: " + path,
                                  "not_found"));
@@ -206,7 +232,10 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
   auto plan = plan_attempts(*parts_.catalog, table.get(), *request, target, uniform_draw(), as_sent,
                             held_back{held.get(), steady_clock_ms()});
   if (!plan) return respond(error_answer(api, unplannable(plan.err())));
-  // 6. Try them: translate, call, stream, translate back, account.
+  // 6. The cache's key (looked up on the loop, after the limits and before
+  // the first attempt).
+  auto cache = cache_ticket_for(parts_.cache, *request, req, plan->route);
+  // 7. Try them: translate, call, stream, translate back, account.
   exchange_setup setup{std::move(*request),
                        api,
                        std::move(respond),
@@ -220,7 +249,8 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
                        options_.default_max_tokens,
                        parts_.upstream,
                        guarding.retry,
-                       guarding.timeout_ms};
+                       guarding.timeout_ms,
+                       std::move(cache)};
   start_exchange(std::move(setup));
 }
 

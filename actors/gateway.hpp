@@ -53,6 +53,7 @@ struct gateway_parts {
   caf::actor collector;       // in-flight and paused state
   spend_guard* guard = nullptr;  // budgets and key limits; used on the loop thread only
   upstream_guard* upstream = nullptr;  // breakers, provider limits; the loop thread only
+  answer_cache* cache = nullptr;  // the response cache, on the loop's thread; outlives the gateway
 };
 
 // The HTTP front door and the admin API:
@@ -64,6 +65,7 @@ struct gateway_parts {
 //   GET  /admin/v1/pipeline    counters per source, collector and checkpoint state
 //   GET  /admin/v1/models      live window and lifetime totals per model
 //   GET  /admin/v1/providers   each provider key's calls by outcome, limits and pause
+//   GET  /admin/v1/cache       the response cache: entries, bytes, hits, misses, joins, L2
 //   GET  /admin/v1/budgets     each budget in use: limit, spent, reserved
 //   GET  /admin/v1/breakers    each provider:model's circuit breaker
 // Every /v1 endpoint (and its alias without /v1) needs an API key unless

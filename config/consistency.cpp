@@ -125,6 +125,20 @@ status check_routes(const settings& s, const entry_errors& errors) {
   return ok_status();
 }
 
+// Every name in cache.sampled_routes is a declared route.
+status check_cache_routes(const settings& s, const toml::table& root, const std::string& source) {
+  const auto& names = s.cache.sampled_routes;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    auto declared = [&](const route_spec& r) { return r.name == names[i]; };
+    if (std::any_of(s.routes.begin(), s.routes.end(), declared)) continue;
+    auto node = toml::at_path(root, "cache.sampled_routes");
+    auto where = node ? node.node()->source().begin : toml::source_position{1, 1};
+    return located_error(source, where, "cache.sampled_routes[" + std::to_string(i) + "]",
+                         "expected a route declared in [[routes]], got " + render_string(names[i]));
+  }
+  return ok_status();
+}
+
 // -- orderings of top-level fields ------------------------------------------
 
 double as_number(const setting_value& value) {
@@ -197,7 +211,8 @@ status check_orderings(const settings& s, const toml::table& root, const std::st
 status check_consistency(const settings& s, const toml::table& root, const std::string& source) {
   if (auto st = check_providers(s, entry_errors(root, source, "providers")); !st) return st;
   if (auto st = check_models(s, entry_errors(root, source, "models")); !st) return st;
-  return check_routes(s, entry_errors(root, source, "routes"));
+  if (auto st = check_routes(s, entry_errors(root, source, "routes")); !st) return st;
+  return check_cache_routes(s, root, source);
 }
 
 }  // namespace llmopt::cfg

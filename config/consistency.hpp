@@ -17,7 +17,8 @@ namespace llmopt::cfg {
 //  * a model's provider is declared; a model of a simulated provider has a
 //    simulation, and every simulation passes validate(model_behaviour);
 //  * a route's candidates are declared models, listed once; its objective
-//    weights sum to more than 0.
+//    weights sum to more than 0;
+//  * cache.sampled_routes names declared routes.
 // `root` is the parsed document `s` was read from: errors point at the
 // offending value in it (error code "config", detail "FILE:LINE:COL: KEY: ...").
 // REQUIRES: every field of `s` passed its own checks (cfg::read_table).

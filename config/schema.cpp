@@ -340,6 +340,27 @@ const table_schema<settings>& settings_schema() {
           {integer("router.breaker_max_cooldown_ms", 60000, 10, 3600000, "... up to this"),
            [](S& s) -> setting_ref { return &s.router.breaker_max_cooldown_ms; }},
 
+          {boolean("cache.enabled", true,
+                   "answer identical requests from the response cache and share identical calls "
+                   "in flight"),
+           [](S& s) -> setting_ref { return &s.cache.enabled; }},
+          {integer("cache.ttl_s", 300, 1, 604800, "how long a cached answer is served"),
+           [](S& s) -> setting_ref { return &s.cache.ttl_s; }},
+          {integer("cache.max_bytes", 67108864, 1048576, 68719476736,
+                   "memory the cached answers take at most; the least recently used go first"),
+           [](S& s) -> setting_ref { return &s.cache.max_bytes; }},
+          {text_list("cache.sampled_routes", {}, plain_name,
+                     "routes whose answers drawn at temperature > 0 (or unset) are cached too; "
+                     "elsewhere only temperature 0 answers are"),
+           [](S& s) -> setting_ref { return &s.cache.sampled_routes; }},
+          {text("cache.redis", "",
+                "a Redis shared by instances as a second cache level (host:port or "
+                "redis://host:port); empty: none",
+                redis_address),
+           [](S& s) -> setting_ref { return &s.cache.redis; }},
+          {integer("cache.redis_timeout_ms", 100, 1, 10000,
+                   "longest a Redis command may take; a slower or absent Redis is a miss"),
+           [](S& s) -> setting_ref { return &s.cache.redis_timeout_ms; }},
           {number("budgets.soft_fraction", 0.8, 0.01, 1,
                   "past this fraction of a budget a request is flagged (x-llmopt-budget: "
                   "soft-limit, a log line) and its route tries the cheaper candidates first"),

@@ -106,6 +106,15 @@ struct router_settings {
   int breaker_max_cooldown_ms = 0;
 };
 
+struct cache_settings {
+  bool enabled = true;
+  int ttl_s = 0;
+  long long max_bytes = 0;
+  std::vector<std::string> sampled_routes;  // routes whose sampled answers are cached too
+  std::string redis;                        // L2: "host:port" or "redis://host:port"; empty: none
+  int redis_timeout_ms = 0;
+};
+
 struct budget_settings {
   double soft_fraction = 0;          // of a budget, where its soft limit is
   long long default_max_tokens = 0;  // reserved for a request without max_tokens
@@ -189,6 +198,7 @@ struct settings {
   checkpoint_settings checkpoint;
   decision_settings decision;
   router_settings router;
+  cache_settings cache;
   budget_settings budgets;
   log_settings log;
   std::vector<provider_settings> providers;

@@ -26,6 +26,13 @@ bool is_host_port(std::string_view text) {
   return value <= 65535;
 }
 
+bool is_empty_or_redis_address(std::string_view text) {
+  constexpr std::string_view scheme = "redis://";
+  if (text.substr(0, scheme.size()) == scheme) text.remove_prefix(scheme.size());
+  if (!text.empty() && text.back() == '/') text.remove_suffix(1);
+  return text.empty() || is_host_port(text);
+}
+
 bool is_plain_name(std::string_view text) {
   return !text.empty() && text.find(':') == std::string_view::npos;
 }
@@ -55,6 +62,8 @@ const text_rule capability{is_capability,
 const text_rule non_empty{is_non_empty, "a non-empty string", "non-empty strings"};
 const text_rule host_port{is_host_port, "\"host:port\" with a port in [0, 65535]",
                           "\"host:port\" addresses"};
+const text_rule redis_address{is_empty_or_redis_address, "\"host:port\" or \"redis://host:port\"",
+                              "Redis addresses"};
 const text_rule plain_name{is_plain_name, "a non-empty name without ':'", "names"};
 const text_rule model_id{is_model_id, "a model id \"provider:model\"", "model ids"};
 const text_rule http_url{is_empty_or_url, "an http:// or https:// URL", "URLs"};

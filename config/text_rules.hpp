@@ -20,6 +20,8 @@ extern const text_rule non_empty;
 // "host:port" with a non-empty host and a port in [0, 65535]; an IPv6 host is
 // bracketed ("[::1]:8080").
 extern const text_rule host_port;
+// Empty, or "host:port" optionally as "redis://host:port".
+extern const text_rule redis_address;
 // A non-empty name without ':' (providers, routes).
 extern const text_rule plain_name;
 // "provider:model", both parts non-empty.

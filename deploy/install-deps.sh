@@ -18,6 +18,7 @@ packages=(
   libtomlplusplus-dev
   libcli11-dev
   libspdlog-dev libfmt-dev
+  libhiredis-dev redis-server  # the response cache's L2; redis-server for its tests
   clang libclang-rt-14-dev
   chromium  # headless: renders the `llmopt simulate --html` report in e2e tests
 )

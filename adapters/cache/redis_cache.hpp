@@ -1,0 +1,75 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace llmopt {
+
+// What a GET from Redis found: the value, nothing (a miss), or an error
+// (Redis down, slow, or the queue full), which callers treat as a miss.
+struct redis_lookup {
+  std::optional<std::string> value;
+  bool error = false;
+};
+
+// A Redis server as a key-value store with expiry, for the response cache's
+// second level. hiredis is blocking, so every command runs on this class's
+// own thread, fed by a bounded queue; callers never wait:
+//   - a command waits at most `timeout_ms` for Redis (connect included);
+//   - a GET still queued `timeout_ms` after it was asked is answered as an
+//     error without being sent, and so is one that finds the queue full;
+//   - after a failed connection, commands are answered as errors without
+//     trying again for a second.
+// So a lookup is answered within about 2 * timeout_ms, Redis up or down.
+//
+// Threading: get(), set() and stop() may be called from any thread; `done`
+// runs on the Redis thread (on the caller's when the queue is full or the
+// cache stopped) and must not block: post the result elsewhere. stop() (and
+// the destructor) drops what is queued, without calling `done`, and joins
+// the thread; later gets are answered as errors at once.
+class redis_cache {
+ public:
+  struct options {
+    std::string host = "127.0.0.1";
+    int port = 6379;
+    long timeout_ms = 100;
+    std::size_t max_queued = 1024;
+  };
+
+  // "host:port" or "redis://host:port[/]" -> host and port; nullopt when it
+  // is neither.
+  static std::optional<options> parse_address(const std::string& address);
+
+  explicit redis_cache(options o);
+  ~redis_cache();
+  redis_cache(const redis_cache&) = delete;
+  redis_cache& operator=(const redis_cache&) = delete;
+
+  void get(std::string key, std::function<void(redis_lookup)> done);
+  void stop();
+  // Stores `value` under `key` for `ttl_ms`; failures are counted only.
+  void set(std::string key, std::string value, long long ttl_ms);
+
+ private:
+  struct command;
+  struct connection;
+  void run();
+  void execute(command& c, connection& redis);
+
+  options options_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<command> queue_;
+  bool stopping_ = false;
+  std::mutex join_mutex_;  // stop() from two threads joins once
+  std::thread thread_;
+};
+
+}  // namespace llmopt
