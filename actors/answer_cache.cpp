@@ -1,5 +1,6 @@
 #include "actors/answer_cache.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <spdlog/spdlog.h>
@@ -119,8 +120,11 @@ void answer_cache::ask_l2(const std::string& key, const std::shared_ptr<flight>&
       return;
     }
     ++hits_;
-    // Kept a whole TTL from now: Redis's remaining time is not asked for.
-    l1_.store(key, *found.value, steady_ms() + options_.ttl_ms);
+    // Kept in L1 only as long as Redis keeps it, so no copy outlives the
+    // answer's TTL.
+    const long long left = found.ttl_ms > 0 ? std::min(found.ttl_ms, options_.ttl_ms)
+                                            : options_.ttl_ms;
+    l1_.store(key, *found.value, steady_ms() + left);
     cached_reply(hit_of(std::move(client))).answer(completion, model);
     calls.served();
     if (alive) alive->on_answer(completion, model, false);

@@ -50,22 +50,61 @@ struct redis_cache::connection {
     retry_at = steady::now() + std::chrono::seconds(1);
   }
 
-  // Runs one command; null (and the connection dropped) on any failure.
-  reply_ptr run(std::initializer_list<std::string_view> args) {
-    if (!ready()) return nullptr;
+  // Sends one command without waiting for its reply; false on failure.
+  bool append(std::initializer_list<std::string_view> args) {
     std::vector<const char*> argv;
     std::vector<std::size_t> lengths;
     for (auto a : args) {
       argv.push_back(a.data());
       lengths.push_back(a.size());
     }
-    reply_ptr reply{static_cast<redisReply*>(redisCommandArgv(
-        context.get(), static_cast<int>(argv.size()), argv.data(), lengths.data()))};
-    if (!reply || reply->type == REDIS_REPLY_ERROR) {
-      if (!reply) failed();
+    return redisAppendCommandArgv(context.get(), static_cast<int>(argv.size()), argv.data(),
+                                  lengths.data()) == REDIS_OK;
+  }
+
+  // The next reply; null (and the connection dropped when it broke) on any
+  // failure.
+  reply_ptr next_reply() {
+    void* raw = nullptr;
+    if (redisGetReply(context.get(), &raw) != REDIS_OK) {
+      failed();
       return nullptr;
     }
+    reply_ptr reply{static_cast<redisReply*>(raw)};
+    if (!reply || reply->type == REDIS_REPLY_ERROR) return nullptr;
     return reply;
+  }
+
+  // Runs one command; null on any failure.
+  reply_ptr run(std::initializer_list<std::string_view> args) {
+    if (!ready()) return nullptr;
+    if (!append(args)) {
+      failed();
+      return nullptr;
+    }
+    return next_reply();
+  }
+
+  // GET and PTTL of one key in one round trip: the value and the
+  // milliseconds it has left; nullopt on any failure.
+  std::optional<redis_lookup> get_with_ttl(const std::string& key) {
+    if (!ready()) return std::nullopt;
+    if (!append({"GET", key}) || !append({"PTTL", key})) {
+      failed();
+      return std::nullopt;
+    }
+    auto value = next_reply();
+    if (!context) return std::nullopt;
+    auto ttl = next_reply();
+    if (!value || !ttl) return std::nullopt;
+    redis_lookup found;
+    if (value->type == REDIS_REPLY_STRING)
+      found.value = std::string(value->str, value->len);
+    else if (value->type != REDIS_REPLY_NIL)
+      found.error = true;
+    // PTTL: -1 no expiry, -2 gone since the GET; both leave the caller's own.
+    if (ttl->type == REDIS_REPLY_INTEGER && ttl->integer > 0) found.ttl_ms = ttl->integer;
+    return found;
   }
 };
 
@@ -145,11 +184,8 @@ void redis_cache::execute(command& c, connection& redis) {
   const auto waited = steady::now() - c.asked;
   if (waited > std::chrono::milliseconds(options_.timeout_ms))
     return c.done(redis_lookup{std::nullopt, true});
-  auto reply = redis.run({"GET", c.key});
-  if (!reply) return c.done(redis_lookup{std::nullopt, true});
-  if (reply->type == REDIS_REPLY_STRING)
-    return c.done(redis_lookup{std::string(reply->str, reply->len), false});
-  c.done(redis_lookup{std::nullopt, reply->type != REDIS_REPLY_NIL});
+  auto found = redis.get_with_ttl(c.key);
+  c.done(found ? std::move(*found) : redis_lookup{std::nullopt, true});
 }
 
 }  // namespace llmopt

@@ -14,9 +14,11 @@ namespace llmopt {
 
 // What a GET from Redis found: the value, nothing (a miss), or an error
 // (Redis down, slow, or the queue full), which callers treat as a miss.
+// ttl_ms: the milliseconds the value has left in Redis, 0 when unknown.
 struct redis_lookup {
   std::optional<std::string> value;
   bool error = false;
+  long long ttl_ms = 0;
 };
 
 // A Redis server as a key-value store with expiry, for the response cache's

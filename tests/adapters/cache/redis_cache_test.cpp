@@ -56,9 +56,13 @@ TEST_CASE("a value set is got back, a missing one is a miss, not an error") {
   REQUIRE(found.value);
   CHECK(*found.value == std::string("binary\0value", 12));
   CHECK_FALSE(found.error);
+  // With the time it has left, so a copy kept elsewhere expires with it.
+  CHECK(found.ttl_ms > 50000);
+  CHECK(found.ttl_ms <= 60000);
   auto missing = get(cache, "other");
   CHECK_FALSE(missing.value);
   CHECK_FALSE(missing.error);
+  CHECK(missing.ttl_ms == 0);
 }
 
 TEST_CASE("a value expires after its ttl") {
