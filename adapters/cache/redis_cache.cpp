@@ -1,5 +1,7 @@
 #include "adapters/cache/redis_cache.hpp"
 
+#include <pthread.h>
+
 #include <charconv>
 
 #include <hiredis/hiredis.h>
@@ -162,6 +164,7 @@ void redis_cache::set(std::string key, std::string value, long long ttl_ms) {
 }
 
 void redis_cache::run() {
+  ::pthread_setname_np(::pthread_self(), "redis-cache");
   connection redis{options_, nullptr};
   for (;;) {
     command c;

@@ -1,5 +1,7 @@
 #include "adapters/http/server.hpp"
 
+#include <pthread.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -143,7 +145,10 @@ result<std::unique_ptr<server>> server::start(server_options options, handler on
   p->accept();
   const int n = std::max(1, p->options.threads);
   for (int i = 0; i < n; ++i)
-    p->threads.emplace_back([raw = p.get()] { raw->run_thread(); });
+    p->threads.emplace_back([raw = p.get()] {
+      ::pthread_setname_np(::pthread_self(), raw->options.thread_name.substr(0, 15).c_str());
+      raw->run_thread();
+    });
   std::unique_ptr<server> s(new server(std::move(p)));
   spdlog::debug("http: listening on {}", s->address());
   return s;

@@ -21,6 +21,9 @@ struct server_options {
   // A connection with no request (or no progress reading or writing one) for
   // this long is closed. Waiting for a handler's answer is not idle.
   std::chrono::milliseconds idle_timeout{30000};
+  // The I/O threads' name (at most 15 characters), as `top -H` and
+  // /proc/PID/task/*/comm show it.
+  std::string thread_name = "http";
 };
 
 // An asynchronous HTTP/1.1 server (Boost.Beast underneath, hidden here):

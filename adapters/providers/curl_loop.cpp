@@ -1,5 +1,7 @@
 #include "adapters/providers/curl_loop.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -343,6 +345,7 @@ void curl_loop::impl::fail_all() {
 }
 
 void curl_loop::impl::run() {
+  ::pthread_setname_np(::pthread_self(), "curl-loop");
   std::vector<std::unique_ptr<transfer>> batch;
   std::vector<command> todo;
   for (;;) {

@@ -224,6 +224,7 @@ result<std::unique_ptr<provider_sim>> provider_sim::start(provider_sim_options o
   http_options.listen = s->options.listen;
   http_options.threads = s->options.threads;
   http_options.max_body_bytes = sim_max_body_bytes;
+  http_options.thread_name = "provider-sim";
   auto started =
       http::server::start(http_options, [raw = s.get()](http::request req, http::responder reply) {
         raw->handle(std::move(req), std::move(reply));

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <pthread.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -46,6 +48,21 @@ TEST_CASE("a request and its response round-trip with headers and body") {
   CHECK(r.headers["content-type"] == "text/plain");
   CHECK(r.headers["x-echo-method"] == "POST");
   CHECK(r.headers["x-echo-query"] == "a=1&b=2");
+}
+
+TEST_CASE("the I/O threads carry the name the options give them") {
+  http::server_options o;
+  o.thread_name = "gateway-io";
+  auto s = start_server(
+      [](http::request, http::responder reply) {
+        char name[16] = {};
+        ::pthread_getname_np(::pthread_self(), name, sizeof name);
+        http::response r;
+        r.body = name;
+        reply(std::move(r));
+      },
+      o);
+  CHECK(http_request("GET", url(*s, "/"), "").body == "gateway-io");
 }
 
 TEST_CASE("a handler may answer later from another thread") {
