@@ -35,6 +35,14 @@ std::string request_bytes(const open_loop_options& options) {
   return out + "\r\n" + options.body;
 }
 
+// Where the body's last `vary` is in the request's bytes, or npos.
+std::size_t vary_position(const open_loop_options& options, const std::string& request) {
+  if (options.vary.empty()) return std::string::npos;
+  const auto in_body = options.body.rfind(options.vary);
+  if (in_body == std::string::npos) return std::string::npos;
+  return request.size() - options.body.size() + in_body;
+}
+
 std::vector<std::string> expected_pieces(const open_loop_options& options) {
   std::vector<std::string> pieces;
   if (!options.stream) return pieces;
@@ -52,6 +60,7 @@ struct client_connection {
   bool watching_out = false;  // EPOLLOUT wanted: connecting, or the request not written whole
   std::int64_t request = -1;  // the request in flight, or -1 when idle
   std::size_t written = 0;    // bytes of it written
+  std::string varied;         // this request's own bytes, when options.vary is set
   response_reader reader;
   stream_pieces pieces;
 };
@@ -62,6 +71,7 @@ class open_loop {
   explicit open_loop(const open_loop_options& options)
       : options_(options),
         request_(request_bytes(options)),
+        vary_at_(vary_position(options, request_)),
         expected_(expected_pieces(options)),
         max_connections_(std::max(1, options.max_connections)),
         read_buffer_(read_bytes) {
@@ -94,6 +104,7 @@ class open_loop {
 
   const open_loop_options& options_;
   const std::string request_;
+  const std::size_t vary_at_;  // where options.vary is in request_, or npos
   const std::vector<std::string> expected_;
   const int max_connections_;
   epoll_set epoll_;
@@ -210,6 +221,14 @@ void open_loop::open_for(std::uint64_t request) {
 void open_loop::send(client_connection& c, std::uint64_t request) {
   c.request = static_cast<std::int64_t>(request);
   c.written = 0;
+  if (vary_at_ != std::string::npos) {
+    c.varied = request_;
+    auto number = std::to_string(request);
+    const auto width = options_.vary.size();
+    if (number.size() > width) number.erase(0, number.size() - width);
+    c.varied.replace(vary_at_ + width - number.size(), number.size(), number);
+    c.varied.replace(vary_at_, width - number.size(), width - number.size(), '0');
+  }
   ++in_flight_;
   c.pieces.reset();
   c.reader.start(options_.stream ? &c.pieces : nullptr);
@@ -218,9 +237,9 @@ void open_loop::send(client_connection& c, std::uint64_t request) {
 
 // Writes the rest of the request. Returns false when the connection failed.
 bool open_loop::write(client_connection& c) {
-  while (c.written < request_.size()) {
-    auto n =
-        ::send(c.fd.get(), request_.data() + c.written, request_.size() - c.written, MSG_NOSIGNAL);
+  const std::string& bytes = c.varied.empty() ? request_ : c.varied;
+  while (c.written < bytes.size()) {
+    auto n = ::send(c.fd.get(), bytes.data() + c.written, bytes.size() - c.written, MSG_NOSIGNAL);
     if (n > 0) {
       c.written += static_cast<std::size_t>(n);
     } else if (n < 0 && errno == EINTR) {

@@ -19,6 +19,10 @@ struct open_loop_options {
   double seconds = 5;                // how long requests are issued
   bool stream = false;               // answers are SSE streams to check and time
   int expect_tokens = 0;  // streams: content pieces expected, "t0 " … "t{N-1} " in order
+  // When set, a substring of `body` (e.g. "0000000000") that each request
+  // replaces with its own number, zero-padded to the same width: every body
+  // differs (a cache misses each time) and keeps its length.
+  std::string vary;
   int max_connections = 4096;
   double drain_seconds = 10;  // after the last send, wait this long at most for answers
 };

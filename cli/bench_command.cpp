@@ -3,9 +3,12 @@
 #include <climits>
 #include <cstdio>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "bench/gateway_bench.hpp"
 #include "bench/ingest_bench.hpp"
 #include "bench/learnability_bench.hpp"
 #include "cli/commands.hpp"
@@ -34,6 +37,61 @@ void print_figures(const result<nlohmann::json>& figures, bool json, int failure
     return;
   }
   table(*figures);
+}
+
+void print_distribution_row(const char* what, const nlohmann::json& d) {
+  std::printf("  %-22s %9.3f %9.3f %9.3f %9.3f\n", what, d["mean_ms"].get<double>(),
+              d["p50_ms"].get<double>(), d["p99_ms"].get<double>(),
+              d["p99_9_ms"].get<double>());
+}
+
+void print_gateway_figures(const nlohmann::json& f) {
+  const auto& direct = f["direct"];
+  const auto& through = f["through"];
+  std::printf("%.0f requests/s for %.1f s per path%s%s\n", f["rps"].get<double>(),
+              f["seconds"].get<double>(), f["stream"].get<bool>() ? ", streamed" : "",
+              f["checks"].get<bool>() ? ", with key, budgets, limits and cache" : "");
+  std::printf("  %-22s %9s %9s %9s %9s   (ms)\n", "", "mean", "p50", "p99", "p99.9");
+  const bool stream = f["stream"].get<bool>();
+  for (const char* what : stream ? std::vector<const char*>{"latency", "ttft", "gap"}
+                                 : std::vector<const char*>{"latency"}) {
+    print_distribution_row((std::string(what) + " direct").c_str(), direct[what]);
+    print_distribution_row((std::string(what) + " through llmopt").c_str(), through[what]);
+    print_distribution_row((std::string(what) + " added").c_str(), f["added"][what]);
+  }
+  for (const auto* path : {&direct, &through}) {
+    const auto& p = *path;
+    std::printf("  %-8s ok %llu of %llu, http errors %llu, failed %llu, bad streams %llu, "
+                "%d connections\n",
+                path == &direct ? "direct" : "through", p["ok"].get<unsigned long long>(),
+                p["due"].get<unsigned long long>(), p["http_errors"].get<unsigned long long>(),
+                p["failed"].get<unsigned long long>(), p["streams_bad"].get<unsigned long long>(),
+                p["connections"].get<int>());
+  }
+  if (f.contains("checks_seen")) {
+    const auto& c = f["checks_seen"];
+    std::printf("checks   cache misses %lld, hits %lld;", c["cache_misses"].get<long long>(),
+                c["cache_hits"].get<long long>());
+    for (const auto& b : c["budgets"])
+      std::printf(" %s spent $%.6f", b.value("scope", std::string{"?"}).c_str(),
+                  b.value("spent_usd", 0.0));
+    std::printf("\n");
+  }
+  const auto& l = f["llmopt"];
+  std::printf("llmopt CPU   %.1f us per request (%.1f before its idle use of %.1f%% of a core)\n",
+              l["cpu_us_per_request"].get<double>(), l["cpu_us_per_request_gross"].get<double>(),
+              100 * l["idle_cpu_share"].get<double>());
+  for (const auto& [name, us] : l["cpu_us_per_request_by_thread"].items())
+    std::printf("  %-16s %8.1f us per request\n", name.c_str(), us.get<double>());
+  std::printf("llmopt RSS   %.0f MB before, %.0f MB at its peak\n", l["rss_before_mb"].get<double>(),
+              l["peak_rss_mb"].get<double>());
+  std::printf("load generator  %.0f%% of a core, largest send lag %.3f ms (direct), %.0f%%, "
+              "%.3f ms (through); upstream %.0f%% of a core (direct)\n",
+              100 * direct["generator_cpu_share"].get<double>(),
+              direct["generator_max_send_lag_ms"].get<double>(),
+              100 * through["generator_cpu_share"].get<double>(),
+              through["generator_max_send_lag_ms"].get<double>(),
+              100 * f["upstream"]["cpu_share_direct"].get<double>());
 }
 
 }  // namespace
@@ -69,6 +127,28 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       std::printf("ratio              %.2f\n", f["ratio"].get<double>());
       std::printf("peak RSS           %.0f MB\n", f["peak_rss_mb"].get<double>());
     });
+  });
+
+  auto gateway_options = std::make_shared<gateway_bench_options>();
+  auto* gateway = cmd->add_subcommand(
+      "gateway",
+      "the latency and CPU llmopt adds to every call: a fixed upstream driven directly and "
+      "through llmopt at the same arrival rate");
+  gateway->add_option("--rps", gateway_options->rps, "requests per second, on both paths")
+      ->check(CLI::Range(1.0, 100'000.0));
+  gateway->add_option("--seconds", gateway_options->seconds, "measured seconds per path")
+      ->check(CLI::Range(0.1, 3600.0));
+  gateway->add_flag("--stream", gateway_options->stream,
+                    "streamed answers (20 tokens at 20 tokens/s): time to first token and gaps");
+  gateway->add_flag("--checks", gateway_options->checks,
+                    "every request with an llmopt key, its budget and RPM/TPM limits, a route "
+                    "budget and the cache on (a miss each time)");
+  gateway->add_flag("--json", *json, "print one JSON object");
+  gateway->callback([gateway_options, json, &exit_code] {
+    configure_logging(default_settings().log);
+    gateway_options->self_exe = self_exe();
+    print_figures(run_gateway_bench(*gateway_options), *json, 1, exit_code,
+                  [](const nlohmann::json& f) { print_gateway_figures(f); });
   });
 
   auto learn = std::make_shared<learnability_options>();

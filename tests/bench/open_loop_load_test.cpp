@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <functional>
 #include <random>
 #include <sstream>
@@ -264,4 +266,25 @@ TEST_CASE("every due request is accounted for exactly once") {
   auto r = run_open_loop(load(upstream.port(), 300, 0.5, true, 3));
   CHECK(accounted(r) == r.due);
   CHECK(r.ok == r.latency_us.size());
+}
+
+TEST_CASE("vary gives every request its own body of the same length") {
+  const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+  scripted_server server([&](int) { return scripted_server::answer{answer}; });
+  open_loop_options o;
+  o.port = server.port();
+  o.body = R"({"n":"0000","x":"0000"})";
+  o.vary = "0000";
+  o.rps = 200;
+  o.seconds = 0.06;  // 12 requests
+  auto r = run_open_loop(o);
+  CHECK(r.ok == 12);
+  auto bodies = server.bodies();
+  REQUIRE(bodies.size() == 12);
+  std::sort(bodies.begin(), bodies.end());
+  // The last occurrence is the one replaced; each number once.
+  CHECK(bodies.front() == R"({"n":"0000","x":"0000"})");
+  CHECK(bodies[1] == R"({"n":"0000","x":"0001"})");
+  CHECK(bodies.back() == R"({"n":"0000","x":"0011"})");
+  CHECK(std::adjacent_find(bodies.begin(), bodies.end()) == bodies.end());
 }

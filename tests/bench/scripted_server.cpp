@@ -29,9 +29,9 @@ int port_of(int fd) {
   return ntohs(addr.sin_port);
 }
 
-// Reads one request (head and Content-Length body) into `pending`'s front;
-// false when the client went away first.
-bool read_request(int fd, std::string& pending) {
+// Reads one request (head and Content-Length body) from `pending`'s front
+// into `body`; false when the client went away first.
+bool read_request(int fd, std::string& pending, std::string& body) {
   char buf[65536];
   for (;;) {
     auto head_end = pending.find("\r\n\r\n");
@@ -40,6 +40,7 @@ bool read_request(int fd, std::string& pending) {
       auto at = pending.find("Content-Length: ");
       if (at != std::string::npos && at < head_end) length = std::stoul(pending.substr(at + 16));
       if (pending.size() >= head_end + 4 + length) {
+        body = pending.substr(head_end + 4, length);
         pending.erase(0, head_end + 4 + length);
         return true;
       }
@@ -84,11 +85,13 @@ void scripted_server::accept_loop() {
 
 void scripted_server::serve(int fd) {
   std::string pending;
-  while (read_request(fd, pending)) {
+  std::string body;
+  while (read_request(fd, pending, body)) {
     int n = 0;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       n = requests_++;
+      bodies_.push_back(body);
     }
     auto reply = script_(n);
     if (reply.silent) continue;
@@ -102,6 +105,11 @@ void scripted_server::serve(int fd) {
       return;
     }
   }
+}
+
+std::vector<std::string> scripted_server::bodies() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return bodies_;
 }
 
 int unused_port() {

@@ -27,6 +27,8 @@ class scripted_server {
   scripted_server& operator=(const scripted_server&) = delete;
 
   int port() const { return port_; }
+  // The bodies of the requests read so far, in the order they were read.
+  std::vector<std::string> bodies();
 
  private:
   void accept_loop();
@@ -37,6 +39,7 @@ class scripted_server {
   int port_ = 0;
   std::mutex mutex_;  // guards what follows
   int requests_ = 0;
+  std::vector<std::string> bodies_;
   std::vector<int> connections_;
   std::vector<std::thread> threads_;
   std::thread acceptor_;

@@ -55,3 +55,66 @@ TEST_CASE("llmopt bench learnability sets llmopt beside a reference learner over
   CHECK(missing.exit_code == 2);
   CHECK(missing.err.find("/nonexistent.json: cannot read the file") != std::string::npos);
 }
+
+// A smoke test of `llmopt bench gateway`: it runs, both paths answer every
+// request, and the figures are there. Nothing is asserted on time.
+TEST_CASE("llmopt bench gateway drives a fixed upstream directly and through llmopt") {
+  auto r = run({LLMOPT_BINARY, "bench", "gateway", "--rps", "200", "--seconds", "1", "--json"},
+               {}, std::chrono::seconds(120));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto f = nlohmann::json::parse(r.out, nullptr, false);
+  INFO(r.out);
+  REQUIRE_FALSE(f.is_discarded());
+  for (const char* path : {"direct", "through"}) {
+    INFO(path);
+    CHECK(f[path]["due"] == 200);
+    CHECK(f[path]["ok"] == 200);
+    CHECK(f[path]["failed"] == 0);
+    CHECK(f[path]["latency"]["p50_ms"].get<double>() > 0);
+  }
+  CHECK(f["added"]["latency"].contains("p99_ms"));
+  CHECK(f["llmopt"]["cpu_us_per_request_gross"].get<double>() > 0);
+  CHECK(f["llmopt"]["cpu_us_per_request_by_thread"].contains("curl-loop"));
+  CHECK(f["llmopt"]["peak_rss_mb"].get<double>() > 0);
+  // The warm-up's requests and the measured ones reached the upstream.
+  CHECK(f["upstream"]["answered"].get<long long>() >= 400);
+}
+
+TEST_CASE("llmopt bench gateway --stream checks every token of every stream") {
+  auto r = run({LLMOPT_BINARY, "bench", "gateway", "--rps", "50", "--seconds", "1", "--stream",
+                "--json"},
+               {}, std::chrono::seconds(120));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto f = nlohmann::json::parse(r.out);
+  INFO(r.out);
+  for (const char* path : {"direct", "through"}) {
+    INFO(path);
+    CHECK(f[path]["ok"] == 50);
+    CHECK(f[path]["streams_bad"] == 0);
+    CHECK(f[path]["ttft"]["p50_ms"].get<double>() > 0);
+    // 20 tokens 50 ms apart: the gaps are the upstream's pace.
+    CHECK(f[path]["gap"]["p50_ms"].get<double>() >= 40);
+  }
+}
+
+TEST_CASE("llmopt bench gateway --checks sends each request with a key, a budget and a cache miss") {
+  auto r = run({LLMOPT_BINARY, "bench", "gateway", "--rps", "100", "--seconds", "1", "--checks",
+                "--json"},
+               {}, std::chrono::seconds(120));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto f = nlohmann::json::parse(r.out);
+  INFO(r.out);
+  CHECK(f["through"]["ok"] == 100);
+  // Warm-up (1 s at the same rate) and measured requests: each one a miss.
+  CHECK(f["checks_seen"]["cache_hits"] == 0);
+  CHECK(f["checks_seen"]["cache_misses"] == 200);
+  std::vector<std::string> scopes;
+  for (const auto& b : f["checks_seen"]["budgets"]) {
+    scopes.push_back(b["scope"].get<std::string>());
+    CHECK(b["spent_usd"].get<double>() > 0);
+  }
+  CHECK(scopes.size() == 2);  // the key's and the route's
+}
