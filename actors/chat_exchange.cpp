@@ -1,5 +1,7 @@
 #include "actors/chat_exchange.hpp"
 
+#include "actors/call_reports.hpp"
+
 #include <algorithm>
 #include <random>
 
@@ -489,9 +491,8 @@ void exchange::account(const upstream_reply& reply, bool cut_by_deadline) {
   }
   if (cut_by_deadline) return;
   if (reply.outcome != outcome_class::cancelled)
-    caf::anon_send(s_.accounting.router,
-                   provider_call{std::string(provider_of(a.model)), reply.outcome,
-                                 reply.http_status, reply.error});
+    s_.reports->provider_called(provider_call{std::string(provider_of(a.model)), reply.outcome,
+                                              reply.http_status, reply.error});
   if (reply.outcome != outcome_class::ok && reply.outcome != outcome_class::model_failure) return;
   call_outcome c;
   c.route = s_.plan.route;
@@ -503,8 +504,7 @@ void exchange::account(const upstream_reply& reply, bool cut_by_deadline) {
   c.ttft_ms = reply.ttft_ms;
   c.inter_token_ms = reply.inter_token_ms;
   c.output_tokens_per_s = reply.output_tokens_per_s;
-  caf::anon_send(s_.accounting.aggregator,
-                 router_call_signal(a.model, std::move(c), a.price, wall_clock_ms()));
+  s_.reports->model_called(router_call_signal(a.model, std::move(c), a.price, wall_clock_ms()));
 }
 
 }  // namespace

@@ -18,14 +18,7 @@
 
 namespace llmopt {
 
-// Where the outcome of every upstream call goes: the model's statistics
-// (the aggregator, as a call_outcome signal) and the provider key's counters
-// (the router). A client's mistake (a request error) counts against neither
-// the model nor the key; a cancelled call against nothing.
-struct call_accounting {
-  caf::actor aggregator;
-  caf::actor router;
-};
+class call_reports;
 
 // The response cache's part in one request: where it is looked up and under
 // which key (cache_key.hpp); no key: the cache is bypassed.
@@ -41,7 +34,11 @@ struct exchange_setup {
   http::responder reply;
   attempt_plan plan;  // REQUIRES: at least one attempt
   curl_loop* loop = nullptr;
-  call_accounting accounting;
+  // Where every upstream call's outcome goes (call_reports.hpp): the
+  // model's statistics (a call_outcome signal) and the provider key's
+  // counters. A client's mistake (a request error) counts against neither
+  // the model nor the key; a cancelled call against nothing.
+  call_reports* reports = nullptr;
   std::string id;         // "chatcmpl-llmopt-N": the answer's id when the upstream gives none
   long long created = 0;  // Unix seconds: its "created" likewise
   caller who;             // the API key it came with
@@ -92,7 +89,7 @@ struct exchange_setup {
 //   - when no candidate could be called at all: 503 circuit_open if a
 //     breaker held one back, else 429 upstream_rate_limited; Retry-After
 //     says when the soonest one is available again.
-// Every call's outcome is accounted (call_accounting).
+// Every call's outcome is reported (call_reports).
 //
 // Before the first attempt, a request with a cache key is looked up
 // (answer_cache::open): a hit, or a request that joins an identical call in

@@ -241,7 +241,7 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
                        std::move(respond),
                        std::move(*plan),
                        parts_.loop,
-                       call_accounting{parts_.aggregator, parts_.router},
+                       parts_.reports,
                        id_prefix_ + std::to_string(next_id_.fetch_add(1)),
                        wall_clock_ms() / 1000,
                        std::move(*who),

@@ -54,6 +54,7 @@ struct gateway_parts {
   spend_guard* guard = nullptr;  // budgets and key limits; used on the loop thread only
   upstream_guard* upstream = nullptr;  // breakers, provider limits; the loop thread only
   answer_cache* cache = nullptr;  // the response cache, on the loop's thread; outlives the gateway
+  call_reports* reports = nullptr;  // calls' outcomes to the actors, on the loop's thread
 };
 
 // The HTTP front door and the admin API:

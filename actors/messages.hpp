@@ -81,13 +81,18 @@ struct spend_batch {
 
 // -- requests through the gateway -----------------------------------------------
 
-// One upstream call's outcome for its provider's key (sent by the request
-// path to the router, which keeps counters per provider).
+// One upstream call's outcome for its provider's key.
 struct provider_call {
   std::string provider;
   outcome_class outcome = outcome_class::ok;
   int http_status = 0;
   std::string error;  // never contains the key
+};
+
+// Calls' outcomes, sent together by the request path (call_reports.hpp) to
+// the router, which keeps counters per provider key.
+struct provider_calls {
+  std::vector<provider_call> calls;
 };
 
 // A provider:model's circuit breaker changed state (sent by the request
@@ -128,7 +133,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::typed_signal)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::model_views)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decision_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::routing_table)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::provider_call)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::provider_calls)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::breaker_change)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::table_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::readiness_query)

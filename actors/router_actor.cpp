@@ -64,7 +64,10 @@ caf::behavior router_actor(caf::stateful_actor<router_state>* self, router_confi
         config.snapshot->replace(table);
         announce_ready(self);
       },
-      [=](const provider_call& call) { count(self->state.providers[call.provider], call); },
+      [=](const provider_calls& reported) {
+        for (const auto& call : reported.calls)
+          count(self->state.providers[call.provider], call);
+      },
       [=](const table_query& q) { q.done(self->state.table); },
       [=](const providers_query& q) { q.done(to_json(self->state.providers)); },
       [=](const readiness_query& q) {
