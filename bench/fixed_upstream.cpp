@@ -248,22 +248,17 @@ class fixed_upstream::loop {
   // Writes what is queued, as far as the socket takes it; watches for room
   // when it is full. Returns false when the connection was closed.
   bool flush(connection& c) {
-    while (c.out_written < c.out.size()) {
-      auto n = ::send(c.fd.get(), c.out.data() + c.out_written, c.out.size() - c.out_written,
-                      MSG_NOSIGNAL);
-      if (n > 0) {
-        c.out_written += static_cast<std::size_t>(n);
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && errno == EAGAIN) {
+    switch (send_rest(c.fd.get(), c.out, c.out_written)) {
+      case send_outcome::blocked:
         if (!c.watching_out)
           epoll_.modify(c.fd.get(), EPOLLIN | EPOLLOUT, tag_of(c.fd.get(), c.serial));
         c.watching_out = true;
         return true;
-      } else {
+      case send_outcome::failed:
         close(c);
         return false;
-      }
+      case send_outcome::done:
+        break;
     }
     c.out.clear();
     c.out_written = 0;

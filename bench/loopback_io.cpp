@@ -150,4 +150,19 @@ scoped_timer_slack::~scoped_timer_slack() {
   if (previous_ > 0) ::prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(previous_), 0, 0, 0);
 }
 
+send_outcome send_rest(int fd, const std::string& bytes, std::size_t& written) {
+  while (written < bytes.size()) {
+    auto n = ::send(fd, bytes.data() + written, bytes.size() - written, MSG_NOSIGNAL);
+    if (n > 0)
+      written += static_cast<std::size_t>(n);
+    else if (n < 0 && errno == EINTR)
+      continue;
+    else if (n < 0 && errno == EAGAIN)
+      return send_outcome::blocked;
+    else
+      return send_outcome::failed;
+  }
+  return send_outcome::done;
+}
+
 }  // namespace llmopt

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <cstdint>
+#include <string>
 #include <utility>
 
 namespace llmopt {
@@ -53,6 +54,13 @@ unique_fd accept_connection(int listen_fd);
 unique_fd connect_to_loopback(int port, bool& in_progress);
 // A finished non-blocking connect's outcome: 0, or the errno value.
 int connect_error(int fd);
+
+// What writing the rest of a buffer to a non-blocking socket came to.
+enum class send_outcome { done, blocked, failed };
+
+// Sends bytes[written..] until done, the socket is full (blocked: wait for
+// EPOLLOUT) or it fails; `written` counts what went.
+send_outcome send_rest(int fd, const std::string& bytes, std::size_t& written);
 
 // Grows the process's descriptor table now to hold `count` descriptors (at
 // most RLIMIT_NOFILE). The kernel grows it by doubling when a descriptor

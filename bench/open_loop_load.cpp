@@ -238,21 +238,17 @@ void open_loop::send(client_connection& c, std::uint64_t request) {
 // Writes the rest of the request. Returns false when the connection failed.
 bool open_loop::write(client_connection& c) {
   const std::string& bytes = c.varied.empty() ? request_ : c.varied;
-  while (c.written < bytes.size()) {
-    auto n = ::send(c.fd.get(), bytes.data() + c.written, bytes.size() - c.written, MSG_NOSIGNAL);
-    if (n > 0) {
-      c.written += static_cast<std::size_t>(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && errno == EAGAIN) {
+  switch (send_rest(c.fd.get(), bytes, c.written)) {
+    case send_outcome::blocked:
       if (!c.watching_out)
         epoll_.modify(c.fd.get(), EPOLLIN | EPOLLOUT, tag_of(c.fd.get(), c.serial));
       c.watching_out = true;
       return true;
-    } else {
+    case send_outcome::failed:
       fail(c);
       return false;
-    }
+    case send_outcome::done:
+      break;
   }
   last_send_ns_ = monotonic_ns();
   ++result_.sent;
