@@ -32,10 +32,6 @@ constexpr int reserved_descriptors = 8192;  // connections served without growin
 constexpr std::uint64_t listener_tag = ~std::uint64_t{0};
 constexpr std::uint64_t wake_tag = listener_tag - 1;
 
-std::uint64_t tag_of(int fd, std::uint32_t serial) {
-  return (std::uint64_t{serial} << 32) | static_cast<std::uint32_t>(fd);
-}
-
 // When the next chunk of the stream on connection (fd, serial) is due. A
 // connection gone since is recognised by its serial when the time comes.
 struct paced_chunk {
@@ -250,9 +246,7 @@ class fixed_upstream::loop {
   bool flush(connection& c) {
     switch (send_rest(c.fd.get(), c.out, c.out_written)) {
       case send_outcome::blocked:
-        if (!c.watching_out)
-          epoll_.modify(c.fd.get(), EPOLLIN | EPOLLOUT, tag_of(c.fd.get(), c.serial));
-        c.watching_out = true;
+        epoll_.watch_output(c.fd.get(), tag_of(c.fd.get(), c.serial), true, c.watching_out);
         return true;
       case send_outcome::failed:
         close(c);
@@ -262,8 +256,7 @@ class fixed_upstream::loop {
     }
     c.out.clear();
     c.out_written = 0;
-    if (c.watching_out) epoll_.modify(c.fd.get(), EPOLLIN, tag_of(c.fd.get(), c.serial));
-    c.watching_out = false;
+    epoll_.watch_output(c.fd.get(), tag_of(c.fd.get(), c.serial), false, c.watching_out);
     if (c.close_when_sent && !c.stream) {
       close(c);
       return false;

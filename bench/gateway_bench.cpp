@@ -1,7 +1,7 @@
 #include "bench/gateway_bench.hpp"
 
 #include <dirent.h>
-#include <poll.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,10 +32,12 @@ namespace fs = std::filesystem;
 // -- the daemon under test ------------------------------------------------------
 
 // `llmopt serve` (or any subcommand of this binary) as a child process whose
-// standard output and error come back through one pipe.
+// standard output and error go to a file, read back here. A file, not a
+// pipe: a pipe nobody reads once the daemon is ready would fill up and stop
+// a daemon that logs in the middle of a run.
 struct child_process {
   pid_t pid = -1;
-  int out = -1;
+  int out = -1;      // the output file, opened for reading
   std::string seen;  // what it printed so far
 
   ~child_process() { stop(); }
@@ -51,25 +53,27 @@ struct child_process {
   }
 
   // Reads until `line_start` opens a line; false after `timeout` or when the
-  // child closes its output.
+  // child has ended without printing it.
   bool wait_for(const std::string& line_start, std::chrono::milliseconds timeout) {
     const auto until = clock_type::now() + timeout;
+    bool ended = false;
     for (;;) {
+      char buf[4096];
+      for (ssize_t n; (n = ::read(out, buf, sizeof buf)) > 0;)
+        seen.append(buf, static_cast<std::size_t>(n));
       for (std::size_t at = 0; at < seen.size();) {
         const auto end = seen.find('\n', at);
         if (end == std::string::npos) break;
         if (seen.compare(at, line_start.size(), line_start) == 0) return true;
         at = end + 1;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          until - clock_type::now());
-      if (left.count() <= 0) return false;
-      pollfd p{out, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buf[4096];
-      const ssize_t n = ::read(out, buf, sizeof buf);
-      if (n <= 0) return false;
-      seen.append(buf, static_cast<std::size_t>(n));
+      if (ended || clock_type::now() >= until) return false;
+      if (::waitpid(pid, nullptr, WNOHANG) == pid) {
+        pid = -1;
+        ended = true;  // read what it printed last, once more
+        continue;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
 
@@ -82,16 +86,24 @@ struct child_process {
   }
 };
 
-status spawn(const std::string& exe, const std::vector<std::string>& args, child_process& c) {
-  int pipe_fds[2];
-  if (::pipe(pipe_fds)) return error{"bench", "pipe failed"};
+// Starts `exe args...` with its output in `log`.
+status spawn(const std::string& exe, const std::vector<std::string>& args, const fs::path& log,
+             child_process& c) {
+  const int written = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (written < 0) return error{"bench", "cannot write " + log.string()};
+  c.out = ::open(log.c_str(), O_RDONLY | O_CLOEXEC);
+  if (c.out < 0) {
+    ::close(written);
+    return error{"bench", "cannot read " + log.string()};
+  }
   c.pid = ::fork();
-  if (c.pid < 0) return error{"bench", "fork failed"};
+  if (c.pid < 0) {
+    ::close(written);
+    return error{"bench", "fork failed"};
+  }
   if (c.pid == 0) {
-    ::dup2(pipe_fds[1], 1);
-    ::dup2(pipe_fds[1], 2);
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
+    ::dup2(written, 1);
+    ::dup2(written, 2);
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>("llmopt"));
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -99,8 +111,7 @@ status spawn(const std::string& exe, const std::vector<std::string>& args, child
     ::execv(exe.c_str(), argv.data());
     ::_exit(127);
   }
-  ::close(pipe_fds[1]);
-  c.out = pipe_fds[0];
+  ::close(written);
   return ok_status();
 }
 
@@ -270,6 +281,7 @@ result<std::string> create_key(const gateway_bench_options& o, const fs::path& c
                      {"keys", "create", "--config", config.string(), "--name", "bench",
                       "--budget-usd", "1000000", "--period", "day", "--rpm", "100000000",
                       "--tpm", "1000000000000"},
+                     config.parent_path() / "keys.log",
                      keys);
       !s)
     return s.err();
@@ -317,7 +329,7 @@ result<nlohmann::json> run_gateway_bench(const gateway_bench_options& o) {
   }
 
   child_process daemon;
-  if (auto s = spawn(o.self_exe, {"serve", "--config", config.string()}, daemon); !s)
+  if (auto s = spawn(o.self_exe, {"serve", "--config", config.string()}, dir.path / "serve.log", daemon); !s)
     return s.err();
   if (!daemon.wait_for("llmopt: ready", std::chrono::seconds(60)))
     return error{"bench", "llmopt serve did not get ready: " + daemon.seen};

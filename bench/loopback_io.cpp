@@ -120,11 +120,20 @@ bool epoll_set::add(int fd, std::uint32_t events, std::uint64_t tag) {
   return ::epoll_ctl(fd_.get(), EPOLL_CTL_ADD, fd, &ev) == 0;
 }
 
+std::uint64_t tag_of(int fd, std::uint32_t serial) {
+  return (std::uint64_t{serial} << 32) | static_cast<std::uint32_t>(fd);
+}
+
 bool epoll_set::modify(int fd, std::uint32_t events, std::uint64_t tag) {
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = tag;
   return ::epoll_ctl(fd_.get(), EPOLL_CTL_MOD, fd, &ev) == 0;
+}
+
+void epoll_set::watch_output(int fd, std::uint64_t tag, bool on, bool& watching) {
+  if (on != watching) modify(fd, on ? EPOLLIN | EPOLLOUT : EPOLLIN, tag);
+  watching = on;
 }
 
 int epoll_set::wait(epoll_event* out, int capacity, std::int64_t deadline_ns) {

@@ -69,12 +69,19 @@ send_outcome send_rest(int fd, const std::string& bytes, std::size_t& written);
 // must not see. The table never shrinks.
 void reserve_descriptors(int count);
 
+// A connection's epoll tag: its descriptor and a serial, so that an event
+// for a descriptor closed and reused since is recognised.
+std::uint64_t tag_of(int fd, std::uint32_t serial);
+
 // An epoll set whose events carry a 64-bit tag. Not thread-safe.
 class epoll_set {
  public:
   epoll_set();  // throws std::system_error when epoll_create1 fails
   bool add(int fd, std::uint32_t events, std::uint64_t tag);
   bool modify(int fd, std::uint32_t events, std::uint64_t tag);
+  // Watches `fd` (always for input) for room to write too, or no longer;
+  // `watching` is whether it does now, so epoll_ctl runs only on a change.
+  void watch_output(int fd, std::uint64_t tag, bool on, bool& watching);
   // Waits for events until `deadline_ns` (monotonic_ns; < 0: no deadline)
   // with nanosecond resolution (epoll_pwait2). Returns the number of events
   // written to `out` (0 at the deadline or on EINTR).

@@ -21,10 +21,6 @@ namespace {
 constexpr std::size_t read_bytes = 64 * 1024;
 constexpr unsigned long timer_slack_ns = 1000;
 
-std::uint64_t tag_of(int fd, std::uint32_t serial) {
-  return (std::uint64_t{serial} << 32) | static_cast<std::uint32_t>(fd);
-}
-
 std::string request_bytes(const open_loop_options& options) {
   std::string out = "POST " + options.path +
                     " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(options.port) +
@@ -240,9 +236,7 @@ bool open_loop::write(client_connection& c) {
   const std::string& bytes = c.varied.empty() ? request_ : c.varied;
   switch (send_rest(c.fd.get(), bytes, c.written)) {
     case send_outcome::blocked:
-      if (!c.watching_out)
-        epoll_.modify(c.fd.get(), EPOLLIN | EPOLLOUT, tag_of(c.fd.get(), c.serial));
-      c.watching_out = true;
+      epoll_.watch_output(c.fd.get(), tag_of(c.fd.get(), c.serial), true, c.watching_out);
       return true;
     case send_outcome::failed:
       fail(c);
@@ -255,8 +249,7 @@ bool open_loop::write(client_connection& c) {
   auto lag_us =
       static_cast<double>(last_send_ns_ - due_ns(static_cast<std::uint64_t>(c.request))) / 1e3;
   result_.max_send_lag_us = std::max(result_.max_send_lag_us, lag_us);
-  if (c.watching_out) epoll_.modify(c.fd.get(), EPOLLIN, tag_of(c.fd.get(), c.serial));
-  c.watching_out = false;
+  epoll_.watch_output(c.fd.get(), tag_of(c.fd.get(), c.serial), false, c.watching_out);
   return true;
 }
 
