@@ -137,11 +137,6 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
           n += r;
         return n;
       },
-      [=](const typed_signal& s) {
-        self->state.intake->count_received(signal_source::router, 1);
-        apply(self, signal_source::router, s, config.clock());
-        self->state.dirty = true;
-      },
       [=](views_atom) {
         return model_views{std::make_shared<const std::unordered_map<model_key, model_view>>(
             self->state.intake->aggregates().views(config.clock()))};

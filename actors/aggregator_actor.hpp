@@ -48,7 +48,6 @@ struct aggregator_state {
 //
 // Receives:
 //   signal_batch     -> applies it; replies with the number of messages
-//   typed_signal     -> applies one router call outcome
 //   views_atom       -> replies with model_views
 //   tick_atom        -> (self) the periodic checkpoint
 //   checkpoint_atom  -> saves a checkpoint now; replies once it is saved and

@@ -129,7 +129,6 @@ struct readiness_query {
 }  // namespace llmopt
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::signal_batch)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::typed_signal)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::model_views)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decision_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::routing_table)

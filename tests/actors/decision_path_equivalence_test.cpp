@@ -212,10 +212,14 @@ TEST_CASE("the same signals through the daemon's actors and the simulator give t
       if (!same_table(c->table, actors_table)) ++differing;
     } else if (auto* o = std::get_if<sim_outcome>(&st)) {
       ticks_until(o->now);
-      // Awaited: the aggregator stamps the signal with its clock, which the
-      // next tick moves on.
-      self->request(aggregator, caf::infinite, router_signal_of(*o, &prices.at(o->model)))
-          .receive([] {}, [&](const caf::error& e) { FAIL("outcome: " << caf::to_string(e)); });
+      // As the gateway's call_reports sends it. Awaited: the aggregator
+      // stamps the signal with its clock, which the next tick moves on.
+      signal_batch call;
+      call.received[static_cast<std::size_t>(signal_source::router)] = 1;
+      call.signals.push_back({signal_source::router, router_signal_of(*o, &prices.at(o->model))});
+      self->request(aggregator, caf::infinite, std::move(call))
+          .receive([](long long) {},
+                   [&](const caf::error& e) { FAIL("outcome: " << caf::to_string(e)); });
     } else {
       const auto& r = std::get<raw_signal>(st);
       ticks_until(r.now);
