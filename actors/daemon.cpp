@@ -118,6 +118,7 @@ result<std::string> start_simulator(daemon::parts& p, const settings& s,
     simulated_model model{m.spec.id, m.spec.price, *m.simulation};
     if (m.simulation_ttft_ms >= 0) model.ttft_ms = m.simulation_ttft_ms;
     if (m.simulation_tokens_per_s >= 0) model.tokens_per_s = m.simulation_tokens_per_s;
+    if (m.simulation_output_tokens > 0) model.output_tokens = m.simulation_output_tokens;
     sim.models.push_back(std::move(model));
   }
   auto started = provider_sim::start(std::move(sim));

@@ -470,6 +470,10 @@ const table_schema<model_settings>& model_schema() {
                   "simulated streaming pace after the first token; -1: the rest spread over the "
                   "drawn latency; 0: as fast as the client reads"),
            [](M& m) -> setting_ref { return &m.simulation_tokens_per_s; }},
+          {integer("simulation.output_tokens", 0, 0, 1000000,
+                   "completion tokens of every simulated answer; 0: drawn per answer "
+                   "(exponential, mean 300)"),
+           [](M& m) -> setting_ref { return &m.simulation_output_tokens; }},
       },
       {"simulation"}};
   return schema;

@@ -183,6 +183,8 @@ struct model_settings {
   // rest spread over the drawn latency).
   double simulation_ttft_ms = -1;
   double simulation_tokens_per_s = -1;
+  // The completion tokens of every simulated answer; 0: drawn per answer.
+  int simulation_output_tokens = 0;
 };
 
 struct settings {

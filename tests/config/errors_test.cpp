@@ -155,6 +155,11 @@ TEST_CASE("a simulated provider's model needs a valid simulation", "[config][err
   CHECK(error_of(world + "[[models]]\nid = \"sim:slow\"\nsimulation = { latency_ms = { median = "
                          "5, p95 = 10 }, error_rate = 2, quality = 1 }\n") ==
         "c.toml:19:68: models[2].simulation.error_rate: expected a number in [0, 1], got 2");
+  CHECK_THAT(error_of(world + "[[models]]\nid = \"sim:slow\"\nsimulation = { latency_ms = { "
+                              "median = 5, p95 = 10 }, error_rate = 0, quality = 1, "
+                              "output_tokens = -3 }\n"),
+             Catch::Contains("models[2].simulation.output_tokens") &&
+                 Catch::Contains("got -3"));
 }
 
 TEST_CASE("names are unique within providers, models and routes", "[config][errors]") {

@@ -50,7 +50,7 @@ level = "info"
     config += std::string("\n[[models]]\nid = \"") + p.model +
               "\"\nprice_in_per_mtok = 1.0\nprice_out_per_mtok = 2.0\nquality_prior = 0.8\n"
               "simulation = { latency_ms = { median = 20, p95 = 40 }, error_rate = 0.0, "
-              "quality = 0.8 }\n";
+              "quality = 0.8, output_tokens = 40 }\n";
   config += "\n[[routes]]\nname = \"chat\"\ncandidates = [" + all + "]\n";
   for (const auto& p : providers)
     config += std::string("\n[[routes]]\nname = \"via-") + p.name + "\"\ncandidates = [\"" +
