@@ -1,6 +1,13 @@
 #include "adapters/providers/curl_loop.hpp"
 
 #include <pthread.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -9,6 +16,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -22,8 +30,9 @@ namespace {
 
 constexpr std::size_t max_response_bytes = 64u << 20;
 constexpr std::size_t max_header_bytes = 64u << 10;
-constexpr int idle_poll_ms = 1000;  // submit() and the destructor wake the loop earlier
+constexpr int idle_poll_ms = 1000;  // how often held streams are looked at for stalls
 
+namespace net = boost::asio;
 using done_fn = std::function<void(curl_loop::http_result)>;
 using steady = std::chrono::steady_clock;
 
@@ -116,8 +125,9 @@ curl_loop::http_result stopped_result() {
   return r;
 }
 
-// Sets up the easy handle of `t`. Returns false if libcurl refused.
-bool prepare(transfer& t) {
+// Sets up the easy handle of `t`; libcurl closes its sockets through
+// `close_socket` (with `loop`). Returns false if libcurl refused.
+bool prepare(transfer& t, curl_closesocket_callback close_socket, void* loop) {
   t.easy.reset(curl_easy_init());
   if (!t.easy) return false;
   CURL* h = t.easy.get();
@@ -147,6 +157,8 @@ bool prepare(transfer& t) {
   if (t.call.url.rfind("https://", 0) == 0) curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_PRIVATE, &t);
+  curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+  curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, loop);
   return true;
 }
 
@@ -177,6 +189,11 @@ std::string curl_loop::http_result::header(std::string_view name) const {
   return {};
 }
 
+// The loop is libcurl's multi-socket interface on an asio io_context (epoll):
+// libcurl says which sockets it waits on and when its next timeout is due,
+// and is called for exactly the socket that became ready. Work per event is
+// thus independent of the number of calls in flight (curl_multi_poll, which
+// this replaced, polled every socket of every call on every wake-up).
 struct curl_loop::impl {
   struct command {
     enum class kind { cancel, resume, run, timer } what;
@@ -185,34 +202,166 @@ struct curl_loop::impl {
     steady::time_point due{};  // kind timer
   };
 
-  curl::multi_handle multi;
-  std::thread thread;
+  // One socket libcurl waits on. Shared with the waits pending on it, which
+  // find it `gone` once libcurl is done with the socket.
+  struct socket_watch {
+    socket_watch(net::io_context& ioc, curl_socket_t fd) : fd(fd), descriptor(ioc, fd) {}
+    curl_socket_t fd;
+    net::posix::stream_descriptor descriptor;  // registered with epoll; never closes fd
+    int wanted = 0;                             // CURL_POLL_IN, _OUT or _INOUT
+    bool reading = false, writing = false;      // a wait is pending
+    bool gone = false;
+  };
+
+  // Declared first: destroyed last, after every object bound to it.
+  std::optional<net::io_context> own_ioc;
+  net::io_context& ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::thread thread;  // runs own_ioc; none on a shared io_context
+  net::steady_timer curl_timer{ioc};  // libcurl's next timeout
+  net::steady_timer idle_timer{ioc};  // the next stall check
+  net::steady_timer user_timer{ioc};  // the earliest of `timers`
+  bool idle_timer_set = false;
+  steady::time_point idle_due{};
   std::atomic<call_id> next_id{1};
-  std::mutex mu;  // guards queue, commands and stopping
+  std::mutex mu;  // guards queue, commands, drain_posted and stopping
   std::vector<std::unique_ptr<transfer>> queue;
   std::vector<command> commands;
+  bool drain_posted = false;
   bool stopping = false;
   // Loop thread only:
+  std::unordered_map<curl_socket_t, std::shared_ptr<socket_watch>> sockets;
   std::unordered_map<CURL*, std::unique_ptr<transfer>> active;
   std::unordered_map<call_id, CURL*> by_id;
   std::multimap<steady::time_point, std::function<void()>> timers;
+  // Declared last: cleaned up first, closing its cached connections through
+  // close_socket while `sockets` and the io_context still exist.
+  curl::multi_handle multi;
 
-  void run();
+  explicit impl(net::io_context* shared)
+      : own_ioc(shared ? std::nullopt : std::make_optional<net::io_context>(1)),
+        ioc(shared ? *shared : *own_ioc) {}
+
+  void drain();
   void start_queued(std::vector<std::unique_ptr<transfer>>& batch);
   void run_commands(std::vector<command>& batch);
+  // Tells libcurl that `fd` is ready (or, with CURL_SOCKET_TIMEOUT, that its
+  // timeout is due), then completes the calls that ended.
+  void act(curl_socket_t fd, int events);
+  void watch(curl_socket_t fd, int wanted);
+  void arm(const std::shared_ptr<socket_watch>& w);
+  void wait_on(const std::shared_ptr<socket_watch>& w, bool read);
+  void forget(curl_socket_t fd);
+  void set_curl_timer(long timeout_ms);
   void complete(CURL* easy, http_result r);
   void collect_done();
-  // Runs the timers that are due; returns how long until the next one.
-  int run_timers();
-  // Fails stalled streams; returns how long until the next one may stall.
-  int expire_idle();
+  void arm_user_timer();
+  void run_timers();
+  // Fails stalled streams; returns how long until the next one may stall,
+  // or nothing when no call in flight has an idle timeout.
+  std::optional<steady::duration> expire_idle();
+  void check_idle_by(steady::time_point due);
   void fail_all();
   void enqueue(command c);
+  void post_drain_locked();
 };
 
+namespace {
+
+int on_socket(CURL*, curl_socket_t fd, int what, void* loop, void*) {
+  auto* p = static_cast<curl_loop::impl*>(loop);
+  if (what == CURL_POLL_REMOVE)
+    p->forget(fd);
+  else
+    p->watch(fd, what);
+  return 0;
+}
+
+int on_timer(CURLM*, long timeout_ms, void* loop) {
+  static_cast<curl_loop::impl*>(loop)->set_curl_timer(timeout_ms);
+  return 0;
+}
+
+// The socket leaves epoll before it is closed, so that a new socket given
+// the same number is never mistaken for it.
+int on_close_socket(void* loop, curl_socket_t fd) {
+  static_cast<curl_loop::impl*>(loop)->forget(fd);
+  return ::close(fd);
+}
+
+void run_guarded(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    spdlog::error("curl_loop: posted function threw: {}", e.what());
+  }
+}
+
+}  // namespace
+
+void curl_loop::impl::watch(curl_socket_t fd, int wanted) {
+  auto& w = sockets[fd];
+  if (!w) {
+    try {
+      w = std::make_shared<socket_watch>(ioc, fd);
+    } catch (const std::exception& e) {  // epoll refused it: libcurl's timeout ends the call
+      spdlog::error("curl_loop: cannot watch socket {}: {}", fd, e.what());
+      sockets.erase(fd);
+      return;
+    }
+  }
+  w->wanted = wanted;
+  arm(w);
+}
+
+void curl_loop::impl::arm(const std::shared_ptr<socket_watch>& w) {
+  if ((w->wanted & CURL_POLL_IN) && !w->reading) wait_on(w, true);
+  if ((w->wanted & CURL_POLL_OUT) && !w->writing) wait_on(w, false);
+}
+
+// Each wait re-arms the socket in epoll, so data libcurl left unread is
+// reported again (asio's epoll is edge-triggered).
+void curl_loop::impl::wait_on(const std::shared_ptr<socket_watch>& w, bool read) {
+  (read ? w->reading : w->writing) = true;
+  const auto type = read ? net::posix::descriptor_base::wait_read
+                         : net::posix::descriptor_base::wait_write;
+  w->descriptor.async_wait(type, [this, w, read](boost::system::error_code ec) {
+    (read ? w->reading : w->writing) = false;
+    const int direction = read ? CURL_POLL_IN : CURL_POLL_OUT;
+    if (ec || w->gone || !(w->wanted & direction)) return;
+    act(w->fd, read ? CURL_CSELECT_IN : CURL_CSELECT_OUT);
+    if (!w->gone) arm(w);
+  });
+}
+
+void curl_loop::impl::forget(curl_socket_t fd) {
+  auto it = sockets.find(fd);
+  if (it == sockets.end()) return;
+  it->second->gone = true;
+  it->second->descriptor.release();  // leaves epoll; pending waits end as aborted
+  sockets.erase(it);
+}
+
+void curl_loop::impl::set_curl_timer(long timeout_ms) {
+  curl_timer.cancel();
+  if (timeout_ms < 0) return;
+  curl_timer.expires_after(std::chrono::milliseconds(timeout_ms));
+  curl_timer.async_wait([this](boost::system::error_code ec) {
+    if (!ec) act(CURL_SOCKET_TIMEOUT, 0);
+  });
+}
+
+void curl_loop::impl::act(curl_socket_t fd, int events) {
+  int running = 0;
+  curl_multi_socket_action(multi.get(), fd, events, &running);
+  collect_done();
+}
+
 void curl_loop::impl::start_queued(std::vector<std::unique_ptr<transfer>>& batch) {
+  auto earliest_stall = steady::time_point::max();
   for (auto& t : batch) {
-    if (!prepare(*t) || curl_multi_add_handle(multi.get(), t->easy.get()) != CURLM_OK) {
+    if (!prepare(*t, on_close_socket, this) ||
+        curl_multi_add_handle(multi.get(), t->easy.get()) != CURLM_OK) {
       http_result r;
       r.error = "cannot start HTTP call (libcurl refused the request)";
       finish(t->done, std::move(r));
@@ -220,10 +369,14 @@ void curl_loop::impl::start_queued(std::vector<std::unique_ptr<transfer>>& batch
     }
     CURL* key = t->easy.get();
     t->last_activity = steady::now();
+    if (t->call.idle_timeout_ms > 0)
+      earliest_stall = std::min(
+          earliest_stall, t->last_activity + std::chrono::milliseconds(t->call.idle_timeout_ms));
     by_id.emplace(t->id, key);
     active.emplace(key, std::move(t));
   }
   batch.clear();
+  if (earliest_stall != steady::time_point::max()) check_idle_by(earliest_stall);
 }
 
 void curl_loop::impl::complete(CURL* easy, http_result r) {
@@ -236,19 +389,8 @@ void curl_loop::impl::complete(CURL* easy, http_result r) {
   finish(t->done, std::move(r));
 }
 
-namespace {
-
-void run_guarded(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    spdlog::error("curl_loop: posted function threw: {}", e.what());
-  }
-}
-
-}  // namespace
-
 void curl_loop::impl::run_commands(std::vector<command>& batch) {
+  bool new_timer = false;
   for (auto& c : batch) {
     if (c.what == command::kind::run) {
       run_guarded(c.fn);
@@ -256,6 +398,7 @@ void curl_loop::impl::run_commands(std::vector<command>& batch) {
     }
     if (c.what == command::kind::timer) {
       timers.emplace(c.due, std::move(c.fn));
+      new_timer = true;
       continue;
     }
     auto found = by_id.find(c.id);
@@ -277,6 +420,26 @@ void curl_loop::impl::run_commands(std::vector<command>& batch) {
     }
   }
   batch.clear();
+  if (new_timer) arm_user_timer();
+}
+
+void curl_loop::impl::drain() {
+  std::vector<std::unique_ptr<transfer>> batch;
+  std::vector<command> todo;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    drain_posted = false;
+    if (stopping) return;  // fail_all takes what is queued
+    batch.swap(queue);
+    todo.swap(commands);
+  }
+  const bool started = !batch.empty();
+  start_queued(batch);
+  run_commands(todo);
+  // Start the new calls now rather than at libcurl's zero timeout, a trip
+  // through the io_context later; a resumed or cancelled call may have
+  // something to finish too.
+  if (started || !todo.empty()) act(CURL_SOCKET_TIMEOUT, 0);
 }
 
 void curl_loop::impl::collect_done() {
@@ -291,31 +454,39 @@ void curl_loop::impl::collect_done() {
   }
 }
 
-int curl_loop::impl::run_timers() {
-  const auto now = steady::now();
-  while (!timers.empty() && timers.begin()->first <= now) {
+void curl_loop::impl::arm_user_timer() {
+  if (timers.empty()) return;
+  user_timer.expires_at(timers.begin()->first);
+  user_timer.async_wait([this](boost::system::error_code ec) {
+    if (!ec) run_timers();
+  });
+}
+
+void curl_loop::impl::run_timers() {
+  while (!timers.empty() && timers.begin()->first <= steady::now()) {
     auto fn = std::move(timers.begin()->second);
     timers.erase(timers.begin());
     run_guarded(fn);
   }
-  if (timers.empty()) return idle_poll_ms;
-  const auto wait =
-      std::chrono::duration_cast<std::chrono::milliseconds>(timers.begin()->first - now);
-  return static_cast<int>(std::min<long long>(idle_poll_ms, wait.count() + 1));
+  arm_user_timer();
 }
 
-int curl_loop::impl::expire_idle() {
+std::optional<steady::duration> curl_loop::impl::expire_idle() {
   const auto now = steady::now();
-  auto next = std::chrono::milliseconds(idle_poll_ms);
+  std::optional<steady::duration> next;
+  auto sooner = [&next](steady::duration d) { next = next ? std::min(*next, d) : d; };
   std::vector<CURL*> stalled;
   for (auto& [easy, t] : active) {
-    if (t->call.idle_timeout_ms <= 0 || t->hold) continue;
+    if (t->call.idle_timeout_ms <= 0) continue;
+    if (t->hold) {  // held by the caller: looked at again later
+      sooner(std::chrono::milliseconds(idle_poll_ms));
+      continue;
+    }
     const auto deadline = t->last_activity + std::chrono::milliseconds(t->call.idle_timeout_ms);
     if (deadline <= now)
       stalled.push_back(easy);
     else
-      next = std::min(next, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
-                                std::chrono::milliseconds(1));
+      sooner(deadline - now + std::chrono::milliseconds(1));
   }
   for (CURL* easy : stalled) {
     auto& t = *active.at(easy);
@@ -323,7 +494,19 @@ int curl_loop::impl::expire_idle() {
     r.error = "no data for " + std::to_string(t.call.idle_timeout_ms) + " ms";
     complete(easy, std::move(r));
   }
-  return static_cast<int>(next.count());
+  return next;
+}
+
+void curl_loop::impl::check_idle_by(steady::time_point due) {
+  if (idle_timer_set && idle_due <= due) return;
+  idle_timer_set = true;
+  idle_due = due;
+  idle_timer.expires_at(due);
+  idle_timer.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // cancelled by an earlier check
+    idle_timer_set = false;
+    if (auto next = expire_idle()) check_idle_by(steady::now() + *next);
+  });
 }
 
 void curl_loop::impl::fail_all() {
@@ -342,45 +525,50 @@ void curl_loop::impl::fail_all() {
   }
   for (auto& t : rest)
     finish(t->done, stopped_result());
+  multi.reset();  // closes the cached connections (through forget)
+  for (auto& [fd, w] : sockets) {
+    w->gone = true;
+    w->descriptor.release();
+  }
+  sockets.clear();
+  curl_timer.cancel();
+  idle_timer.cancel();
+  user_timer.cancel();
 }
 
-void curl_loop::impl::run() {
-  ::pthread_setname_np(::pthread_self(), "curl-loop");
-  std::vector<std::unique_ptr<transfer>> batch;
-  std::vector<command> todo;
-  for (;;) {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      if (stopping) break;
-      batch.swap(queue);
-      todo.swap(commands);
-    }
-    start_queued(batch);
-    run_commands(todo);
-    int running = 0;
-    curl_multi_perform(multi.get(), &running);
-    collect_done();
-    const int wait_ms = std::min(expire_idle(), run_timers());
-    curl_multi_poll(multi.get(), nullptr, 0, wait_ms, nullptr);
-  }
-  fail_all();
+void curl_loop::impl::post_drain_locked() {
+  if (drain_posted) return;
+  drain_posted = true;
+  net::post(ioc, [this] { drain(); });
 }
 
 void curl_loop::impl::enqueue(command c) {
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    if (stopping) return;
-    commands.push_back(std::move(c));
-  }
-  curl_multi_wakeup(multi.get());
+  std::lock_guard<std::mutex> lock(mu);
+  if (stopping) return;
+  commands.push_back(std::move(c));
+  post_drain_locked();
 }
 
-curl_loop::curl_loop() : impl_(std::make_unique<impl>()) {
+curl_loop::curl_loop() : curl_loop(nullptr) {}
+
+curl_loop::curl_loop(boost::asio::io_context& shared) : curl_loop(&shared) {}
+
+curl_loop::curl_loop(boost::asio::io_context* shared) : impl_(std::make_unique<impl>(shared)) {
   curl::ensure_global_init();
   impl_->multi.reset(curl_multi_init());
   LLMOPT_ASSERT(impl_->multi != nullptr);
-  curl_multi_setopt(impl_->multi.get(), CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-  impl_->thread = std::thread([p = impl_.get()] { p->run(); });
+  CURLM* m = impl_->multi.get();
+  curl_multi_setopt(m, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_socket);
+  curl_multi_setopt(m, CURLMOPT_SOCKETDATA, impl_.get());
+  curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_timer);
+  curl_multi_setopt(m, CURLMOPT_TIMERDATA, impl_.get());
+  if (shared) return;
+  impl_->work.emplace(impl_->ioc.get_executor());
+  impl_->thread = std::thread([p = impl_.get()] {
+    ::pthread_setname_np(::pthread_self(), "curl-loop");
+    p->ioc.run();
+  });
 }
 
 curl_loop::~curl_loop() {
@@ -389,7 +577,14 @@ curl_loop::~curl_loop() {
     std::lock_guard<std::mutex> lock(impl_->mu);
     impl_->stopping = true;
   }
-  curl_multi_wakeup(impl_->multi.get());
+  if (!impl_->thread.joinable()) {  // a shared io_context: its thread has stopped
+    impl_->fail_all();
+    return;
+  }
+  net::post(impl_->ioc, [p = impl_.get()] {
+    p->fail_all();
+    p->ioc.stop();
+  });
   impl_->thread.join();
 }
 
@@ -403,14 +598,11 @@ curl_loop::call_id curl_loop::submit(http_call call, std::function<void(http_res
     std::lock_guard<std::mutex> lock(impl_->mu);
     if (!impl_->stopping) {
       impl_->queue.push_back(std::move(t));
-      t = nullptr;
+      impl_->post_drain_locked();
+      return id;
     }
   }
-  if (t) {
-    finish(t->done, stopped_result());
-    return id;
-  }
-  curl_multi_wakeup(impl_->multi.get());
+  finish(t->done, stopped_result());
   return id;
 }
 

@@ -8,16 +8,24 @@
 #include <utility>
 #include <vector>
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace llmopt {
 
-// One thread driving a libcurl multi handle: many HTTP calls in flight at
+// An event loop driving a libcurl multi handle: many HTTP calls in flight at
 // once, connections kept alive and reused across calls, HTTP/2 (multiplexed)
 // when the server offers it over TLS. Bodies of 2xx responses can be
 // streamed to the caller as they arrive, with backpressure (pause/resume).
 //
+// The loop runs on a thread of its own, or on an io_context that one other
+// thread runs (the HTTP server's, so that a request and its upstream call
+// never change threads). "The loop thread" below is that thread.
+//
 // Threading: submit(), cancel(), resume(), post() and post_after() may be called from any
 // thread; every callback (`done`, `on_body`, a posted function) runs on the
-// loop's own thread, so it must not block (hand work off instead). The
+// loop thread, so it must not block (hand work off instead). The
 // destructor must not run on the loop thread (i.e. not inside a callback).
 class curl_loop {
  public:
@@ -53,9 +61,14 @@ class curl_loop {
     std::string header(std::string_view name) const;
   };
 
+  // With a thread of its own ("curl-loop").
   curl_loop();
-  // Stops the loop thread. Calls still in flight or queued complete with an
-  // error ("curl loop stopped") on the loop thread before it exits.
+  // On `shared`, which exactly one thread runs, and which outlives the loop.
+  // Destroy the loop once that thread has stopped running `shared`.
+  explicit curl_loop(boost::asio::io_context& shared);
+  // Stops the loop. Calls still in flight or queued complete with an error
+  // ("curl loop stopped"): on the loop's own thread before it exits, or
+  // (on a shared io_context) on the destroying thread.
   ~curl_loop();
   curl_loop(const curl_loop&) = delete;
   curl_loop& operator=(const curl_loop&) = delete;
@@ -76,8 +89,10 @@ class curl_loop {
   // they were set.
   void post_after(long delay_ms, std::function<void()> fn);
 
+  struct impl;  // curl_loop.cpp's own
+
  private:
-  struct impl;
+  explicit curl_loop(boost::asio::io_context* shared);
   std::unique_ptr<impl> impl_;
 };
 
