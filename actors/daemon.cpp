@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
 #include <caf/all.hpp>
 
@@ -48,6 +49,9 @@ struct daemon::parts {
   std::unique_ptr<spend_guard> guard;
   // Breakers, provider limits, retry budget: likewise on the loop thread only.
   std::unique_ptr<upstream_guard> upstream;
+  // With one HTTP thread, the event loop that thread runs, shared by the
+  // server and the curl loop (none: each has its own threads).
+  std::unique_ptr<boost::asio::io_context> io;
   std::unique_ptr<curl_loop> curl;
   std::unique_ptr<answer_cache> cache;  // used on the curl loop's thread
   std::unique_ptr<call_reports> reports;  // likewise; flushed once the loop has stopped
@@ -162,7 +166,14 @@ request_guarding guarding_of(const settings& s, const route_spec* route) {
 }
 
 status start_providers(daemon::parts& p, const settings& s, const env_lookup& env) {
-  p.curl = std::make_unique<curl_loop>();
+  if (s.http.threads == 1) {
+    // A request and its upstream call on one thread: no hand-over between
+    // threads on the way out or back (bench/README.md, "Gateway").
+    p.io = std::make_unique<boost::asio::io_context>(1);
+    p.curl = std::make_unique<curl_loop>(*p.io);
+  } else {
+    p.curl = std::make_unique<curl_loop>();
+  }
   auto catalog = std::make_shared<serving_catalog>();
   for (const auto& provider : s.providers) {
     provider_endpoint endpoint;
@@ -374,6 +385,7 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   gateway_options g;
   g.server.listen = s.http.listen;
   g.server.threads = s.http.threads;
+  g.server.context = parts.io.get();
   g.server.max_body_bytes = static_cast<std::size_t>(s.http.max_body_bytes);
   g.max_json_depth = static_cast<std::size_t>(s.http.max_json_depth);
   g.default_max_tokens = s.budgets.default_max_tokens;
@@ -417,6 +429,7 @@ void daemon::stop() {
   if (p.cache) p.cache->stop();
   p.curl.reset();
   p.cache.reset();
+  p.io.reset();  // after everything bound to it
   p.guard.reset();
   // The loop has stopped: what its last calls reported goes now, and the
   // handles to the actors with it (the store's thread ends only without them).

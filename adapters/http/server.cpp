@@ -53,7 +53,8 @@ struct server::impl {
   detail::session_registry registry;
   // Declared after everything a queued handler may touch on destruction, and
   // before the objects bound to it.
-  net::io_context ioc;
+  std::optional<net::io_context> own_ioc;
+  net::io_context& ioc;  // own_ioc, or options.context
   tcp::acceptor acceptor{ioc};
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
@@ -62,7 +63,13 @@ struct server::impl {
   bool stopped = false;
 
   impl(server_options o, handler h)
-      : options(std::move(o)), on_request(std::move(h)), ioc(std::max(1, options.threads)) {}
+      : options(std::move(o)),
+        on_request(std::move(h)),
+        own_ioc(options.context ? std::nullopt
+                                : std::make_optional<net::io_context>(thread_count())),
+        ioc(options.context ? *options.context : *own_ioc) {}
+
+  int thread_count() const { return options.context ? 1 : std::max(1, options.threads); }
 
   void accept();
   void retry_accept_later();
@@ -143,7 +150,7 @@ result<std::unique_ptr<server>> server::start(server_options options, handler on
   p->bound = p->acceptor.local_endpoint(ec);
   p->work.emplace(p->ioc.get_executor());
   p->accept();
-  const int n = std::max(1, p->options.threads);
+  const int n = p->thread_count();
   for (int i = 0; i < n; ++i)
     p->threads.emplace_back([raw = p.get()] {
       ::pthread_setname_np(::pthread_self(), raw->options.thread_name.substr(0, 15).c_str());

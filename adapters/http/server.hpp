@@ -9,6 +9,10 @@
 #include "adapters/http/message.hpp"
 #include "decision/result.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace llmopt::http {
 
 struct server_options {
@@ -16,6 +20,11 @@ struct server_options {
   std::string listen = "127.0.0.1:0";
   // I/O threads running handlers; at least 1.
   int threads = 1;
+  // When set, the server runs on this io_context instead of its own, with
+  // one I/O thread (`threads` is not used), so that other work on the same
+  // io_context (the upstream calls' curl_loop) runs on that thread too. It
+  // must outlive the server; stop() stops it.
+  boost::asio::io_context* context = nullptr;
   // A request body above this is answered 413 and the connection closed.
   std::size_t max_body_bytes = 1 << 20;
   // A connection with no request (or no progress reading or writing one) for

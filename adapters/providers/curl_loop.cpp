@@ -51,7 +51,8 @@ struct transfer {
   bool streaming = false;  // the status is 2xx and on_body takes the body
   bool hold = false;       // on_body asked for nothing more until resume()
   bool paused = false;     // libcurl holds the transfer paused
-  steady::time_point last_activity = steady::now();
+  steady::time_point started = steady::now();  // handed to libcurl
+  steady::time_point last_activity = started;
   char error_text[CURL_ERROR_SIZE] = {};
 };
 
@@ -164,9 +165,9 @@ bool prepare(transfer& t, curl_closesocket_callback close_socket, void* loop) {
 
 curl_loop::http_result result_of(transfer& t, CURLcode rc) {
   curl_loop::http_result r;
-  curl_off_t total_us = 0;
-  curl_easy_getinfo(t.easy.get(), CURLINFO_TOTAL_TIME_T, &total_us);
-  r.latency_ms = static_cast<double>(total_us) / 1000.0;
+  // Our clock, not CURLINFO_TOTAL_TIME: libcurl updates that only as it
+  // works on the transfer, so a stalled or cancelled one would read short.
+  r.latency_ms = std::chrono::duration<double, std::milli>(steady::now() - t.started).count();
   r.headers = std::move(t.response_headers);
   if (rc == CURLE_OK) {
     curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &r.status);
@@ -218,7 +219,15 @@ struct curl_loop::impl {
   net::io_context& ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::thread thread;  // runs own_ioc; none on a shared io_context
-  net::steady_timer curl_timer{ioc};  // libcurl's next timeout
+  // libcurl's next timeout. Setting a timer that is due first costs a
+  // system call (timerfd_settime), and libcurl moves its timeout for nearly
+  // every event: so "now" is a post, and a later time leaves an earlier
+  // wait armed, which re-arms for `curl_due` when it fires.
+  net::steady_timer curl_timer{ioc};
+  bool curl_timer_armed = false;
+  steady::time_point curl_timer_at{};
+  std::optional<steady::time_point> curl_due;
+  bool timeout_posted = false;
   net::steady_timer idle_timer{ioc};  // the next stall check
   net::steady_timer user_timer{ioc};  // the earliest of `timers`
   bool idle_timer_set = false;
@@ -253,6 +262,7 @@ struct curl_loop::impl {
   void wait_on(const std::shared_ptr<socket_watch>& w, bool read);
   void forget(curl_socket_t fd);
   void set_curl_timer(long timeout_ms);
+  void arm_curl_timer(steady::time_point at);
   void complete(CURL* easy, http_result r);
   void collect_done();
   void arm_user_timer();
@@ -343,11 +353,32 @@ void curl_loop::impl::forget(curl_socket_t fd) {
 }
 
 void curl_loop::impl::set_curl_timer(long timeout_ms) {
-  curl_timer.cancel();
+  curl_due.reset();
   if (timeout_ms < 0) return;
-  curl_timer.expires_after(std::chrono::milliseconds(timeout_ms));
+  if (timeout_ms == 0) {
+    if (timeout_posted) return;
+    timeout_posted = true;
+    net::post(ioc, [this] {
+      timeout_posted = false;
+      act(CURL_SOCKET_TIMEOUT, 0);
+    });
+    return;
+  }
+  curl_due = steady::now() + std::chrono::milliseconds(timeout_ms);
+  if (!curl_timer_armed || curl_timer_at > *curl_due) arm_curl_timer(*curl_due);
+}
+
+void curl_loop::impl::arm_curl_timer(steady::time_point at) {
+  curl_timer_armed = true;
+  curl_timer_at = at;
+  curl_timer.expires_at(at);
   curl_timer.async_wait([this](boost::system::error_code ec) {
-    if (!ec) act(CURL_SOCKET_TIMEOUT, 0);
+    if (ec) return;  // re-armed earlier (or stopping)
+    curl_timer_armed = false;
+    if (!curl_due) return;
+    if (*curl_due > steady::now()) return arm_curl_timer(*curl_due);
+    curl_due.reset();
+    act(CURL_SOCKET_TIMEOUT, 0);
   });
 }
 
@@ -368,7 +399,7 @@ void curl_loop::impl::start_queued(std::vector<std::unique_ptr<transfer>>& batch
       continue;
     }
     CURL* key = t->easy.get();
-    t->last_activity = steady::now();
+    t->started = t->last_activity = steady::now();
     if (t->call.idle_timeout_ms > 0)
       earliest_stall = std::min(
           earliest_stall, t->last_activity + std::chrono::milliseconds(t->call.idle_timeout_ms));
@@ -433,13 +464,8 @@ void curl_loop::impl::drain() {
     batch.swap(queue);
     todo.swap(commands);
   }
-  const bool started = !batch.empty();
-  start_queued(batch);
+  start_queued(batch);  // libcurl asks for a timeout at once, which starts them
   run_commands(todo);
-  // Start the new calls now rather than at libcurl's zero timeout, a trip
-  // through the io_context later; a resumed or cancelled call may have
-  // something to finish too.
-  if (started || !todo.empty()) act(CURL_SOCKET_TIMEOUT, 0);
 }
 
 void curl_loop::impl::collect_done() {

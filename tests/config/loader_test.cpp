@@ -104,7 +104,7 @@ TEST_CASE("an empty config is every default", "[config][loader]") {
   CHECK(s.kafka.session_timeout_ms == 10000);
   CHECK(s.kafka.properties.empty());
   CHECK(s.http.listen == "127.0.0.1:8080");
-  CHECK(s.http.threads == 2);
+  CHECK(s.http.threads == 1);
   CHECK(s.http.max_body_bytes == 10485760);
   CHECK(s.http.max_json_depth == 64);
   CHECK(s.collector.max_message_bytes == 65536);

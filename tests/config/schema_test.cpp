@@ -83,7 +83,7 @@ TEST_CASE("render_defaults lists every setting with default, bounds and env", "[
   mentions_all(provider_schema());
   mentions_all(model_schema());
   mentions_all(route_schema());
-  CHECK(listing.find("http.threads = 2\n") != std::string::npos);
+  CHECK(listing.find("http.threads = 1\n") != std::string::npos);
   CHECK(listing.find("an integer in [1, 64]; env LLMOPT_HTTP_THREADS") != std::string::npos);
   CHECK(listing.find("one of trace, debug, info, warn, error") != std::string::npos);
   CHECK(listing.find("\nkafka.properties = {}\n") != std::string::npos);

@@ -90,7 +90,7 @@ TEST_CASE("llmopt bench gateway drives a fixed upstream directly and through llm
   }
   CHECK(f["added"]["latency"].contains("p99_ms"));
   CHECK(f["llmopt"]["cpu_us_per_request_gross"].get<double>() > 0);
-  CHECK(f["llmopt"]["cpu_us_per_request_by_thread"].contains("curl-loop"));
+  CHECK(f["llmopt"]["cpu_us_per_request_by_thread"].contains("http"));
   CHECK(f["llmopt"]["peak_rss_mb"].get<double>() > 0);
   // The warm-up's requests and the measured ones reached the upstream.
   CHECK(f["upstream"]["answered"].get<long long>() >= 400);

@@ -167,6 +167,33 @@ TEST_CASE("streams from every wire format arrive as chat.completion.chunk ending
   }));
 }
 
+// The default (http.threads = 1) runs the upstream calls on the HTTP thread;
+// with more HTTP threads they run on a curl loop thread of their own.
+TEST_CASE("with several HTTP threads answers and streams of every wire format arrive whole") {
+  temp_dir dir;
+  sim_process sim(dir, "models", models_json());
+  std::string c = config(sim);
+  const std::string listen = "listen = \"127.0.0.1:0\"\n";
+  c.replace(c.find(listen), listen.size(), listen + "threads = 4\n");
+  running_daemon d(c);
+  for (const char* f : formats) {
+    INFO("format " << f);
+    auto s = stream(d, std::string("r-") + f);
+    REQUIRE(s.response.status == 200);
+    CHECK(s.done);
+    CHECK_FALSE(s.error);
+    CHECK(s.text.find("Simulated answer") == 0);
+    json body = {{"model", std::string("r-") + f},
+                 {"messages", {{{"role", "user"}, {"content", "answer me"}}}}};
+    auto plain = http_post_json(d.url() + "/v1/chat/completions", body.dump());
+    REQUIRE(plain.status == 200);
+    auto answer = json::parse(plain.body);
+    CHECK(answer["choices"][0]["message"]["content"].get<std::string>().find("Simulated answer") ==
+          0);
+    CHECK(answer["usage"]["completion_tokens"] == 20);
+  }
+}
+
 TEST_CASE("before the first token a failing stream moves to the next candidate invisibly") {
   temp_dir dir;
   sim_process sim(dir, "models", models_json());

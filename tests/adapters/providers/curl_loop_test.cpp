@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
+
 #include "adapters/http/server.hpp"
 #include "adapters/providers/curl_loop.hpp"
 
@@ -266,4 +268,78 @@ TEST_CASE("curl_loop: timers still pending when the loop stops are dropped, not 
     posted.get_future().get();
   }
   CHECK_FALSE(ran->load());
+}
+
+TEST_CASE("curl_loop on a shared io_context: a request and its upstream call run on one thread") {
+  auto upstream = echo_server();
+  boost::asio::io_context io(1);
+  curl_loop loop(io);  // created before the thread runs `io`: work waits for it
+  std::atomic<int> other_thread{0};
+  http::server_options options;
+  options.context = &io;
+  options.threads = 4;  // not used: one thread runs a shared io_context
+  auto front = http::server::start(options, [&](http::request req, http::responder reply) {
+    const auto handler_thread = std::this_thread::get_id();
+    curl_loop::http_call call;
+    call.url = "http://" + upstream->address() + "/up";
+    call.body = req.body;
+    loop.submit(std::move(call), [&, handler_thread, reply](curl_loop::http_result r) {
+      if (std::this_thread::get_id() != handler_thread) ++other_thread;
+      http::response answer;
+      answer.content_type = "text/plain";
+      answer.body = r.body;
+      reply(std::move(answer));
+    });
+  });
+  REQUIRE(front.ok());
+  curl_loop client;  // its own thread
+  constexpr int calls = 50;
+  std::vector<std::future<curl_loop::http_result>> results;
+  for (int i = 0; i < calls; ++i) {
+    auto p = std::make_shared<std::promise<curl_loop::http_result>>();
+    results.push_back(p->get_future());
+    curl_loop::http_call call;
+    call.url = "http://" + front.value()->address() + "/in";
+    call.body = std::to_string(i);
+    client.submit(std::move(call), [p](curl_loop::http_result r) { p->set_value(r); });
+  }
+  for (int i = 0; i < calls; ++i) {
+    auto& f = results[static_cast<std::size_t>(i)];
+    REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    auto r = f.get();
+    CHECK(r.status == 200);
+    CHECK(r.body == "POST /up " + std::to_string(i));
+  }
+  CHECK(other_thread.load() == 0);
+  front.value()->stop();
+}
+
+TEST_CASE("curl_loop on a shared io_context: destroyed once its thread stopped, it fails what is pending") {
+  std::promise<void> arrived;
+  std::vector<http::responder> parked;
+  auto hanging = http::server::start({}, [&](http::request, http::responder reply) {
+    parked.push_back(std::move(reply));  // never answered
+    arrived.set_value();
+  });
+  REQUIRE(hanging.ok());
+  boost::asio::io_context io(1);
+  http::server_options options;
+  options.context = &io;
+  auto front = http::server::start(options, [](http::request, http::responder) {});
+  REQUIRE(front.ok());
+  std::promise<curl_loop::http_result> done;
+  auto result = done.get_future();
+  auto loop = std::make_unique<curl_loop>(io);
+  curl_loop::http_call call;
+  call.url = "http://" + hanging.value()->address() + "/hang";
+  loop->submit(call, [&done](curl_loop::http_result r) { done.set_value(r); });
+  REQUIRE(arrived.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  front.value()->stop();  // the thread running `io` ends
+  CHECK(result.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
+  loop.reset();
+  REQUIRE(result.wait_for(std::chrono::seconds(0)) == std::future_status::ready);
+  auto r = result.get();
+  CHECK(r.status == 0);
+  CHECK(r.error == "curl loop stopped");
+  hanging.value()->stop();
 }
