@@ -1,6 +1,7 @@
 #include "actors/chat_exchange.hpp"
 
 #include "actors/call_reports.hpp"
+#include "actors/gateway_metrics.hpp"
 
 #include <algorithm>
 #include <random>
@@ -142,6 +143,10 @@ void exchange::start() {
       estimate.usd = std::max(estimate.usd, cost(a));
     auto verdict = s_.guard->admit(s_.who, s_.plan.route, estimate, wall_clock_ms());
     if (auto* refused = std::get_if<refusal>(&verdict)) {
+      if (s_.metrics)
+        s_.metrics->refused(refused->error.code == "insufficient_quota"
+                                ? "budget"
+                                : "rate_limit_" + refused->error.type);
       auto r = with_headers(error_answer(s_.api, refused->error));
       r.headers.insert(r.headers.end(), refused->headers.begin(), refused->headers.end());
       return s_.reply(std::move(r));
@@ -395,7 +400,12 @@ void exchange::finish_ok(const upstream_reply& reply) {
     if (flight_) flight_->on_answer(reply.completion, current().model);
     http::response r;
     r.body = completion_answer(s_.api, reply.completion);
-    return s_.reply(with_headers(std::move(r)));
+    s_.reply(with_headers(std::move(r)));
+    if (s_.metrics && calls_ == 1) {
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - s_.read_at;
+      s_.metrics->added(took.count() - reply.latency_ms / 1000.0);
+    }
+    return;
   }
   if (!stream_) commit();  // a clean stream that never carried a token
   // The stream ended cleanly: the chunks teed are the answer, to share and store.
@@ -489,6 +499,10 @@ void exchange::account(const upstream_reply& reply, bool cut_by_deadline) {
                 : a.price->cost_usd(reply.usage.input_tokens, reply.usage.output_tokens);
     billed_.push_back(std::move(e));
   }
+  if (s_.metrics)
+    s_.metrics->called(a.model, s_.plan.route,
+                       cut_by_deadline ? std::string_view{"deadline"} : to_string(reply.outcome),
+                       reply);
   if (cut_by_deadline) return;
   if (reply.outcome != outcome_class::cancelled)
     s_.reports->provider_called(provider_call{std::string(provider_of(a.model)), reply.outcome,

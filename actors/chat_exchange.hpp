@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,7 @@
 namespace llmopt {
 
 class call_reports;
+class gateway_metrics;
 
 // The response cache's part in one request: where it is looked up and under
 // which key (cache_key.hpp); no key: the cache is bypassed.
@@ -52,6 +54,10 @@ struct exchange_setup {
   retry_policy retry;        // waits before trying a candidate again
   long long timeout_ms = 0;  // the request's deadline, from start_exchange(); 0: none
   cache_ticket cache;
+  // Every call's duration, tokens and outcome, refusals, and what llmopt
+  // added to an answer (null: not recorded); when the request was read.
+  gateway_metrics* metrics = nullptr;
+  std::chrono::steady_clock::time_point read_at{};
 };
 
 // Serves one request from its planned attempts, in order:

@@ -112,7 +112,11 @@ void poll_once(self_ptr self, const collector_config& config) {
                   m.offset(), parsed.err().code, parsed.err().detail);
     dead.emplace_back(&m, parsed.err());
   }
-  if (!dead.empty()) send_dead_letters(self, config, dead);
+  if (!dead.empty()) {
+    send_dead_letters(self, config, dead);
+    for (const auto& d : dead)
+      ++st.dead_letters_by_reason[d.second.code];
+  }
   for (const auto& [tp, offset] : next) {
     batch.positions.push_back({std::string{tp.first}, tp.second, offset});
     // A partition reassigned to this collector resumes here.
@@ -168,10 +172,17 @@ caf::behavior collector_actor(caf::stateful_actor<collector_state>* self, collec
       },
       [=](const pipeline_query& q) {
         const auto& st = self->state;
+        auto lag = nlohmann::json::array();
+        for (const auto& l : st.consumer->lag())
+          lag.push_back({{"topic", l.topic},
+                         {"partition", l.partition},
+                         {"messages", l.messages ? nlohmann::json(*l.messages) : nullptr}});
         q.done({{"in_flight", st.in_flight},
                 {"paused", st.paused},
                 {"pauses", st.pauses},
                 {"partitions", st.consumer->assignment().size()},
+                {"lag", std::move(lag)},
+                {"dead_letters_by_reason", st.dead_letters_by_reason},
                 {"high_watermark", config.high_watermark},
                 {"low_watermark", config.low_watermark}});
       },

@@ -47,6 +47,8 @@ struct collector_state {
   long long in_flight = 0;  // messages handed to the aggregator, not yet applied
   bool paused = false;
   long long pauses = 0;  // times the partitions were paused
+  // Dead letters sent since start, by reason (dead_letter::all_reasons).
+  std::map<std::string, long long> dead_letters_by_reason;
   bool poll_scheduled = false;
   bool consuming = false;
   bool draining = false;

@@ -19,6 +19,7 @@
 #include "actors/messages.hpp"
 #include "actors/router_actor.hpp"
 #include "actors/call_reports.hpp"
+#include "actors/gateway_metrics.hpp"
 #include "actors/spend_guard.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/upstream_guard.hpp"
@@ -55,6 +56,8 @@ struct daemon::parts {
   std::unique_ptr<curl_loop> curl;
   std::unique_ptr<answer_cache> cache;  // used on the curl loop's thread
   std::unique_ptr<call_reports> reports;  // likewise; flushed once the loop has stopped
+  // Recorded on the loop thread, collected by GET /metrics on any.
+  std::unique_ptr<gateway_metrics> metrics = std::make_unique<gateway_metrics>();
   std::shared_ptr<serving_catalog> catalog;
   std::shared_ptr<routing_snapshot> snapshot = std::make_shared<routing_snapshot>();
   std::shared_ptr<key_snapshot> keys = std::make_shared<key_snapshot>();
@@ -403,7 +406,7 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
       gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.keys, parts.curl.get(),
                                     parts.router, parts.aggregator, parts.collector,
                                     parts.guard.get(), parts.upstream.get(), parts.cache.get(),
-                                    parts.reports.get()});
+                                    parts.reports.get(), parts.metrics.get()});
   if (!http) return http.err();
   parts.http = std::move(*http);
   std::printf("llmopt: gateway listening on http://%s\n", parts.http->address().c_str());

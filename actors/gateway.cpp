@@ -6,10 +6,13 @@
 #include <random>
 
 #include <nlohmann/json.hpp>
+#include <prometheus/registry.h>
 
 #include "actors/authentication.hpp"
 #include "actors/cache_key.hpp"
+#include "actors/gateway_metrics.hpp"
 #include "actors/messages.hpp"
+#include "actors/metrics_page.hpp"
 #include "actors/wall_clock.hpp"
 #include "adapters/providers/anthropic_inbound.hpp"
 #include "adapters/providers/chat_request.hpp"
@@ -119,8 +122,8 @@ result<std::unique_ptr<gateway>> gateway::start(gateway_options options, gateway
 
 void gateway::handle(http::request req, http::responder respond) {
   const auto& path = req.path;
-  if (path.rfind("/admin/", 0) == 0 && options_.admin_token &&
-      !admin_authorized(req, *options_.admin_token))
+  const bool admin = path.rfind("/admin/", 0) == 0 || path == "/metrics";
+  if (admin && options_.admin_token && !admin_authorized(req, *options_.admin_token))
     return respond(http::error_response(
         401, "invalid_request_error",
         "the admin API needs Authorization: Bearer TOKEN with the token of admin.token",
@@ -150,6 +153,8 @@ void gateway::handle(http::request req, http::responder respond) {
           respond(ready ? json_response(200, {{"status", "ready"}})
                         : json_response(503, {{"status", "not_ready"}, {"reason", why_not}}));
         }});
+  } else if (path == "/metrics") {
+    if (only("GET")) metrics(std::move(respond));
   } else if (path == "/admin/v1/routes") {
     if (!only("GET")) return;
     caf::anon_send(parts_.router, table_query{[respond](routing_table table) {
@@ -188,6 +193,7 @@ void gateway::handle(http::request req, http::responder respond) {
 // The request path of one chat request, in order. (Limits, budgets and the
 // cache will take their places between reading and choosing.)
 void gateway::chat(client_api api, const http::request& req, http::responder respond) {
+  const auto read_at = std::chrono::steady_clock::now();
   // 1. Authenticate: who sent it, before its body is read.
   auto who = authenticate(req, *parts_.keys->current(), options_.auth_required);
   if (!who) return respond(error_answer(api, unauthenticated(who.err())));
@@ -250,7 +256,9 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
                        parts_.upstream,
                        guarding.retry,
                        guarding.timeout_ms,
-                       std::move(cache)};
+                       std::move(cache),
+                       parts_.metrics,
+                       read_at};
   start_exchange(std::move(setup));
 }
 
@@ -291,6 +299,58 @@ void gateway::pipeline(http::responder respond) {
                                     counters["collector"] = collector;
                                     respond(json_response(200, counters));
                                   }});
+                 }});
+}
+
+// One scrape: each document from its owner in turn (the router's counters,
+// then the loop's breakers, limits, budgets and cache, then the collector's
+// and the aggregator's pipeline, then the routing table), rendered once the
+// last arrives, on the thread it arrives on.
+void gateway::metrics(http::responder respond) {
+  auto s = std::make_shared<metrics_sources>();
+  auto* loop = parts_.loop;
+  auto* upstream = parts_.upstream;
+  auto* guard = parts_.guard;
+  auto* cache = parts_.cache;
+  const gateway_metrics* calls = parts_.metrics;
+  auto router = parts_.router;
+  auto collector = parts_.collector;
+  auto aggregator = parts_.aggregator;
+  auto render = [s, calls, respond] {
+    static const prometheus::Registry none;
+    http::response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_text(calls ? calls->registry() : none, *s, wall_clock_ms());
+    respond(std::move(r));
+  };
+  auto read_table = [s, router, render] {
+    caf::anon_send(router, table_query{[s, render](routing_table t) {
+                     s->routes = std::move(t);
+                     render();
+                   }});
+  };
+  auto read_pipeline = [s, collector, aggregator, read_table] {
+    caf::anon_send(collector, pipeline_query{[s, aggregator, read_table](nlohmann::json c) {
+                     caf::anon_send(aggregator, pipeline_query{[s, c, read_table](
+                                                                   nlohmann::json counters) {
+                                      counters["collector"] = c;
+                                      s->pipeline = std::move(counters);
+                                      read_table();
+                                    }});
+                   }});
+  };
+  caf::anon_send(router, providers_query{[=](nlohmann::json counters) {
+                   loop->post([=, counters = std::move(counters)]() mutable {
+                     const auto now = steady_clock_ms();
+                     auto limits = upstream->providers_json(now, wall_offset_ms());
+                     for (auto& [name, l] : limits.items())
+                       counters[name]["limits"] = std::move(l);
+                     s->providers = std::move(counters);
+                     s->breakers = upstream->breakers_json(now, wall_offset_ms());
+                     s->budgets = guard ? guard->budgets_json() : nlohmann::json::array();
+                     s->cache = cache ? cache->stats() : nlohmann::json{{"enabled", false}};
+                     read_pipeline();
+                   });
                  }});
 }
 

@@ -55,6 +55,7 @@ struct gateway_parts {
   upstream_guard* upstream = nullptr;  // breakers, provider limits; the loop thread only
   answer_cache* cache = nullptr;  // the response cache, on the loop's thread; outlives the gateway
   call_reports* reports = nullptr;  // calls' outcomes to the actors, on the loop's thread
+  gateway_metrics* metrics = nullptr;  // recorded on the loop's thread; outlives the gateway
 };
 
 // The HTTP front door and the admin API:
@@ -62,6 +63,7 @@ struct gateway_parts {
 //   POST /v1/messages          Anthropic's Messages API, served the same way
 //   GET  /v1/models
 //   GET  /health/live, /health/ready
+//   GET  /metrics              Prometheus text format (metrics_page.hpp)
 //   GET  /admin/v1/routes      current weights per route
 //   GET  /admin/v1/pipeline    counters per source, collector and checkpoint state
 //   GET  /admin/v1/models      live window and lifetime totals per model
@@ -71,7 +73,7 @@ struct gateway_parts {
 //   GET  /admin/v1/breakers    each provider:model's circuit breaker
 // Every /v1 endpoint (and its alias without /v1) needs an API key unless
 // auth is off (authentication.hpp); every /admin/ path needs the admin
-// token when one is configured. /health/ needs nothing.
+// token when one is configured, and so does /metrics. /health/ needs nothing.
 // A chat request runs the request path in order (see chat()): authenticate
 // -> read it within bounds -> check the key may use its model -> its
 // deadline -> choose its candidates -> the exchange (attempts, translation,
@@ -93,6 +95,7 @@ class gateway {
   void pipeline(http::responder respond);
   void providers(http::responder respond);
   void breakers(http::responder respond);
+  void metrics(http::responder respond);
 
   gateway_options options_;
   gateway_parts parts_;

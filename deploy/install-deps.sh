@@ -19,6 +19,8 @@ packages=(
   libcli11-dev
   libspdlog-dev libfmt-dev
   libhiredis-dev redis-server  # the response cache's L2; redis-server for its tests
+  prometheus-cpp-dev  # GET /metrics: registry, metric types, text format
+  prometheus  # promtool, which checks /metrics in the tests
   clang libclang-rt-14-dev
   chromium  # headless: renders the `llmopt simulate --html` report in e2e tests
 )

@@ -236,6 +236,27 @@ std::vector<std::pair<std::string, int>> consumer::assignment() const {
   return out;
 }
 
+std::vector<consumer::partition_lag> consumer::lag() const {
+  std::vector<partition_lag> out;
+  if (closed_) return out;
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(client_.get(), &raw)) return out;
+  partition_list_ptr list(raw);
+  rd_kafka_position(client_.get(), list.get());  // each element's offset: the next to return
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& p = list->elems[i];
+    partition_lag l{p.topic, p.partition, std::nullopt};
+    int64_t low = 0, high = 0;
+    if (p.offset >= 0 &&
+        rd_kafka_get_watermark_offsets(client_.get(), p.topic, p.partition, &low, &high) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        high >= 0)
+      l.messages = std::max<long long>(0, high - p.offset);
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
 bool consumer::assigned() const {
   return !assignment().empty();
 }

@@ -109,6 +109,17 @@ class consumer {
   std::vector<std::pair<std::string, int>> assignment() const;
   bool assigned() const;
 
+  // How far this member is behind each assigned partition: the log end
+  // offset librdkafka last saw in a fetch reply (cached, no request) less
+  // the offset of the next message poll_batch() returns. `messages` is
+  // unset until both are known (nothing fetched yet).
+  struct partition_lag {
+    std::string topic;
+    int partition = 0;
+    std::optional<long long> messages;
+  };
+  std::vector<partition_lag> lag() const;
+
   // Pause or resume fetching on the whole assignment. While paused, fetching
   // stays off for partitions assigned by later rebalances too; messages
   // fetched but not yet returned are discarded and fetched again on resume.

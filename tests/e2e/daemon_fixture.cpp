@@ -117,6 +117,13 @@ http_response running_daemon::admin_get(const std::string& path) {
   return http_request("GET", url_ + path, {}, headers);
 }
 
+std::string running_daemon::metrics() {
+  auto r = admin_get("/metrics");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  return r.body;
+}
+
 nlohmann::json running_daemon::pipeline() {
   auto r = admin_get("/admin/v1/pipeline");
   REQUIRE(r.status == 200);

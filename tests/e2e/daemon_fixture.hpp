@@ -58,6 +58,8 @@ class running_daemon {
   // GET /admin/v1/pipeline and /admin/v1/models.
   nlohmann::json pipeline();
   nlohmann::json models();
+  // GET /metrics: the Prometheus text.
+  std::string metrics();
 
  private:
   void launch();

@@ -97,6 +97,26 @@ TEST_CASE("consumer in a group receives every message kcat produced, as kcat rea
   CHECK(actual == expected);
 }
 
+TEST_CASE("lag is what the partition holds past the next message poll_batch returns",
+          "[kafka]") {
+  auto broker = broker_with("llm.lag.test", 1);
+  auto c = member_of(*broker, "lag-readers", "llm.lag.test");
+  REQUIRE(test::await_assignment(*c, 15s));
+  auto p = producer_for(*broker);
+  produce_numbered(*p, "llm.lag.test", 0, 10);
+  std::size_t taken = 0;
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (taken < 4 && std::chrono::steady_clock::now() < until)
+    taken += c->poll_batch(4 - taken, 200ms).size();
+  REQUIRE(taken == 4);
+  auto lag = c->lag();
+  REQUIRE(lag.size() == 1);
+  CHECK(lag[0].topic == "llm.lag.test");
+  CHECK(lag[0].partition == 0);
+  REQUIRE(lag[0].messages);
+  CHECK(*lag[0].messages == 6);
+}
+
 TEST_CASE("a new group member resumes exactly after the offsets the previous one stored",
           "[kafka]") {
   auto broker = broker_with("llm.signals.cost", 2);
