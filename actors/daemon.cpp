@@ -409,6 +409,10 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
                                     parts.reports.get(), parts.metrics.get()});
   if (!http) return http.err();
   parts.http = std::move(*http);
+  // For the CLI's commands that ask the running daemon (llmopt routes, ...),
+  // as http.listen may name port 0.
+  std::ofstream(s.state_dir + "/http.address", std::ios::trunc)
+      << "http://" << parts.http->address() << "\n";
   std::printf("llmopt: gateway listening on http://%s\n", parts.http->address().c_str());
   std::fflush(stdout);
   return d;

@@ -21,6 +21,7 @@ void add_decisions_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
 void add_simulate_command(CLI::App& app, int& exit_code);
 void add_keys_command(CLI::App& app, int& exit_code);
+void add_routes_command(CLI::App& app, int& exit_code);  // and `models`
 
 // The configuration every subcommand uses: the file given with --config, or
 // the built-in example when none is; environment overrides applied. The
