@@ -68,8 +68,9 @@ void to_json(nlohmann::json& j, const candidate_assessment& c) {
   j = nlohmann::json{{"model", c.model},
                      {"weight", c.weight},
                      {"previous_weight", c.previous_weight},
-                     {"excluded", c.excluded},
-                     {"held_back", c.held_back},
+                     // In words for readers of older records, and as data.
+                     {"excluded", describe(c.excluded)},
+                     {"held_back", describe(c.held_back)},
                      {"quality", c.quality},
                      {"quality_sd", c.quality_sd},
                      {"quality_samples", c.quality_samples},
@@ -80,6 +81,8 @@ void to_json(nlohmann::json& j, const candidate_assessment& c) {
                      {"expected_latency_ms", c.expected_latency_ms},
                      {"latency_samples", c.latency_samples},
                      {"expected_cost_usd", c.expected_cost_usd}};
+  if (!c.excluded.empty()) j["exclusion"] = c.excluded;
+  if (!c.held_back.empty()) j["hold"] = c.held_back;
   put_optional(j, "score", c.score);
   put_optional(j, "p50_ms", c.p50_ms);
   put_optional(j, "p95_ms", c.p95_ms);
@@ -95,8 +98,15 @@ void from_json(const nlohmann::json& j, candidate_assessment& c) {
   c.model = j.at("model").get<std::string>();
   c.weight = j.at("weight").get<double>();
   c.previous_weight = j.value("previous_weight", 0.0);
-  c.excluded = j.value("excluded", std::string{});
-  c.held_back = j.value("held_back", std::string{});
+  // Records older than codes have the words only.
+  c.excluded = j.contains("exclusion") ? j["exclusion"].get<constraint>()
+                                       : j.value("excluded", nlohmann::json("")).get<constraint>();
+  c.held_back = j.contains("hold") ? j["hold"].get<constraint>()
+                                   : j.value("held_back", nlohmann::json("")).get<constraint>();
+  // A code this version does not know (a newer one's) reads as its words.
+  for (auto [read, words] : {std::pair{&c.excluded, "excluded"}, std::pair{&c.held_back, "held_back"}})
+    if (read->is(constraint_code::recorded))
+      if (auto said = j.value(words, std::string{}); !said.empty()) read->detail = said;
   c.quality = j.value("quality", 0.0);
   c.quality_sd = j.value("quality_sd", 0.0);
   c.quality_samples = j.value("quality_samples", 0.0);
@@ -166,8 +176,9 @@ std::string explain(const decision& d) {
                   c.model.c_str(), c.weight, c.previous_weight, score, c.quality, c.error_rate,
                   c.expected_latency_ms, basis_column(to_string(c.latency_weighed)).c_str(),
                   c.expected_cost_usd,
-                  c.excluded.empty() && !c.held_back.empty() ? ("held back: " + c.held_back).c_str()
-                                                             : c.excluded.c_str());
+                  c.excluded.empty() && !c.held_back.empty()
+                      ? ("held back: " + describe(c.held_back)).c_str()
+                      : describe(c.excluded).c_str());
     out += line;
     if (std::find(bases.begin(), bases.end(), c.latency_weighed) == bases.end())
       bases.push_back(c.latency_weighed);

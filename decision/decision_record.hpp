@@ -7,6 +7,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "decision/constraint.hpp"
 #include "decision/model_key.hpp"
 
 namespace llmopt {
@@ -32,7 +33,7 @@ std::optional<latency_basis> parse_latency_basis(std::string_view s);
 
 // How the engine saw one candidate of a route when it decided: the inputs,
 // the score, and the weight that came out. `excluded` says why a candidate
-// got no traffic (empty when it was eligible).
+// got no traffic (empty when it was eligible); describe() puts it in words.
 struct candidate_assessment {
   model_key model;
   double weight = 0;
@@ -40,11 +41,11 @@ struct candidate_assessment {
   std::optional<double> score;  // expected utility per request; none when excluded
   double score_sd = 0;          // its uncertainty (standard deviation), from quality
   double p_best = 0;            // posterior probability that it is the best candidate
-  std::string excluded;
+  constraint excluded;
   // Why a scored candidate gets only a probe share rather than what its
-  // score would earn (a model retried after a failure streak).
-  std::string held_back;
-  bool over_slo = false;  // held back for the route's latency SLO (not stored)
+  // score would earn (a model retried after a failure streak, one over the
+  // route's latency SLO).
+  constraint held_back;
 
   // Inputs to the score.
   double quality = 0;          // posterior mean of P(good answer)

@@ -11,18 +11,16 @@ namespace {
 
 // Who is excluded, held back for the route's latency SLO, or held back
 // otherwise: a change of any is always a decision.
-std::string over_slo(const model_key& m) {
-  return "over the SLO " + m;
-}
-
-std::vector<std::string> constrained_models(const std::vector<candidate_assessment>& candidates) {
-  std::vector<std::string> out;
+std::vector<decision_engine::constrained_model> constrained_models(
+    const std::vector<candidate_assessment>& candidates) {
+  using hold = decision_engine::hold;
+  std::vector<decision_engine::constrained_model> out;
   for (const auto& c : candidates) {
-    if (!c.excluded.empty()) out.push_back("excluded " + c.model);
-    if (c.over_slo)
-      out.push_back(over_slo(c.model));
+    if (!c.excluded.empty()) out.push_back({hold::excluded, c.model});
+    if (c.held_back.for_latency_slo())
+      out.push_back({hold::over_latency_slo, c.model});
     else if (!c.held_back.empty())
-      out.push_back("held back " + c.model);
+      out.push_back({hold::held_back, c.model});
   }
   return out;
 }
@@ -46,7 +44,7 @@ quality_posterior route_quality_pool(const route_spec& route,
 }
 
 bool blocked_by_policy(const candidate_assessment& c) {
-  return c.excluded.rfind("blocked by policy", 0) == 0;
+  return c.excluded.is(constraint_code::policy_block);
 }
 
 // The share of a route's traffic the held-back candidates get while another
@@ -60,16 +58,13 @@ constexpr double held_back_share = 0.02;
 // One held back before stays so until enough calls show its p95 again:
 // its probe share alone may not bring 20 calls a minute, and releasing it
 // for want of evidence would bounce it in and out.
-std::string slo_hold(const route_spec& route, const model_view* v, bool held_before) {
+constraint slo_hold(const route_spec& route, const model_view* v, bool held_before) {
   const auto p95 = v ? tail_latency_ms(*v) : std::nullopt;
   if (p95 && *p95 > route.latency_slo_ms)
-    return printf_string("p95 latency %.0f ms is over the route's SLO of %.0f ms", *p95,
-                         route.latency_slo_ms);
+    return {constraint_code::latency_slo, {{"p95_ms", *p95}, {"slo_ms", route.latency_slo_ms}}};
   if (!p95 && held_before)
-    return printf_string(
-        "p95 latency was over the route's SLO of %.0f ms; too few calls since to tell",
-        route.latency_slo_ms);
-  return "";
+    return {constraint_code::latency_slo_unconfirmed, {{"slo_ms", route.latency_slo_ms}}};
+  return {};
 }
 
 // slo_hold for a route whose SLO bounds the time to first token. Without
@@ -78,18 +73,14 @@ std::string slo_hold(const route_spec& route, const model_view* v, bool held_bef
 // answer, so a total p95 within the SLO shows the first token's is too,
 // while one over it shows nothing. A model is not held back for lack of
 // streamed calls, nor kept held back once its total p95 clears it.
-std::string ttft_slo_hold(const route_spec& route, const model_view* v, bool held_before) {
+constraint ttft_slo_hold(const route_spec& route, const model_view* v, bool held_before) {
   const auto p95 = v ? tail_ttft_ms(*v) : std::nullopt;
   if (p95 && *p95 > route.latency_slo_ms)
-    return printf_string("p95 time to first token %.0f ms is over the route's SLO of %.0f ms", *p95,
-                         route.latency_slo_ms);
-  if (p95 || !held_before) return "";
+    return {constraint_code::ttft_slo, {{"p95_ms", *p95}, {"slo_ms", route.latency_slo_ms}}};
+  if (p95 || !held_before) return {};
   const auto total_p95 = v ? tail_latency_ms(*v) : std::nullopt;
-  if (total_p95 && *total_p95 <= route.latency_slo_ms) return "";
-  return printf_string(
-      "p95 time to first token was over the route's SLO of %.0f ms; too few streamed calls "
-      "since to tell",
-      route.latency_slo_ms);
+  if (total_p95 && *total_p95 <= route.latency_slo_ms) return {};
+  return {constraint_code::ttft_slo_unconfirmed, {{"slo_ms", route.latency_slo_ms}}};
 }
 
 // The latency a candidate's score weighed, in words, for the reasons of a
@@ -142,12 +133,13 @@ std::vector<candidate_assessment> decision_engine::assess_route(
   context.quality_pool = route_quality_pool(route, candidate_views, options_);
   if (route.weighs_ttft())
     context.first_token_share = first_token_share(candidate_views, options_, now);
-  const std::vector<std::string>* constrained_before = nullptr;
+  const std::vector<constrained_model>* constrained_before = nullptr;
   if (auto it = constrained_.find(route.name); it != constrained_.end())
     constrained_before = &it->second;
   auto was_over_slo = [&](const model_key& m) {
+    const constrained_model over{hold::over_latency_slo, m};
     return constrained_before && std::find(constrained_before->begin(), constrained_before->end(),
-                                           over_slo(m)) != constrained_before->end();
+                                           over) != constrained_before->end();
   };
   for (std::size_t i = 0; i < route.candidates.size(); ++i) {
     const auto& candidate = route.candidates[i];
@@ -158,15 +150,14 @@ std::vector<candidate_assessment> decision_engine::assess_route(
     a.previous_weight = current ? current->weight_of(candidate) : 0;
     if (auto open = circuit_open_since_.find(candidate);
         open != circuit_open_since_.end() && a.excluded.empty()) {
-      a.excluded = printf_string("circuit open: the request path's breaker opened %.1f s ago",
-                                 static_cast<double>(now - open->second) / 1000.0);
+      a.excluded = {constraint_code::circuit_open,
+                    {{"open_s", static_cast<double>(now - open->second) / 1000.0}}};
       a.score.reset();
     }
     if (a.score && a.held_back.empty() && route.latency_slo_ms > 0) {
       a.held_back = route.weighs_ttft()
                         ? ttft_slo_hold(route, candidate_views[i], was_over_slo(candidate))
                         : slo_hold(route, candidate_views[i], was_over_slo(candidate));
-      a.over_slo = !a.held_back.empty();
     }
     if (a.score) (a.held_back.empty() ? eligible : held_back).push_back(out.size());
     out.push_back(std::move(a));
@@ -175,7 +166,7 @@ std::vector<candidate_assessment> decision_engine::assess_route(
   // that may serve the route is held back, they are weighed by score instead.
   if (eligible.empty()) {
     for (auto i : held_back)
-      out[i].held_back += "; so is every other candidate: weighed by score";
+      out[i].held_back.every_candidate = true;
     eligible.swap(held_back);
   }
   const double probe = held_back.empty() ? 0 : held_back_share;
@@ -249,11 +240,13 @@ std::vector<std::string> decision_engine::reasons_for(
   for (const auto& c : candidates) {
     if (!c.excluded.empty() && c.previous_weight > 0)
       reasons.push_back(printf_string("%s excluded (weight %.3f -> 0): %s", c.model.c_str(),
-                                      c.previous_weight, c.excluded.c_str()));
+                                      c.previous_weight, describe(c.excluded).c_str()));
     else if (!c.excluded.empty())
-      reasons.push_back(printf_string("%s excluded: %s", c.model.c_str(), c.excluded.c_str()));
+      reasons.push_back(
+          printf_string("%s excluded: %s", c.model.c_str(), describe(c.excluded).c_str()));
     else if (!c.held_back.empty())
-      reasons.push_back(printf_string("%s held back: %s", c.model.c_str(), c.held_back.c_str()));
+      reasons.push_back(
+          printf_string("%s held back: %s", c.model.c_str(), describe(c.held_back).c_str()));
   }
   const candidate_assessment* best = nullptr;
   for (const auto& c : candidates)

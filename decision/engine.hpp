@@ -38,6 +38,16 @@ class decision_engine {
   const routing_table& table() const { return table_; }
   const std::vector<route_spec>& routes() const { return routes_; }
 
+ // How a candidate was constrained at a route's last decision: a change of
+  // any of these is always a decision.
+  enum class hold { excluded, over_latency_slo, held_back };
+  struct constrained_model {
+    hold how;
+    model_key model;
+    bool operator==(const constrained_model& o) const { return how == o.how && model == o.model; }
+    bool operator!=(const constrained_model& o) const { return !(*this == o); }
+  };
+
  private:
   std::vector<candidate_assessment> assess_route(
       const route_spec& route, const std::unordered_map<model_key, model_view>& views,
@@ -54,7 +64,7 @@ class decision_engine {
   routing_table table_;
   std::unordered_map<model_key, time_ms> circuit_open_since_;
   // Per route, constrained_models() at its last decision.
-  std::unordered_map<std::string, std::vector<std::string>> constrained_;
+  std::unordered_map<std::string, std::vector<constrained_model>> constrained_;
 };
 
 }  // namespace llmopt

@@ -235,26 +235,28 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
 
   // Constraints.
   if (const policy_hold* hold = v.block_for(route.name)) {
-    a.excluded = "blocked by policy: " + hold->description;
+    a.excluded = {constraint_code::policy_block, {}, hold->description};
     return a;
   }
   for (const auto& f : v.anomalies) {
     if (anomaly_takes_model_down(f)) {
-      a.excluded = "down: " + f.description;
+      a.excluded = {constraint_code::anomaly, {}, f.description};
       return a;
     }
   }
   if (v.failure_streak >= options.down_min_calls &&
       now - v.last_failure_at < options.down_retry_ms) {
-    a.excluded = "down: the last " + std::to_string(v.failure_streak) + " calls failed";
+    a.excluded = {constraint_code::failure_streak,
+                  {{"calls", static_cast<double>(v.failure_streak)}}};
     return a;
   }
   if (a.calls >= options.down_min_calls && a.error_rate >= options.down_error_rate) {
-    a.excluded = printf_string("down: error rate %.2f over %lld calls", a.error_rate, a.calls);
+    a.excluded = {constraint_code::error_rate,
+                  {{"error_rate", a.error_rate}, {"calls", static_cast<double>(a.calls)}}};
     return a;
   }
   if (v.failure_streak >= options.down_min_calls)
-    a.held_back = "retrying: the last " + std::to_string(v.failure_streak) + " calls failed";
+    a.held_back = {constraint_code::retrying, {{"calls", static_cast<double>(v.failure_streak)}}};
 
   // Expected utility of one request (spec/scenario.md, "Utility").
   const double p_error = errors.error_probability();

@@ -240,7 +240,9 @@ TEST_CASE("a model down for failing calls is tried again after the retry time") 
     w.apply(outcome(gpt, false, 900));
   auto made = w.decide("startup");
   REQUIRE(w.weight(gpt) == 0);
-  CHECK(candidate(made[0], gpt).excluded == "down: the last 5 calls failed");
+  CHECK(candidate(made[0], gpt).excluded.is(constraint_code::failure_streak));
+  CHECK(candidate(made[0], gpt).excluded.figure("calls") == 5);
+  CHECK(describe(candidate(made[0], gpt).excluded) == "down: the last 5 calls failed");
   w.now += engine_options{}.down_retry_ms;
   made = w.decide();
   // Retried with a probe share, not with what its score would earn: while
@@ -248,7 +250,8 @@ TEST_CASE("a model down for failing calls is tried again after the retry time") 
   REQUIRE(made.size() == 1);
   CHECK(w.weight(gpt) > 0);
   CHECK(w.weight(gpt) <= 0.02 + 1e-9);
-  CHECK(candidate(made[0], gpt).held_back == "retrying: the last 5 calls failed");
+  CHECK(candidate(made[0], gpt).held_back.is(constraint_code::retrying));
+  CHECK(describe(candidate(made[0], gpt).held_back) == "retrying: the last 5 calls failed");
   CHECK(explain(made[0]).find("held back: retrying") != std::string::npos);
   // One more failure on the retry: down again at once.
   w.apply(outcome(gpt, false, 900));
@@ -299,7 +302,8 @@ TEST_CASE("a resolved anomaly lifts its effect at once") {
   w.apply(raised);
   auto made = w.decide(describe(raised));
   REQUIRE(w.weight(gpt) == 0);
-  CHECK(candidate(made[0], gpt).excluded.rfind("down: ", 0) == 0);
+  CHECK(candidate(made[0], gpt).excluded.is(constraint_code::anomaly));
+  CHECK(describe(candidate(made[0], gpt).excluded).rfind("down: ", 0) == 0);
   auto resolved = anomaly(gpt, "a-9", anomaly_type::availability_issue, severity::high, false);
   REQUIRE(is_urgent(resolved));
   w.apply(resolved);
@@ -361,7 +365,10 @@ TEST_CASE("a candidate over the route's latency SLO is held back while another m
   auto made = w.decide("startup");
   REQUIRE(made.size() == 1);
   const auto& g = candidate(made[0], gpt);
-  CHECK(g.held_back.find("over the route's SLO of 2000 ms") != std::string::npos);
+  CHECK(g.held_back.is(constraint_code::latency_slo));
+  CHECK(g.held_back.figure("slo_ms") == 2000);
+  CHECK(g.held_back.figure("p95_ms") > 2000);
+  CHECK(describe(g.held_back).find("over the route's SLO of 2000 ms") != std::string::npos);
   CHECK(w.weight(gpt) <= 0.02 + 1e-9);
   CHECK(w.weight(sonnet) >= 0.98 - 1e-9);
   CHECK(*g.score > *candidate(made[0], sonnet).score);
@@ -398,7 +405,8 @@ TEST_CASE("when no candidate meets the latency SLO, they are weighed by score") 
   auto made = w.decide("startup");
   REQUIRE(made.size() == 1);
   CHECK(w.weight(gpt) > 0.9);
-  CHECK(candidate(made[0], sonnet).held_back.find("so is every other candidate") !=
+  CHECK(candidate(made[0], sonnet).held_back.every_candidate);
+  CHECK(describe(candidate(made[0], sonnet).held_back).find("so is every other candidate") !=
         std::string::npos);
 }
 

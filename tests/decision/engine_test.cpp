@@ -86,7 +86,8 @@ TEST_CASE("a critical availability anomaly takes the model out at once, with the
   REQUIRE(d.reasons.front().find("a-17") != std::string::npos);
   auto it = std::find_if(d.candidates.begin(), d.candidates.end(),
                          [&](auto& c) { return c.model == top; });
-  REQUIRE(it->excluded.find("availability_issue/critical") != std::string::npos);
+  REQUIRE(it->excluded.is(constraint_code::anomaly));
+  REQUIRE(it->excluded.detail.find("availability_issue/critical") != std::string::npos);
   REQUIRE_FALSE(it->score);
 
   // Resolving the anomaly lets the model back in.
@@ -166,8 +167,9 @@ TEST_CASE("a model whose circuit breaker is open is excluded until it closes, an
   for (const auto& c : made[0].candidates)
     if (c.model == victim) {
       CHECK(c.weight == 0);
-      CHECK(c.excluded.find("circuit open") == 0);
-      CHECK(c.excluded.find("3.0 s ago") != std::string::npos);
+      CHECK(c.excluded.is(constraint_code::circuit_open));
+      CHECK(c.excluded.figure("open_s") == Approx(3.0));
+      CHECK(describe(c.excluded).find("3.0 s ago") != std::string::npos);
     }
   w.now = 6000;
   w.engine.set_circuit_open(victim, false, 6000);

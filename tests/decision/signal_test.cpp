@@ -57,7 +57,7 @@ TEST_CASE("decisions round-trip through JSON and explain themselves") {
   d.reasons = {"first", "second"};
   candidate_assessment c;
   c.model = "openai:gpt-4o";
-  c.excluded = "down: anomaly a-17";
+  c.excluded = {constraint_code::anomaly, {}, "anomaly a-17"};
   c.p95_ms = 1800;
   candidate_assessment e;
   e.model = "openai:gpt-4o-mini";

@@ -19,7 +19,9 @@ void check_same(const candidate_assessment& a, const candidate_assessment& b) {
   CHECK(a.weight == b.weight);
   CHECK(a.previous_weight == b.previous_weight);
   CHECK(a.score == b.score);
-  CHECK(a.excluded == b.excluded);
+  CHECK(a.excluded.code == b.excluded.code);
+  CHECK(a.excluded.figures == b.excluded.figures);
+  CHECK(a.excluded.detail == b.excluded.detail);
   CHECK(a.quality == b.quality);
   CHECK(a.quality_samples == b.quality_samples);
   CHECK(a.error_rate == b.error_rate);

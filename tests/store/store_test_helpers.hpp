@@ -45,7 +45,7 @@ inline decision sample_decision(long long id, const std::string& route, time_ms 
   excluded.model = "openai:gpt-4o";
   excluded.weight = 0.25;
   excluded.previous_weight = 0.5;
-  excluded.excluded = "p95 latency 2400 ms > budget 2000 ms";
+  excluded.excluded = {constraint_code::error_rate, {{"error_rate", 0.5}, {"calls", 7}}};
   excluded.quality = 1.0 / 3.0;
   excluded.calls = 7;
   d.candidates = {scored, excluded};
