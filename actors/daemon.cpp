@@ -405,6 +405,7 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   auto http =
       gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.keys, parts.curl.get(),
                                     parts.router, parts.aggregator, parts.collector,
+                                    parts.decision,
                                     parts.guard.get(), parts.upstream.get(), parts.cache.get(),
                                     parts.reports.get(), parts.metrics.get()});
   if (!http) return http.err();

@@ -1,5 +1,6 @@
 #include "actors/decision_actor.hpp"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
@@ -10,18 +11,20 @@ namespace {
 
 using self_ptr = caf::stateful_actor<decision_state>*;
 
-std::string join(const std::vector<std::string>& parts) {
-  std::string out;
+// Triggers that queued up while a decision was under way, as one: the
+// first one's kind, every one's words.
+decision_trigger join(const std::vector<decision_trigger>& parts) {
+  decision_trigger out{parts.front().kind, {}};
   for (const auto& p : parts)
-    out += (out.empty() ? "" : "; ") + p;
+    out.said += (out.said.empty() ? "" : "; ") + p.said;
   return out;
 }
 
-void decide(self_ptr self, const decision_actor_config& config, std::string trigger) {
+void decide(self_ptr self, const decision_actor_config& config, decision_trigger trigger) {
   if (self->state.deciding) {
     auto& q = self->state.queued;
     // A queued urgent trigger already covers a tick.
-    if (trigger != "tick" || q.empty()) q.push_back(std::move(trigger));
+    if (trigger.kind != "tick" || q.empty()) q.push_back(std::move(trigger));
     return;
   }
   self->state.deciding = true;
@@ -30,7 +33,17 @@ void decide(self_ptr self, const decision_actor_config& config, std::string trig
   self->request(config.aggregator, caf::infinite, views_atom::value)
       .then(
           [=](const model_views& views) mutable {
-            auto made = self->state.engine->decide(*views, config.clock(), trigger);
+            auto made = self->state.engine->decide(*views, config.clock(), trigger.said);
+            for (const auto& d : made) {
+              ++self->state.decisions_by_trigger[trigger.kind];
+              auto& now_constrained = self->state.constrained[d.route];
+              now_constrained.clear();
+              for (const auto& c : d.candidates)
+                if (!c.excluded.empty())
+                  now_constrained.push_back({c.model, c.excluded, true});
+                else if (!c.held_back.empty())
+                  now_constrained.push_back({c.model, c.held_back, false});
+            }
             if (!made.empty()) {
               for (const auto& d : made)
                 spdlog::info("decision {} route {}: {}", d.id, d.route,
@@ -62,24 +75,38 @@ caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
                              decision_actor_config config) {
   log_surprises(self, "decision");
   self->state.engine = std::move(engine);
-  self->send(self, urgent_atom::value, std::string{"startup"});
+  self->send(self, urgent_atom::value, std::string{"startup"}, std::string{"startup"});
   self->delayed_send(self, config.tick, tick_atom::value);
   return {
       [=](tick_atom) {
-        decide(self, config, "tick");
+        decide(self, config, {"tick", "tick"});
         self->delayed_send(self, config.tick, tick_atom::value);
       },
-      [=](urgent_atom, std::string trigger) { decide(self, config, std::move(trigger)); },
+      [=](urgent_atom, std::string said, std::string kind) {
+        decide(self, config, {std::move(kind), std::move(said)});
+      },
       [=](const breaker_change& change) {
         self->state.engine->set_circuit_open(change.model, !change.closed, change.at);
         decide(self, config,
-               "circuit " + std::string(change.closed ? "closed: " : "open: ") + change.model);
+               {"circuit",
+                "circuit " + std::string(change.closed ? "closed: " : "open: ") + change.model});
       },
       [=](rescore_atom, std::string trigger) {
         auto promise = self->make_response_promise<routing_table>();
         self->state.waiting.push_back(promise);
-        decide(self, config, std::move(trigger));
+        decide(self, config, {"rescore", std::move(trigger)});
         return promise;
+      },
+      [=](const decisions_query& q) {
+        const auto& st = self->state;
+        auto constrained = nlohmann::json::array();
+        for (const auto& [route, candidates] : st.constrained)
+          for (const auto& c : candidates)
+            constrained.push_back({{"route", route},
+                                   {"model", c.model},
+                                   {"constraint", to_string(*c.why.code)},
+                                   {"excluded", c.excluded}});
+        q.done({{"by_trigger", st.decisions_by_trigger}, {"constrained", std::move(constrained)}});
       },
   };
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,10 +13,26 @@
 
 namespace llmopt {
 
+// What set off a rescoring: its kind (tick, startup, rescore, circuit, or
+// the kind of the urgent signal: anomaly, policy_block, ...) and in words.
+struct decision_trigger {
+  std::string kind;
+  std::string said;
+};
+
 struct decision_state {
   std::shared_ptr<decision_engine> engine;
-  bool deciding = false;            // a views request is under way
-  std::vector<std::string> queued;  // triggers that arrived meanwhile
+  bool deciding = false;                 // a views request is under way
+  std::vector<decision_trigger> queued;  // triggers that arrived meanwhile
+  // For GET /metrics: decisions made since start by their trigger's kind,
+  // and each route's constrained candidates at its last decision.
+  std::map<std::string, long long> decisions_by_trigger;
+  struct constrained_candidate {
+    model_key model;
+    constraint why;
+    bool excluded = false;  // else held back
+  };
+  std::map<std::string, std::vector<constrained_candidate>> constrained;
   // Rescore requests answered once the next decision that starts is made.
   std::vector<caf::response_promise> waiting;
   static inline const char* name = "decision";

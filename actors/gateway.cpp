@@ -304,7 +304,8 @@ void gateway::pipeline(http::responder respond) {
 
 // One scrape: each document from its owner in turn (the router's counters,
 // then the loop's breakers, limits, budgets and cache, then the collector's
-// and the aggregator's pipeline, then the routing table), rendered once the
+// and the aggregator's pipeline, then the routing table, then the decision
+// actor's counters), rendered once the
 // last arrives, on the thread it arrives on.
 void gateway::metrics(http::responder respond) {
   auto s = std::make_shared<metrics_sources>();
@@ -316,6 +317,7 @@ void gateway::metrics(http::responder respond) {
   auto router = parts_.router;
   auto collector = parts_.collector;
   auto aggregator = parts_.aggregator;
+  auto decision = parts_.decision;
   auto render = [s, calls, respond] {
     static const prometheus::Registry none;
     http::response r;
@@ -323,10 +325,17 @@ void gateway::metrics(http::responder respond) {
     r.body = metrics_text(calls ? calls->registry() : none, *s, wall_clock_ms());
     respond(std::move(r));
   };
-  auto read_table = [s, router, render] {
-    caf::anon_send(router, table_query{[s, render](routing_table t) {
-                     s->routes = std::move(t);
+  auto read_decisions = [s, decision, render] {
+    if (!decision) return render();
+    caf::anon_send(decision, decisions_query{[s, render](nlohmann::json d) {
+                     s->decisions = std::move(d);
                      render();
+                   }});
+  };
+  auto read_table = [s, router, read_decisions] {
+    caf::anon_send(router, table_query{[s, read_decisions](routing_table t) {
+                     s->routes = std::move(t);
+                     read_decisions();
                    }});
   };
   auto read_pipeline = [s, collector, aggregator, read_table] {

@@ -51,6 +51,7 @@ struct gateway_parts {
   caf::actor router;          // provider counters, routing table, readiness
   caf::actor aggregator;      // call outcomes, pipeline counters, model statistics
   caf::actor collector;       // in-flight and paused state
+  caf::actor decision;        // decisions by trigger, constrained candidates (metrics)
   spend_guard* guard = nullptr;  // budgets and key limits; used on the loop thread only
   upstream_guard* upstream = nullptr;  // breakers, provider limits; the loop thread only
   answer_cache* cache = nullptr;  // the response cache, on the loop's thread; outlives the gateway

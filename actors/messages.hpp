@@ -117,6 +117,11 @@ struct pipeline_query {
 struct models_query {
   std::function<void(nlohmann::json)> done;
 };
+// The decision actor's counters: decisions by trigger kind, and the
+// candidates each route's last decision excluded or held back.
+struct decisions_query {
+  std::function<void(nlohmann::json)> done;
+};
 struct providers_query {
   std::function<void(nlohmann::json)> done;
 };
@@ -139,6 +144,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::readiness_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::commit_positions)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::pipeline_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::models_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decisions_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::providers_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::checkpoint)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::spend_batch)

@@ -89,6 +89,31 @@ void add_routes(families& out, const routing_table& routes) {
     families::add(decision, {{"route", route}}, static_cast<double>(w.decision_id));
 }
 
+void add_decisions(families& out, const nlohmann::json& d) {
+  auto& made = out.family("llmopt_decisions_total",
+                          "Routing decisions made since start, by what set them off",
+                          MetricType::Counter);
+  for (const auto& [trigger, n] : families::object(d, "by_trigger").items())
+    if (n.is_number()) families::add(made, {{"trigger", trigger}}, n.get<double>());
+  auto& constrained = out.family(
+      "llmopt_candidate_constrained",
+      "1 while a route's last decision excluded or held back a candidate, by why",
+      MetricType::Gauge);
+  if (!d.is_object() || !d.contains("constrained") || !d["constrained"].is_array()) return;
+  for (const auto& c : d["constrained"]) {
+    auto route = families::text(c, "route");
+    auto model = families::text(c, "model");
+    auto why = families::text(c, "constraint");
+    if (!route || !model || !why) continue;
+    families::add(constrained,
+                  {{"constraint", *why},
+                   {"how", families::flag(c, "excluded") ? "excluded" : "held_back"},
+                   {"model", *model},
+                   {"route", *route}},
+                  1);
+  }
+}
+
 void add_pipeline(families& out, const nlohmann::json& p, time_ms now) {
   const std::initializer_list<std::pair<const char*, const char*>> counters = {
       {"received", "Signals received from Kafka (and the gateway's own calls), by source"},
@@ -245,6 +270,7 @@ std::string metrics_text(const prometheus::Registry& calls, const metrics_source
   auto all = calls.Collect();
   families out;
   add_routes(out, s.routes);
+  add_decisions(out, s.decisions);
   add_pipeline(out, s.pipeline, now);
   add_providers(out, s.providers);
   add_breakers(out, s.breakers);

@@ -22,12 +22,16 @@ struct metrics_sources {
   nlohmann::json breakers;   // GET /admin/v1/breakers' "breakers"
   nlohmann::json budgets;    // GET /admin/v1/budgets' "budgets"
   nlohmann::json cache;      // GET /admin/v1/cache
+  nlohmann::json decisions;  // the decision actor's: by_trigger, constrained
 };
 
 // The Prometheus text exposition (version 0.0.4) of `calls` (the request
 // path's metrics, gateway_metrics.hpp) followed by the llmopt_* state read
 // from `s` at `now` (wall clock):
 //   llmopt_routing_weight{route,model}, llmopt_routing_decision_id{route}
+//   llmopt_decisions_total{trigger} (tick, startup, rescore, circuit, or a signal kind)
+//   llmopt_candidate_constrained{route,model,constraint,how} (1 while the route's last
+//     decision excluded or held back the candidate; constraint: constraint.hpp's codes)
 //   llmopt_signals_{received,applied,duplicates,dead_lettered}_total{source}
 //   llmopt_signals_applied_by_kind_total{kind}
 //   llmopt_collector_{in_flight,paused,partitions,paused_partitions},

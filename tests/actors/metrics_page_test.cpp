@@ -34,6 +34,9 @@ metrics_sources documents() {
            "remaining_usd": 0.74}])");
   s.cache = nlohmann::json::parse(
       R"({"enabled": true, "hits": 2, "misses": 8, "entries": 1, "l2": {"configured": false}})");
+  s.decisions = nlohmann::json::parse(R"({"by_trigger": {"tick": 4, "anomaly": 1},
+    "constrained": [{"route": "chat", "model": "openai:gpt-4o", "constraint": "anomaly",
+                     "excluded": true}]})");
   return s;
 }
 
@@ -85,6 +88,12 @@ TEST_CASE("metrics page: each document's figures under its name and labels, vali
   CHECK(sum_of(m, "llmopt_budget_remaining_usd", {{"scope", "route:chat"}}).value == 0.74);
   CHECK(sum_of(m, "llmopt_cache_misses_total").value == 8);
   CHECK(sum_of(m, "llmopt_cache_l2_hits_total").samples == 0);  // no Redis level
+  CHECK(sum_of(m, "llmopt_decisions_total", {{"trigger", "anomaly"}}).value == 1);
+  CHECK(sum_of(m, "llmopt_decisions_total").value == 5);
+  CHECK(sum_of(m, "llmopt_candidate_constrained",
+               {{"route", "chat"}, {"model", "openai:gpt-4o"}, {"constraint", "anomaly"},
+                {"how", "excluded"}})
+            .value == 1);
 }
 
 TEST_CASE("metrics page: members missing or of another type are left out, never a failure") {
@@ -96,6 +105,7 @@ TEST_CASE("metrics page: members missing or of another type are left out, never 
   s.breakers = nlohmann::json::parse(R"([1, {"model": 2}, {"model": "a:b", "state": 7}])");
   s.budgets = nlohmann::json::parse(R"({"scope": "key:x"})");
   s.cache = nlohmann::json::parse(R"({"enabled": "yes"})");
+  s.decisions = nlohmann::json::parse(R"({"by_trigger": [1], "constrained": [{"route": 1}, 2]})");
   std::string text;
   REQUIRE_NOTHROW(text = metrics_text(calls.registry(), s, 0));
   INFO(text);

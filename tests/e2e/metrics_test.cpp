@@ -53,6 +53,20 @@ TEST_CASE("GET /metrics passes promtool and counts calls, refusals and dead lett
   REQUIRE(eventually([&] {
     return sum_of(scrape(d), "llmopt_dead_letters_total").value == 2;
   }));
+  // A Sentinel outage of gpt-4o: a decision set off by an anomaly that
+  // excludes it for that reason.
+  REQUIRE(kcat_produce(d.bootstrap(), "llm.signals.sentinel", "openai:gpt-4o",
+                       R"({"anomalyId":"a-1","detectedAt":"2026-11-21T10:20:00Z",)"
+                       R"("type":"availability_issue","severity":"critical","modelId":"gpt-4o",)"
+                       R"("provider":"openai","isActive":true})") == 0);
+  REQUIRE(eventually([&] {
+    const auto m = scrape(d);
+    return sum_of(m, "llmopt_candidate_constrained",
+                  {{"route", "chat"}, {"model", "openai:gpt-4o"}, {"constraint", "anomaly"},
+                   {"how", "excluded"}})
+                   .value == 1 &&
+           sum_of(m, "llmopt_decisions_total", {{"trigger", "anomaly"}}).value >= 1;
+  }));
 
   const auto m = scrape(d);
   const std::map<std::string, std::string> chat_ok{
@@ -80,18 +94,22 @@ TEST_CASE("GET /metrics passes promtool and counts calls, refusals and dead lett
   CHECK(sum_of(m, "llmopt_breaker_state", {{"state", "closed"}}).value >= 1);
   CHECK(sum_of(m, "llmopt_budget_limit_usd", {{"scope", "route:broke"}}).samples == 1);
   CHECK(sum_of(m, "llmopt_collector_partitions").value > 0);
+  CHECK(sum_of(m, "llmopt_decisions_total", {{"trigger", "startup"}}).value >= 1);
 }
 
 TEST_CASE("client input never adds a series to /metrics", "[e2e]") {
   running_daemon d(simulated_config("${STATE_DIR}"));
   REQUIRE(http_post_json(d.url() + "/v1/chat/completions", chat_body("chat")).status == 200);
-  // Series that appear by themselves as Kafka fetches and the checkpoint
-  // timer run, never from a request, are left out of the comparison.
+  // Series that appear by themselves as Kafka fetches, the checkpoint timer
+  // and the decision engine's ticks run, never from a request, are left out
+  // of the comparison.
   auto requestable = [](std::vector<prometheus_sample> m) {
     m.erase(std::remove_if(m.begin(), m.end(),
                            [](const prometheus_sample& s) {
                              return s.name == "llmopt_consumer_lag_messages" ||
-                                    s.name == "llmopt_checkpoint_age_seconds";
+                                    s.name == "llmopt_checkpoint_age_seconds" ||
+                                    s.name == "llmopt_decisions_total" ||
+                                    s.name == "llmopt_candidate_constrained";
                            }),
             m.end());
     return series_of(m);
