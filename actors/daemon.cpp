@@ -29,6 +29,7 @@
 #include "adapters/providers/provider_client.hpp"
 #include "adapters/providers/provider_sim.hpp"
 #include "adapters/providers/sim_completion.hpp"
+#include "adapters/systemd/notify_socket.hpp"
 #include "config/loader.hpp"
 #include "store/checkpoint_store.hpp"
 #include "store/config_snapshots.hpp"
@@ -61,6 +62,9 @@ struct daemon::parts {
   std::shared_ptr<serving_catalog> catalog;
   std::shared_ptr<routing_snapshot> snapshot = std::make_shared<routing_snapshot>();
   std::shared_ptr<key_snapshot> keys = std::make_shared<key_snapshot>();
+  // systemd's, when it started the daemon; shared with the router's ready
+  // callback.
+  std::shared_ptr<const notify_socket> service_manager;
   std::unique_ptr<caf::actor_system_config> actor_config;
   std::unique_ptr<caf::actor_system> system;
   caf::actor aggregator, store, router, decision, collector, key_watch;
@@ -76,6 +80,27 @@ constexpr long report_interval_ms = 10;
 
 status fail(const std::string& what) {
   return error{"startup", what};
+}
+
+// systemd's notification socket when it started us ($NOTIFY_SOCKET, with
+// Type=notify); none otherwise. A bad address is logged, not fatal: the
+// daemon serves the same, only the manager is not told.
+std::shared_ptr<const notify_socket> open_service_manager(const env_lookup& env) {
+  auto address = env("NOTIFY_SOCKET");
+  if (!address || address->empty()) return nullptr;
+  auto opened = notify_socket::open(*address);
+  if (!opened) {
+    spdlog::warn("{}: systemd will not be told when llmopt is ready", opened.err().detail);
+    return nullptr;
+  }
+  return std::make_shared<const notify_socket>(std::move(*opened));
+}
+
+// Sends `state` (sd_notify's "NAME=value" lines) when there is a manager;
+// never blocks, and a failure is only logged.
+void tell(const std::shared_ptr<const notify_socket>& service_manager, const std::string& state) {
+  if (!service_manager) return;
+  if (auto sent = service_manager->send(state); !sent) spdlog::warn("{}", sent.err().detail);
 }
 
 status start_store(daemon::parts& p, const settings& s, const std::string& config_text) {
@@ -284,7 +309,10 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
   agg.store = p.store;
   p.aggregator = sys.spawn(aggregator_actor, std::move(agg));
 
-  p.router = sys.spawn(router_actor, router_config{p.snapshot});
+  p.router =
+      sys.spawn(router_actor, router_config{p.snapshot, [service_manager = p.service_manager] {
+                                              tell(service_manager, "READY=1\nSTATUS=ready");
+                                            }});
 
   auto last_id = decision_log(*p.db).last_id();
   if (!last_id) return last_id.err();
@@ -373,6 +401,7 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   auto p = std::make_unique<parts>();
   std::unique_ptr<daemon> d{new daemon(std::move(p))};
   auto& parts = *d->parts_;
+  parts.service_manager = open_service_manager(env);
   if (auto st = start_store(parts, s, config_text); !st) return st.err();
   if (auto st = start_kafka(parts, s); !st) return st.err();
   if (auto st = start_providers(parts, s, env); !st) return st.err();
@@ -427,6 +456,7 @@ void daemon::stop() {
   auto& p = *parts_;
   if (p.stopped) return;
   p.stopped = true;
+  tell(p.service_manager, "STOPPING=1\nSTATUS=shutting down");
   if (p.http) p.http->stop();
   p.http.reset();  // it holds handles to the actors
   // Calls still in flight complete (with an error) while the actors live,

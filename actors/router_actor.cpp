@@ -11,12 +11,13 @@ namespace {
 
 using self_ptr = caf::stateful_actor<router_state>*;
 
-void announce_ready(self_ptr self) {
+void announce_ready(self_ptr self, const router_config& config) {
   auto& st = self->state;
   if (st.announced_ready || !st.has_table || !st.consuming) return;
   st.announced_ready = true;
   std::printf("llmopt: ready\n");
   std::fflush(stdout);
+  if (config.on_ready) config.on_ready();
 }
 
 void count(provider_counters& c, const provider_call& call) {
@@ -62,7 +63,7 @@ caf::behavior router_actor(caf::stateful_actor<router_state>* self, router_confi
         self->state.table = table;
         self->state.has_table = true;
         config.snapshot->replace(table);
-        announce_ready(self);
+        announce_ready(self, config);
       },
       [=](const provider_calls& reported) {
         for (const auto& call : reported.calls)
@@ -81,7 +82,7 @@ caf::behavior router_actor(caf::stateful_actor<router_state>* self, router_confi
       },
       [=](consuming_atom, bool consuming) {
         self->state.consuming = consuming;
-        announce_ready(self);
+        announce_ready(self, config);
       },
   };
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,6 +16,9 @@ struct router_config {
   // Where requests read the table this actor receives; shared with the
   // gateway.
   std::shared_ptr<routing_snapshot> snapshot;
+  // Called once, on the router's thread, when the daemon first becomes
+  // ready (as it prints "llmopt: ready"); must not block. Optional.
+  std::function<void()> on_ready = {};
 };
 
 // The calls of one provider's key as the request path reported them.
@@ -41,8 +45,8 @@ struct router_state {
 // publishes it as the snapshot requests read (the calls themselves run on
 // the request path, actors/chat_exchange.hpp, without waiting for any
 // actor); counts each provider key's call outcomes; says when the daemon is
-// ready (a table in place and partitions consumed) and prints
-// "llmopt: ready" once.
+// ready (a table in place and partitions consumed), prints "llmopt: ready"
+// and calls `on_ready` once.
 //
 // Receives: routing_table (from the decision actor), provider_call (from the
 // request path), table_query, providers_query, readiness_query,

@@ -3,27 +3,49 @@
 # then the pinned npm test clients of tests/npm (npm ci). Idempotent: packages
 # already installed are skipped, and so is npm ci while tests/npm/node_modules
 # matches the lock. Uses sudo when not run as root.
+#
+# With --build-only: only what building the llmopt binary needs (the
+# container image's build stage, deploy/Dockerfile), no test tools, no npm.
 set -euo pipefail
 
-packages=(
+build_only=0
+case "${1:-}" in
+  "") ;;
+  --build-only) build_only=1 ;;
+  *) echo "usage: $0 [--build-only]" >&2; exit 2 ;;
+esac
+
+build_packages=(
   build-essential cmake pkg-config git ca-certificates
   libcaf-dev
-  librdkafka-dev kcat
+  librdkafka-dev
   nlohmann-json3-dev libsimdjson-dev
-  libsqlite3-dev sqlite3
+  libsqlite3-dev
   libssl-dev  # libcrypto: SHA-256, random API keys, constant-time comparison
-  catch2
-  libcurl4-openssl-dev curl
+  catch2      # CMake finds it when configuring, even to build the binary alone
+  libcurl4-openssl-dev
   libboost-dev
   libtomlplusplus-dev
   libcli11-dev
   libspdlog-dev libfmt-dev
-  libhiredis-dev redis-server  # the response cache's L2; redis-server for its tests
+  libhiredis-dev  # the response cache's L2
   prometheus-cpp-dev  # GET /metrics: registry, metric types, text format
-  prometheus  # promtool, which checks /metrics in the tests
+)
+
+test_packages=(
+  kcat sqlite3 curl
+  redis-server  # the response cache's L2, for its tests
   clang libclang-rt-14-dev
   chromium  # headless: renders the `llmopt simulate --html` report in e2e tests
+  python3-yaml  # parses every YAML file of deploy/ (tests/deploy)
+  systemd       # systemd-analyze verifies deploy/llmopt.service; nothing is started
+  prometheus    # promtool checks deploy/prometheus.yml and GET /metrics
 )
+
+packages=("${build_packages[@]}")
+if [ "$build_only" -eq 0 ]; then
+  packages+=("${test_packages[@]}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -44,6 +66,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   apt_updated=1
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ "$build_only" -eq 1 ]; then
+  exit 0
 fi
 
 # -- npm: the providers' official clients, which check provider-sim's wire
