@@ -100,6 +100,35 @@ cache_ticket cache_ticket_for(answer_cache* cache, const chat_request& request,
   return {cache, cache_key_of(request.body)};
 }
 
+// The documents of GET /admin/v1/providers and .../pipeline, for those
+// endpoints and for GET /metrics. Free of the gateway: a reply may arrive
+// after it is gone. read_providers' `done` runs on the loop thread, where
+// the breakers, budgets and cache may be read too.
+void read_providers(const gateway_parts& parts, std::function<void(nlohmann::json)> done) {
+  auto* loop = parts.loop;
+  auto* upstream = parts.upstream;
+  caf::anon_send(parts.router, providers_query{[loop, upstream, done](nlohmann::json counters) {
+                   loop->post([upstream, done, counters = std::move(counters)]() mutable {
+                     auto limits = upstream->providers_json(steady_clock_ms(), wall_offset_ms());
+                     for (auto& [name, l] : limits.items())
+                       counters[name]["limits"] = std::move(l);
+                     done(std::move(counters));
+                   });
+                 }});
+}
+
+// The collector's state, then the aggregator's counters, in one document.
+void read_pipeline(const gateway_parts& parts, std::function<void(nlohmann::json)> done) {
+  auto aggregator = parts.aggregator;
+  caf::anon_send(parts.collector, pipeline_query{[aggregator, done](nlohmann::json collector) {
+                   caf::anon_send(aggregator,
+                                  pipeline_query{[collector, done](nlohmann::json counters) {
+                                    counters["collector"] = collector;
+                                    done(std::move(counters));
+                                  }});
+                 }});
+}
+
 }  // namespace
 
 gateway::gateway(gateway_options options, gateway_parts parts)
@@ -164,7 +193,7 @@ void gateway::handle(http::request req, http::responder respond) {
                      respond(json_response(200, {{"routes", routes}}));
                    }});
   } else if (path == "/admin/v1/pipeline") {
-    if (only("GET")) pipeline(std::move(respond));
+    if (only("GET")) read_pipeline(parts_, answer_with);
   } else if (path == "/admin/v1/models") {
     if (!only("GET")) return;
     caf::anon_send(parts_.aggregator, models_query{[answer_with](nlohmann::json models) {
@@ -176,7 +205,9 @@ void gateway::handle(http::request req, http::responder respond) {
     auto* guard = parts_.guard;  // read on the loop thread, its owner
     parts_.loop->post([guard, answer_with] { answer_with({{"budgets", guard->budgets_json()}}); });
   } else if (path == "/admin/v1/providers") {
-    if (only("GET")) providers(std::move(respond));
+    if (!only("GET")) return;
+    read_providers(parts_,
+                   [answer_with](nlohmann::json p) { answer_with({{"providers", std::move(p)}}); });
   } else if (path == "/admin/v1/breakers") {
     if (only("GET")) breakers(std::move(respond));
   } else if (path == "/admin/v1/cache") {
@@ -269,18 +300,6 @@ request_guarding gateway::route_guarding_of(const std::string& target) const {
 
 // The router's counters per provider key, with the limits and pauses the
 // loop thread holds.
-void gateway::providers(http::responder respond) {
-  auto* loop = parts_.loop;
-  auto* upstream = parts_.upstream;
-  caf::anon_send(parts_.router, providers_query{[loop, upstream, respond](nlohmann::json counters) {
-                   loop->post([upstream, respond, counters = std::move(counters)]() mutable {
-                     auto limits = upstream->providers_json(steady_clock_ms(), wall_offset_ms());
-                     for (auto& [name, l] : limits.items())
-                       counters[name]["limits"] = std::move(l);
-                     respond(json_response(200, {{"providers", std::move(counters)}}));
-                   });
-                 }});
-}
 
 void gateway::breakers(http::responder respond) {
   auto* upstream = parts_.upstream;
@@ -290,18 +309,6 @@ void gateway::breakers(http::responder respond) {
   });
 }
 
-// The collector's state, then the aggregator's counters, in one document.
-void gateway::pipeline(http::responder respond) {
-  auto aggregator = parts_.aggregator;
-  caf::anon_send(parts_.collector, pipeline_query{[aggregator, respond](nlohmann::json collector) {
-                   caf::anon_send(aggregator,
-                                  pipeline_query{[collector, respond](nlohmann::json counters) {
-                                    counters["collector"] = collector;
-                                    respond(json_response(200, counters));
-                                  }});
-                 }});
-}
-
 // One scrape: each document from its owner in turn (the router's counters,
 // then the loop's breakers, limits, budgets and cache, then the collector's
 // and the aggregator's pipeline, then the routing table, then the decision
@@ -309,15 +316,13 @@ void gateway::pipeline(http::responder respond) {
 // last arrives, on the thread it arrives on.
 void gateway::metrics(http::responder respond) {
   auto s = std::make_shared<metrics_sources>();
-  auto* loop = parts_.loop;
   auto* upstream = parts_.upstream;
   auto* guard = parts_.guard;
   auto* cache = parts_.cache;
   const gateway_metrics* calls = parts_.metrics;
   auto router = parts_.router;
-  auto collector = parts_.collector;
-  auto aggregator = parts_.aggregator;
   auto decision = parts_.decision;
+  const gateway_parts parts = parts_;
   auto render = [s, calls, respond] {
     static const prometheus::Registry none;
     http::response r;
@@ -338,29 +343,16 @@ void gateway::metrics(http::responder respond) {
                      read_decisions();
                    }});
   };
-  auto read_pipeline = [s, collector, aggregator, read_table] {
-    caf::anon_send(collector, pipeline_query{[s, aggregator, read_table](nlohmann::json c) {
-                     caf::anon_send(aggregator, pipeline_query{[s, c, read_table](
-                                                                   nlohmann::json counters) {
-                                      counters["collector"] = c;
-                                      s->pipeline = std::move(counters);
-                                      read_table();
-                                    }});
-                   }});
-  };
-  caf::anon_send(router, providers_query{[=](nlohmann::json counters) {
-                   loop->post([=, counters = std::move(counters)]() mutable {
-                     const auto now = steady_clock_ms();
-                     auto limits = upstream->providers_json(now, wall_offset_ms());
-                     for (auto& [name, l] : limits.items())
-                       counters[name]["limits"] = std::move(l);
-                     s->providers = std::move(counters);
-                     s->breakers = upstream->breakers_json(now, wall_offset_ms());
-                     s->budgets = guard ? guard->budgets_json() : nlohmann::json::array();
-                     s->cache = cache ? cache->stats() : nlohmann::json{{"enabled", false}};
-                     read_pipeline();
-                   });
-                 }});
+  read_providers(parts, [=](nlohmann::json providers) {  // on the loop thread
+    s->providers = std::move(providers);
+    s->breakers = upstream->breakers_json(steady_clock_ms(), wall_offset_ms());
+    s->budgets = guard ? guard->budgets_json() : nlohmann::json::array();
+    s->cache = cache ? cache->stats() : nlohmann::json{{"enabled", false}};
+    read_pipeline(parts, [s, read_table](nlohmann::json pipeline) {
+      s->pipeline = std::move(pipeline);
+      read_table();
+    });
+  });
 }
 
 http::response gateway::models() const {

@@ -93,8 +93,6 @@ class gateway {
   void chat(client_api api, const http::request& req, http::responder respond);
   http::response models() const;
   request_guarding route_guarding_of(const std::string& target) const;
-  void pipeline(http::responder respond);
-  void providers(http::responder respond);
   void breakers(http::responder respond);
   void metrics(http::responder respond);
 
