@@ -155,6 +155,7 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
       },
       [=](const pipeline_query& q) { q.done(pipeline_json(self)); },
       [=](const models_query& q) { q.done(models_json(self, config.clock())); },
+      [=](const declared_models& d) { self->state.intake->aggregates().declare(d.models); },
       [=](peers_atom, const caf::actor& decision, const caf::actor& collector) {
         self->state.decision = decision;
         self->state.collector = collector;

@@ -48,8 +48,7 @@ result<planned_attempt> attempt_at(const serving_catalog& catalog, const model_k
   // grow the statistics (checkpointed and scored on every tick) per name.
   const auto* entry = catalog.find(model);
   if (!entry)
-    return error{"model_not_found", "model '" + model + "' is not declared in the config",
-                 "model"};
+    return error{"model_not_found", "model '" + model + "' is not declared in the config", "model"};
   if (auto lack = lacks_capability(*entry, request)) {
     lack->field = name(lack->field);
     return *lack;
@@ -123,6 +122,11 @@ bool held_back::holds(const model_key& m) const {
   if (!models) return false;
   auto it = models->find(m);
   return it != models->end() && it->second > now_ms;
+}
+
+const request_guarding& serving_catalog::guarding_of(const std::string& target) const {
+  auto it = route_guarding.find(target);
+  return it == route_guarding.end() ? guarding : it->second;
 }
 
 const serving_catalog::model_entry* serving_catalog::find(const model_key& m) const {

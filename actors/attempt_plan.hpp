@@ -7,16 +7,27 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/shared_snapshot.hpp"
 #include "adapters/providers/chat_request.hpp"
 #include "adapters/providers/provider_client.hpp"
 #include "config/settings.hpp"
 #include "decision/model_spec.hpp"
+#include "decision/retry_policy.hpp"
 #include "decision/routing_table.hpp"
 
 namespace llmopt {
 
-// What the request path knows of providers and models: fixed at start, read
-// by every request without a lock.
+// A request's deadline and retry policy, by route.
+struct request_guarding {
+  long long timeout_ms = 600000;
+  retry_policy retry;
+};
+
+// What the request path knows of providers, models and routes: one
+// configuration's, replaced whole by a reload (serving_snapshot) and read by
+// every request without a lock. A request keeps the catalog it started with
+// (attempt_plan::catalog) until it ends, so its provider clients outlive a
+// reload that drops them.
 struct serving_catalog {
   struct model_entry {
     model_capabilities capabilities;
@@ -25,12 +36,21 @@ struct serving_catalog {
   // Provider name -> its client.
   std::map<std::string, std::shared_ptr<provider_client>> providers;
   std::unordered_map<model_key, model_entry> models;
+  std::vector<std::string> model_ids;  // the declared models, in config order
   std::vector<std::string> routes;
   std::size_t max_attempts = 3;
+  long long default_max_tokens = 4096;  // reserved for a request without max_tokens
+  request_guarding guarding;            // of provider:model requests
+  std::map<std::string, request_guarding> route_guarding;
+  long long max_timeout_ms = 3600000;  // the largest x-llmopt-timeout-ms
 
   // The declared model, or nullptr: a request may name only declared models.
   const model_entry* find(const model_key& m) const;
+  // The deadline and retry policy of requests for `target` (a route, or
+  // provider:model).
+  const request_guarding& guarding_of(const std::string& target) const;
 };
+using serving_snapshot = shared_snapshot<serving_catalog>;
 
 // One candidate to try, with the request already in its wire format.
 struct planned_attempt {
@@ -44,6 +64,9 @@ struct planned_attempt {
 // it, of which at most max_attempts are called (those skipped at attempt
 // time, for a breaker or a provider limit, do not count).
 struct attempt_plan {
+  // The catalog the attempts' clients and prices belong to, held until the
+  // request ends.
+  std::shared_ptr<const serving_catalog> catalog;
   std::string route;          // empty when the request named provider:model
   long long decision_id = 0;  // the decision whose weights chose the order
   std::vector<planned_attempt> attempts;

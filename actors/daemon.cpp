@@ -1,25 +1,27 @@
 #include "actors/daemon.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
-#include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
 #include <caf/all.hpp>
 
 #include "actors/aggregator_actor.hpp"
 #include "actors/answer_cache.hpp"
+#include "actors/call_reports.hpp"
 #include "actors/collector_actor.hpp"
+#include "actors/config_actor.hpp"
 #include "actors/decision_actor.hpp"
 #include "actors/decision_options.hpp"
 #include "actors/exposure.hpp"
 #include "actors/gateway.hpp"
+#include "actors/gateway_metrics.hpp"
 #include "actors/key_watch.hpp"
 #include "actors/messages.hpp"
 #include "actors/router_actor.hpp"
-#include "actors/call_reports.hpp"
-#include "actors/gateway_metrics.hpp"
 #include "actors/spend_guard.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/upstream_guard.hpp"
@@ -55,11 +57,11 @@ struct daemon::parts {
   // server and the curl loop (none: each has its own threads).
   std::unique_ptr<boost::asio::io_context> io;
   std::unique_ptr<curl_loop> curl;
-  std::unique_ptr<answer_cache> cache;  // used on the curl loop's thread
+  std::unique_ptr<answer_cache> cache;    // used on the curl loop's thread
   std::unique_ptr<call_reports> reports;  // likewise; flushed once the loop has stopped
   // Recorded on the loop thread, collected by GET /metrics on any.
   std::unique_ptr<gateway_metrics> metrics = std::make_unique<gateway_metrics>();
-  std::shared_ptr<serving_catalog> catalog;
+  std::shared_ptr<serving_snapshot> catalog = std::make_shared<serving_snapshot>();
   std::shared_ptr<routing_snapshot> snapshot = std::make_shared<routing_snapshot>();
   std::shared_ptr<key_snapshot> keys = std::make_shared<key_snapshot>();
   // systemd's, when it started the daemon; shared with the router's ready
@@ -67,7 +69,7 @@ struct daemon::parts {
   std::shared_ptr<const notify_socket> service_manager;
   std::unique_ptr<caf::actor_system_config> actor_config;
   std::unique_ptr<caf::actor_system> system;
-  caf::actor aggregator, store, router, decision, collector, key_watch;
+  caf::actor aggregator, store, router, decision, collector, key_watch, config;
   std::unique_ptr<gateway> http;
   bool stopped = false;
 };
@@ -77,10 +79,6 @@ namespace {
 // How long the request path gathers its calls' reports before it sends them
 // to the actors together (call_reports.hpp).
 constexpr long report_interval_ms = 10;
-
-status fail(const std::string& what) {
-  return error{"startup", what};
-}
 
 // systemd's notification socket when it started us ($NOTIFY_SOCKET, with
 // Type=notify); none otherwise. A bad address is logged, not fatal: the
@@ -110,8 +108,8 @@ status start_store(daemon::parts& p, const settings& s, const std::string& confi
   auto latest = checkpoint_store(*p.db).latest();
   if (!latest) return latest.err();
   p.restored = std::move(*latest);
-  auto spent = spend_ledger(*p.db).totals_since(
-      period_start_ms(budget_period::month, wall_clock_ms()));
+  auto spent =
+      spend_ledger(*p.db).totals_since(period_start_ms(budget_period::month, wall_clock_ms()));
   if (!spent) return spent.err();
   p.spent = std::move(*spent);
   config_snapshots snapshots(*p.db);
@@ -140,11 +138,12 @@ status start_kafka(daemon::parts& p, const settings& s) {
 
 // The simulator of a simulated provider, started in-process; its base URL
 // for the wire format the provider is spoken to in.
-result<std::string> start_simulator(daemon::parts& p, const settings& s,
+result<std::string> start_simulator(std::vector<std::unique_ptr<provider_sim>>& sims,
+                                    std::size_t seed, const settings& s,
                                     const provider_settings& provider) {
   provider_sim_options sim;
   sim.listen = "127.0.0.1:0";
-  sim.seed = p.sims.size() + 1;
+  sim.seed = seed;
   for (const auto& m : s.models) {
     if (provider_of(m.spec.id) != provider.name || !m.simulation) continue;
     simulated_model model{m.spec.id, m.spec.price, *m.simulation};
@@ -161,7 +160,7 @@ result<std::string> start_simulator(daemon::parts& p, const settings& s,
   std::string url = (*started)->base_url(format);
   std::printf("llmopt: simulated provider %s (%s) at %s\n", provider.name.c_str(),
               provider.format.c_str(), url.c_str());
-  p.sims.push_back(std::move(*started));
+  sims.push_back(std::move(*started));
   return url;
 }
 
@@ -175,6 +174,20 @@ upstream_guard_options upstream_options_of(const settings& s) {
   for (const auto& provider : s.providers)
     o.limits[provider.name] = {provider.rpm, provider.tpm, provider.max_concurrent};
   return o;
+}
+
+spend_guard_options spend_guard_options_of(const settings& s) {
+  spend_guard_options guard;
+  guard.soft_fraction = s.budgets.soft_fraction;
+  guard.limit_kind = s.budgets.limit_kind == "token_bucket" ? rate_limit_kind::token_bucket
+                                                            : rate_limit_kind::sliding_window;
+  for (const auto& r : s.routes)
+    if (r.budget_usd > 0) {
+      route_budget b{r.budget_usd, budget_period::month};
+      parse_budget_period(r.budget_period, b.period);
+      guard.route_budgets[r.name] = b;
+    }
+  return guard;
 }
 
 // A route's deadline and retry policy: its preset (or router.retry) with
@@ -193,6 +206,65 @@ request_guarding guarding_of(const settings& s, const route_spec* route) {
   return g;
 }
 
+// Whether the provider called `name` may keep its client across a reload:
+// neither it nor (when simulated, as its simulator serves them) any of its
+// models changed.
+bool unchanged_provider(const provider_settings& provider, const config_changes& changes) {
+  auto named = [&](const std::string& n) { return n == provider.name; };
+  if (std::any_of(changes.providers.begin(), changes.providers.end(), named)) return false;
+  if (provider.kind != "simulated") return true;
+  return std::none_of(changes.models.begin(), changes.models.end(),
+                      [&](const std::string& m) { return provider_of(m) == provider.name; });
+}
+
+// What the request path serves `s` with. With `previous` (a reload), each
+// provider whose settings did not change keeps its client; the others get
+// a new one, and a simulated one a new simulator, added to `started`.
+result<serving_catalog> build_catalog(daemon::parts& p, const settings& s, const env_lookup& env,
+                                      const serving_catalog* previous,
+                                      const config_changes& changes,
+                                      std::vector<std::unique_ptr<provider_sim>>& started) {
+  serving_catalog catalog;
+  for (const auto& provider : s.providers) {
+    if (previous && unchanged_provider(provider, changes))
+      if (auto kept = previous->providers.find(provider.name); kept != previous->providers.end()) {
+        catalog.providers[provider.name] = kept->second;
+        continue;
+      }
+    provider_endpoint endpoint;
+    endpoint.name = provider.name;
+    endpoint.format = *wire::format_named(provider.wire_format());
+    endpoint.key_header = provider.key_header;
+    endpoint.api_version = provider.api_version;
+    endpoint.timeout_ms = provider.timeout_ms;
+    if (provider.kind == "simulated") {
+      auto url = start_simulator(started, p.sims.size() + started.size() + 1, s, provider);
+      if (!url) return url.err();
+      endpoint.base_url = *url;
+    } else {
+      auto key = resolve_secret(provider.api_key, env);
+      if (!key) return error{"startup", "provider " + provider.name + ": " + key.err().detail};
+      endpoint.base_url = provider.endpoint();
+      endpoint.api_key = std::move(*key);
+    }
+    catalog.providers[provider.name] =
+        std::make_shared<provider_client>(*p.curl, std::move(endpoint));
+  }
+  for (const auto& m : s.models) {
+    catalog.models[m.spec.id] = {m.capabilities, m.spec.price};
+    catalog.model_ids.push_back(m.spec.id);
+  }
+  for (const auto& r : s.routes) {
+    catalog.routes.push_back(r.name);
+    catalog.route_guarding[r.name] = guarding_of(s, &r);
+  }
+  catalog.max_attempts = static_cast<std::size_t>(s.router.max_attempts);
+  catalog.default_max_tokens = s.budgets.default_max_tokens;
+  catalog.guarding = guarding_of(s, nullptr);
+  catalog.max_timeout_ms = s.router.max_timeout_ms;
+  return catalog;
+}
+
 status start_providers(daemon::parts& p, const settings& s, const env_lookup& env) {
   if (s.http.threads == 1) {
     // A request and its upstream call on one thread: no hand-over between
@@ -202,33 +274,12 @@ status start_providers(daemon::parts& p, const settings& s, const env_lookup& en
   } else {
     p.curl = std::make_unique<curl_loop>();
   }
-  auto catalog = std::make_shared<serving_catalog>();
-  for (const auto& provider : s.providers) {
-    provider_endpoint endpoint;
-    endpoint.name = provider.name;
-    endpoint.format = *wire::format_named(provider.wire_format());
-    endpoint.key_header = provider.key_header;
-    endpoint.api_version = provider.api_version;
-    endpoint.timeout_ms = provider.timeout_ms;
-    if (provider.kind == "simulated") {
-      auto url = start_simulator(p, s, provider);
-      if (!url) return url.err();
-      endpoint.base_url = *url;
-    } else {
-      auto key = resolve_secret(provider.api_key, env);
-      if (!key) return fail("provider " + provider.name + ": " + key.err().detail);
-      endpoint.base_url = provider.endpoint();
-      endpoint.api_key = std::move(*key);
-    }
-    catalog->providers[provider.name] =
-        std::make_shared<provider_client>(*p.curl, std::move(endpoint));
-  }
-  for (const auto& m : s.models)
-    catalog->models[m.spec.id] = {m.capabilities, m.spec.price};
-  for (const auto& r : s.routes)
-    catalog->routes.push_back(r.name);
-  catalog->max_attempts = static_cast<std::size_t>(s.router.max_attempts);
-  p.catalog = std::move(catalog);
+  std::vector<std::unique_ptr<provider_sim>> started;
+  auto catalog = build_catalog(p, s, env, nullptr, {}, started);
+  if (!catalog) return catalog.err();
+  for (auto& sim : started)
+    p.sims.push_back(std::move(sim));
+  p.catalog->replace(std::move(*catalog));
   p.upstream = std::make_unique<upstream_guard>(upstream_options_of(s));
   return ok_status();
 }
@@ -333,23 +384,13 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
   caf::anon_send(p.aggregator, peers_atom::value, p.decision, p.collector);
   p.restored.reset();
 
-  spend_guard_options guard;
-  guard.soft_fraction = s.budgets.soft_fraction;
-  guard.limit_kind = s.budgets.limit_kind == "token_bucket" ? rate_limit_kind::token_bucket
-                                                            : rate_limit_kind::sliding_window;
-  for (const auto& r : s.routes)
-    if (r.budget_usd > 0) {
-      route_budget b{r.budget_usd, budget_period::month};
-      parse_budget_period(r.budget_period, b.period);
-      guard.route_budgets[r.name] = b;
-    }
   p.reports = std::make_unique<call_reports>(*p.curl, p.router, p.aggregator, p.store,
                                              std::chrono::milliseconds(report_interval_ms));
-  p.guard = std::make_unique<spend_guard>(
-      std::move(guard), p.spent,
-      [reports = p.reports.get()](std::vector<spend_entry> billed) {
-        reports->billed(std::move(billed));
-      });
+  p.guard =
+      std::make_unique<spend_guard>(spend_guard_options_of(s), p.spent,
+                                    [reports = p.reports.get()](std::vector<spend_entry> billed) {
+                                      reports->billed(std::move(billed));
+                                    });
   return ok_status();
 }
 
@@ -364,6 +405,56 @@ status start_keys(daemon::parts& p, const settings& s) {
                                                std::chrono::milliseconds(250));
   if (!s.auth.required)
     spdlog::warn("auth.required = false: requests without an API key are served");
+  return ok_status();
+}
+
+// A reload's preparation (config_actor.hpp), on the config actor's thread:
+// the new catalog and simulators are built aside; the commit then swaps
+// the catalog whole (a request keeps the one it started with), hands the
+// loop thread its new limits and budgets, declares the models to the
+// aggregator and gives the engine its routes, which decides at once.
+config_preparer preparer_of(daemon::parts& p, env_lookup env) {
+  return [&p, env](const settings& next, const config_changes& changes) -> result<config_commit> {
+    std::vector<std::unique_ptr<provider_sim>> started;
+    auto catalog = build_catalog(p, next, env, p.catalog->current().get(), changes, started);
+    if (!catalog) return catalog.err();
+    auto built = std::make_shared<serving_catalog>(std::move(*catalog));
+    auto sims = std::make_shared<std::vector<std::unique_ptr<provider_sim>>>(std::move(started));
+    return config_commit{[&p, next, built, sims](const applied_config& applied) {
+      for (auto& sim : *sims)
+        p.sims.push_back(std::move(sim));
+      auto* upstream = p.upstream.get();
+      auto* guard = p.guard.get();
+      p.curl->post([upstream, guard, limits = upstream_options_of(next),
+                    budgets = spend_guard_options_of(next)] {
+        upstream->reconfigure(limits);
+        guard->reconfigure(budgets);
+      });
+      p.catalog->replace(*built);
+      caf::anon_send(p.aggregator, declared_models{catalog_of(next)});
+      std::string said = "configuration snapshot " + std::to_string(applied.snapshot_id) +
+                         " from " + applied.source;
+      caf::anon_send(p.decision, engine_reconfig{engine_options_of(next), next.routes,
+                                                 catalog_of(next), applied.changes.routes, said});
+    }};
+  };
+}
+
+// The actor that changes the configuration of the running daemon, with a
+// store connection of its own.
+status start_config_actor(daemon::parts& p, const settings& s, const std::string& config_text,
+                          const env_lookup& env) {
+  auto db = open_store(s.store_path(), open_mode::read_write);
+  if (!db) return db.err();
+  config_actor_config c;
+  c.running = s;
+  c.running_text = config_text;
+  if (s.source != "<built-in>") c.file = s.source;
+  c.env = env;
+  c.db = std::make_shared<database>(std::move(*db));
+  c.prepare = preparer_of(p, env);
+  c.clock = [] { return wall_clock_ms(); };
+  p.config = p.system->spawn<caf::detached>(config_actor, std::move(c));
   return ok_status();
 }
 
@@ -407,6 +498,7 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   if (auto st = start_providers(parts, s, env); !st) return st.err();
   if (auto st = spawn_actors(parts, s, env); !st) return st.err();
   if (auto st = start_keys(parts, s); !st) return st.err();
+  if (auto st = start_config_actor(parts, s, config_text, env); !st) return st.err();
   parts.upstream->on_breaker_change(
       [decision = parts.decision](const model_key& model, circuit_breaker::state state, long long) {
         caf::anon_send(decision, breaker_change{model, state == circuit_breaker::state::closed,
@@ -420,23 +512,13 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   g.server.context = parts.io.get();
   g.server.max_body_bytes = static_cast<std::size_t>(s.http.max_body_bytes);
   g.max_json_depth = static_cast<std::size_t>(s.http.max_json_depth);
-  g.default_max_tokens = s.budgets.default_max_tokens;
-  for (const auto& r : s.routes)
-    g.routes.push_back(r.name);
-  for (const auto& m : s.models)
-    g.models.push_back(m.spec.id);
   g.auth_required = s.auth.required;
   g.admin_token = *admin_token;
-  g.guarding = guarding_of(s, nullptr);
-  for (const auto& r : s.routes)
-    g.route_guarding[r.name] = guarding_of(s, &r);
-  g.max_timeout_ms = s.router.max_timeout_ms;
   auto http =
       gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.keys, parts.curl.get(),
-                                    parts.router, parts.aggregator, parts.collector,
-                                    parts.decision,
-                                    parts.guard.get(), parts.upstream.get(), parts.cache.get(),
-                                    parts.reports.get(), parts.metrics.get()});
+                                    parts.router, parts.aggregator, parts.collector, parts.decision,
+                                    parts.config, parts.guard.get(), parts.upstream.get(),
+                                    parts.cache.get(), parts.reports.get(), parts.metrics.get()});
   if (!http) return http.err();
   parts.http = std::move(*http);
   // For the CLI's commands that ask the running daemon (llmopt routes, ...),
@@ -446,6 +528,10 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   std::printf("llmopt: gateway listening on http://%s\n", parts.http->address().c_str());
   std::fflush(stdout);
   return d;
+}
+
+void daemon::reload_file() {
+  if (parts_->config) caf::anon_send(parts_->config, config_reread{});
 }
 
 std::string daemon::gateway_address() const {
@@ -459,6 +545,14 @@ void daemon::stop() {
   tell(p.service_manager, "STOPPING=1\nSTATUS=shutting down");
   if (p.http) p.http->stop();
   p.http.reset();  // it holds handles to the actors
+  // A reload commits to the loop, the guards and the simulators: the config
+  // actor ends before them.
+  if (p.system && p.config) {
+    caf::scoped_actor self{*p.system};
+    self->send_exit(p.config, caf::exit_reason::user_shutdown);
+    self->wait_for(p.config);
+    p.config = nullptr;
+  }
   // Calls still in flight complete (with an error) while the actors live,
   // so their outcomes and billed costs still reach them, and before the
   // catalog goes: the exchanges they complete refer to its provider clients.

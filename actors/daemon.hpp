@@ -29,6 +29,10 @@ class daemon {
   ~daemon();
 
   void stop();
+  // Reads the configuration file again and applies what changed (SIGHUP);
+  // returns at once. The outcome is logged: applied, with the snapshot it
+  // was saved as, or refused with the reason, nothing changed.
+  void reload_file();
   // The gateway's address, "host:port".
   std::string gateway_address() const;
 

@@ -1,7 +1,9 @@
 #include "actors/decision_actor.hpp"
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "actors/messages.hpp"
 #include "actors/supervision.hpp"
@@ -90,6 +92,16 @@ caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
         decide(self, config,
                {"circuit",
                 "circuit " + std::string(change.closed ? "closed: " : "open: ") + change.model});
+      },
+      [=](engine_reconfig& next) {
+        for (const auto& name : next.changed_routes)
+          if (std::none_of(next.routes.begin(), next.routes.end(),
+                           [&](const route_spec& r) { return r.name == name; }))
+            self->state.constrained.erase(name);
+        self->state.engine->reconfigure(next.options, std::move(next.routes),
+                                        std::move(next.models), next.changed_routes);
+        self->send(config.router, self->state.engine->table());  // without removed routes
+        decide(self, config, {"config", std::move(next.said)});
       },
       [=](rescore_atom, std::string trigger) {
         auto promise = self->make_response_promise<routing_table>();

@@ -5,11 +5,12 @@
 #include <charconv>
 #include <random>
 
-#include <nlohmann/json.hpp>
 #include <prometheus/registry.h>
+#include <nlohmann/json.hpp>
 
 #include "actors/authentication.hpp"
 #include "actors/cache_key.hpp"
+#include "actors/config_actor.hpp"
 #include "actors/gateway_metrics.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics_page.hpp"
@@ -206,10 +207,13 @@ void gateway::handle(http::request req, http::responder respond) {
     parts_.loop->post([guard, answer_with] { answer_with({{"budgets", guard->budgets_json()}}); });
   } else if (path == "/admin/v1/providers") {
     if (!only("GET")) return;
-    read_providers(parts_,
-                   [answer_with](nlohmann::json p) { answer_with({{"providers", std::move(p)}}); });
+    read_providers(parts_, [answer_with](nlohmann::json p) {
+      answer_with({{"providers", std::move(p)}});
+    });
   } else if (path == "/admin/v1/breakers") {
     if (only("GET")) breakers(std::move(respond));
+  } else if (path == "/admin/v1/config" || path == "/admin/v1/config/rollback") {
+    configure(req, std::move(respond));
   } else if (path == "/admin/v1/cache") {
     if (!only("GET")) return;
     if (!parts_.cache) return answer_with({{"enabled", false}});
@@ -254,9 +258,11 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
   // 3. The key may use that route or model.
   if (auto denied = forbidden_target(*who, target)) return respond(error_answer(api, *denied));
   // 4. Its deadline and retry policy: the route's, or the client's deadline.
-  auto guarding = route_guarding_of(target);
+  // The configuration this request is served with, to its end.
+  auto catalog = parts_.catalog->current();
+  auto guarding = catalog->guarding_of(target);
   if (auto timeout = req.headers.find(timeout_header); timeout != req.headers.end()) {
-    auto ms = parse_timeout(timeout->second, options_.max_timeout_ms);
+    auto ms = parse_timeout(timeout->second, catalog->max_timeout_ms);
     if (!ms)
       return respond(error_answer(
           api, {400, "invalid_request_error", "invalid_header", ms.err().detail, timeout_header}));
@@ -266,9 +272,10 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
   // those whose breaker is open or whose provider is paused last.
   auto table = parts_.snapshot->current();
   auto held = parts_.upstream->held();
-  auto plan = plan_attempts(*parts_.catalog, table.get(), *request, target, uniform_draw(), as_sent,
+  auto plan = plan_attempts(*catalog, table.get(), *request, target, uniform_draw(), as_sent,
                             held_back{held.get(), steady_clock_ms()});
   if (!plan) return respond(error_answer(api, unplannable(plan.err())));
+  plan->catalog = catalog;
   // 6. The cache's key (looked up on the loop, after the limits and before
   // the first attempt).
   auto cache = cache_ticket_for(parts_.cache, *request, req, plan->route);
@@ -283,7 +290,7 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
                        wall_clock_ms() / 1000,
                        std::move(*who),
                        parts_.guard,
-                       options_.default_max_tokens,
+                       catalog->default_max_tokens,
                        parts_.upstream,
                        guarding.retry,
                        guarding.timeout_ms,
@@ -291,11 +298,6 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
                        parts_.metrics,
                        read_at};
   start_exchange(std::move(setup));
-}
-
-request_guarding gateway::route_guarding_of(const std::string& target) const {
-  auto it = options_.route_guarding.find(target);
-  return it == options_.route_guarding.end() ? options_.guarding : it->second;
 }
 
 // The router's counters per provider key, with the limits and pauses the
@@ -355,11 +357,41 @@ void gateway::metrics(http::responder respond) {
   });
 }
 
+// The configuration endpoints, answered by the config actor.
+void gateway::configure(const http::request& req, http::responder respond) {
+  auto reply = [respond](config_outcome outcome) {
+    auto [status, body] = config_outcome_json(outcome);
+    respond(json_response(status, body));
+  };
+  if (req.path == "/admin/v1/config" && req.method == "GET")
+    return caf::anon_send(parts_.config, config_query{[respond](nlohmann::json doc) {
+                            respond(json_response(200, doc));
+                          }});
+  if (req.method != "POST")
+    return respond(http::error_response(405, "invalid_request_error",
+                                        req.method + " is not allowed on " + req.path,
+                                        "method_not_allowed"));
+  if (req.path == "/admin/v1/config")
+    return caf::anon_send(parts_.config,
+                          config_apply{req.body, "POST /admin/v1/config", std::move(reply)});
+  auto body =
+      parse_bounded_json(req.body, {options_.server.max_body_bytes, options_.max_json_depth});
+  const nlohmann::json* id = nullptr;
+  if (body && body->is_object())
+    if (auto it = body->find("id"); it != body->end() && it->is_number_integer()) id = &*it;
+  if (!id)
+    return respond(http::error_response(400, "invalid_request_error",
+                                        "id: expected the snapshot's id, as {\"id\": 3}",
+                                        "invalid_request"));
+  caf::anon_send(parts_.config, config_rollback{id->get<long long>(), std::move(reply)});
+}
+
 http::response gateway::models() const {
   auto data = nlohmann::json::array();
-  for (const auto& r : options_.routes)
+  const auto catalog = parts_.catalog->current();
+  for (const auto& r : catalog->routes)
     data.push_back({{"id", r}, {"object", "model"}, {"owned_by", "llmopt"}, {"kind", "route"}});
-  for (const auto& m : options_.models)
+  for (const auto& m : catalog->model_ids)
     data.push_back({{"id", m},
                     {"object", "model"},
                     {"owned_by", std::string{provider_of(m)}},

@@ -20,42 +20,33 @@
 
 namespace llmopt {
 
-// A request's deadline and retry policy, by route.
-struct request_guarding {
-  long long timeout_ms = 600000;
-  retry_policy retry;
-};
-
 struct gateway_options {
   http::server_options server;
   std::size_t max_json_depth = 64;  // nesting accepted in a request body
-  long long default_max_tokens = 4096;  // reserved for a request without max_tokens
-  std::vector<std::string> routes;  // names, for GET /v1/models
-  std::vector<std::string> models;  // declared model keys, for GET /v1/models
   bool auth_required = true;        // /v1 requests need an API key
   // The digest of the admin API's bearer token; none: the admin API is open
   // (check_exposure allows that on loopback only).
   std::optional<sha256_digest> admin_token;
-  request_guarding guarding;        // of provider:model requests
-  std::map<std::string, request_guarding> route_guarding;
-  long long max_timeout_ms = 3600000;  // the largest x-llmopt-timeout-ms
 };
 
 // What the gateway serves requests with.
 struct gateway_parts {
-  std::shared_ptr<const serving_catalog> catalog;
+  // Providers, models, routes and their guarding: replaced whole by a
+  // configuration reload.
+  std::shared_ptr<const serving_snapshot> catalog;
   std::shared_ptr<routing_snapshot> snapshot;
   // The API keys, refreshed by the key watch.
   std::shared_ptr<const key_snapshot> keys;
-  curl_loop* loop = nullptr;  // outlives the gateway
-  caf::actor router;          // provider counters, routing table, readiness
-  caf::actor aggregator;      // call outcomes, pipeline counters, model statistics
-  caf::actor collector;       // in-flight and paused state
-  caf::actor decision;        // decisions by trigger, constrained candidates (metrics)
-  spend_guard* guard = nullptr;  // budgets and key limits; used on the loop thread only
+  curl_loop* loop = nullptr;           // outlives the gateway
+  caf::actor router;                   // provider counters, routing table, readiness
+  caf::actor aggregator;               // call outcomes, pipeline counters, model statistics
+  caf::actor collector;                // in-flight and paused state
+  caf::actor decision;                 // decisions by trigger, constrained candidates (metrics)
+  caf::actor config;                   // the running configuration: reload, rollback
+  spend_guard* guard = nullptr;        // budgets and key limits; used on the loop thread only
   upstream_guard* upstream = nullptr;  // breakers, provider limits; the loop thread only
   answer_cache* cache = nullptr;  // the response cache, on the loop's thread; outlives the gateway
-  call_reports* reports = nullptr;  // calls' outcomes to the actors, on the loop's thread
+  call_reports* reports = nullptr;     // calls' outcomes to the actors, on the loop's thread
   gateway_metrics* metrics = nullptr;  // recorded on the loop's thread; outlives the gateway
 };
 
@@ -72,6 +63,9 @@ struct gateway_parts {
 //   GET  /admin/v1/cache       the response cache: entries, bytes, hits, misses, joins, L2
 //   GET  /admin/v1/budgets     each budget in use: limit, spent, reserved
 //   GET  /admin/v1/breakers    each provider:model's circuit breaker
+//   GET  /admin/v1/config      the configuration in force: snapshot, source, time
+//   POST /admin/v1/config      apply the TOML body (config_actor.hpp)
+//   POST /admin/v1/config/rollback  apply snapshot {"id": N} again
 // Every /v1 endpoint (and its alias without /v1) needs an API key unless
 // auth is off (authentication.hpp); every /admin/ path needs the admin
 // token when one is configured, and so does /metrics. /health/ needs nothing.
@@ -92,9 +86,9 @@ class gateway {
   void handle(http::request req, http::responder respond);
   void chat(client_api api, const http::request& req, http::responder respond);
   http::response models() const;
-  request_guarding route_guarding_of(const std::string& target) const;
   void breakers(http::responder respond);
   void metrics(http::responder respond);
+  void configure(const http::request& req, http::responder respond);
 
   gateway_options options_;
   gateway_parts parts_;

@@ -18,9 +18,12 @@
 #include "adapters/kafka/consumer.hpp"
 #include "adapters/providers/upstream_outcome.hpp"
 #include "decision/decision_record.hpp"
+#include "decision/model_spec.hpp"
 #include "decision/model_stats.hpp"
 #include "decision/pipeline_counters.hpp"
+#include "decision/route.hpp"
 #include "decision/routing_table.hpp"
+#include "decision/scoring.hpp"
 #include "decision/signal.hpp"
 #include "store/checkpoint_store.hpp"
 #include "store/spend_ledger.hpp"
@@ -126,6 +129,21 @@ struct providers_query {
   std::function<void(nlohmann::json)> done;
 };
 
+// A configuration reload, to the decision actor: the engine takes the new
+// options, routes and models (decision_engine::reconfigure), then decides at
+// once; `said` is the trigger's words ("configuration snapshot 7 ...").
+struct engine_reconfig {
+  engine_options options;
+  std::vector<route_spec> routes;
+  std::vector<model_spec> models;
+  std::vector<std::string> changed_routes;
+  std::string said;
+};
+// ... and to the aggregator: models it may not have seen, with their priors.
+struct declared_models {
+  std::vector<model_spec> models;
+};
+
 // A read of readiness, for /health/ready.
 struct readiness_query {
   std::function<void(bool ready, std::string why_not)> done;
@@ -148,3 +166,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decisions_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::providers_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::checkpoint)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::spend_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::engine_reconfig)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::declared_models)

@@ -17,7 +17,9 @@ std::string usd_text(double usd) {
 }
 
 // Retry-After in whole seconds, at least 1.
-std::string retry_after(long long ms) { return std::to_string(std::max(1LL, (ms + 999) / 1000)); }
+std::string retry_after(long long ms) {
+  return std::to_string(std::max(1LL, (ms + 999) / 1000));
+}
 
 }  // namespace
 
@@ -31,6 +33,11 @@ std::string reset_duration(long long ms) {
 
 spend_guard::spend_guard(spend_guard_options options, const spend_totals& spent, recorder record)
     : options_(std::move(options)), spent_at_start_(spent), record_(std::move(record)) {}
+
+void spend_guard::reconfigure(spend_guard_options options) {
+  if (options.limit_kind != options_.limit_kind) limits_.clear();
+  options_ = std::move(options);
+}
 
 spend_guard::account_state& spend_guard::account(const std::string& scope, double limit,
                                                  budget_period period, long long now_ms) {
@@ -55,9 +62,8 @@ spend_guard::account_state& spend_guard::account(const std::string& scope, doubl
   return s;
 }
 
-std::optional<refusal> spend_guard::check_limits(const caller& who,
-                                                 const spend_estimate& estimate, long long now_ms,
-                                                 admission& a) {
+std::optional<refusal> spend_guard::check_limits(const caller& who, const spend_estimate& estimate,
+                                                 long long now_ms, admission& a) {
   const auto& p = who.policy;
   if (who.key_id.empty() || (!p.rpm && !p.tpm)) return std::nullopt;
   auto& l = limits_[who.key_id];
@@ -82,8 +88,8 @@ std::optional<refusal> spend_guard::check_limits(const caller& who,
     if (v.allowed) continue;
     refusal r;
     r.headers = a.headers;
-    const std::string per = std::string(unit) == "requests" ? "requests per min (RPM)"
-                                                            : "tokens per min (TPM)";
+    const std::string per =
+        std::string(unit) == "requests" ? "requests per min (RPM)" : "tokens per min (TPM)";
     if (v.retry_after_ms < 0) {
       r.error = {429, "tokens", "rate_limit_exceeded",
                  "Request too large for key " + who.key_name + " on " + per + ": Limit " +
@@ -103,8 +109,8 @@ std::optional<refusal> spend_guard::check_limits(const caller& who,
 }
 
 std::variant<admission, refusal> spend_guard::admit(const caller& who, const std::string& route,
-                                                     const spend_estimate& estimate,
-                                                     long long now_ms) {
+                                                    const spend_estimate& estimate,
+                                                    long long now_ms) {
   admission a;
   a.key_id = who.key_id;
   a.route = route;
@@ -118,8 +124,8 @@ std::variant<admission, refusal> spend_guard::admit(const caller& who, const std
   };
   std::vector<wanted> budgets;
   if (!who.key_id.empty() && who.policy.budget_usd)
-    budgets.push_back({"key:" + who.key_id, *who.policy.budget_usd, who.policy.period,
-                       "key " + who.key_name});
+    budgets.push_back(
+        {"key:" + who.key_id, *who.policy.budget_usd, who.policy.period, "key " + who.key_name});
   if (auto it = options_.route_budgets.find(route); it != options_.route_budgets.end())
     budgets.push_back({"route:" + route, it->second.usd, it->second.period, "route " + route});
 
@@ -133,9 +139,8 @@ std::variant<admission, refusal> spend_guard::admit(const caller& who, const std
       r.error = {429, "insufficient_quota", "insufficient_quota",
                  "The " + std::string(to_string(b.period)) + " budget of " + b.who + " ($" +
                      usd_text(b.limit) + ") cannot cover this request: $" +
-                     usd_text(s.account.spent()) + " spent, $" +
-                     usd_text(s.account.reserved()) + " held by requests in flight, $" +
-                     usd_text(estimate.usd) + " needed",
+                     usd_text(s.account.spent()) + " spent, $" + usd_text(s.account.reserved()) +
+                     " held by requests in flight, $" + usd_text(estimate.usd) + " needed",
                  ""};
       r.headers = a.headers;
       return r;

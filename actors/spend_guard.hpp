@@ -85,6 +85,12 @@ class spend_guard {
   // Every budget a request has touched: scope ("key:ID", "route:NAME"),
   // period start, limit, spent, reserved and remaining, in USD.
   nlohmann::json budgets_json() const;
+  // New route budgets, soft fraction and limiter kind from a configuration
+  // reload. What each budget has spent and holds reserved stays; a budget
+  // whose limit changed takes the new one at its next request; a new soft
+  // fraction applies to budgets first used after it. Key limiters start
+  // afresh only when their kind changed.
+  void reconfigure(spend_guard_options options);
 
  private:
   struct account_state {

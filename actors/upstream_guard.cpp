@@ -27,6 +27,19 @@ upstream_guard::upstream_guard(upstream_guard_options options)
     limits_.emplace(name, provider_limit(configured));
 }
 
+void upstream_guard::reconfigure(upstream_guard_options options) {
+  options_ = std::move(options);
+  for (auto& [model, b] : breakers_)
+    b.set_options(options_.breaker);
+  budget_.set_options(options_.retry_budget);
+  for (auto& [name, l] : limits_) {
+    auto configured = options_.limits.find(name);
+    l.set_limits(configured == options_.limits.end() ? provider_limits{} : configured->second);
+  }
+  for (const auto& [name, configured] : options_.limits)
+    limits_.try_emplace(name, provider_limit(configured));
+}
+
 circuit_breaker& upstream_guard::breaker(const model_key& model) {
   auto it = breakers_.find(model);
   if (it == breakers_.end()) it = breakers_.emplace(model, circuit_breaker(options_.breaker)).first;

@@ -58,6 +58,10 @@ class upstream_guard {
   void finished(const model_key& model, const upstream_reply& reply, bool cut_by_deadline,
                 long long now_ms);
   retry_budget& budget() { return budget_; }
+  // New thresholds and provider limits from a configuration reload. Each
+  // breaker keeps its state and each provider its calls in flight and its
+  // pause; a provider no longer limited is no longer limited.
+  void reconfigure(upstream_guard_options options);
 
   // Called on every breaker state change (open, half-open, closed), on the
   // loop thread: the decision side learns of it.

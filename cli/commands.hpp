@@ -33,10 +33,11 @@ struct loaded_config {
 };
 result<loaded_config> load_config(const std::optional<std::string>& path);
 
-// Blocks SIGINT and SIGTERM in the calling thread and every thread it starts
-// afterwards; wait_for_shutdown_signal() then returns the one that arrived.
-void block_shutdown_signals();
-int wait_for_shutdown_signal();
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and every thread
+// it starts afterwards; wait_for_control_signal() then returns the one that
+// arrived.
+void block_control_signals();
+int wait_for_control_signal();
 
 // Logs go to stderr, as text or JSON lines.
 void configure_logging(const log_settings& log);

@@ -27,22 +27,23 @@ result<loaded_config> load_config(const std::optional<std::string>& path) {
 }
 
 namespace {
-sigset_t shutdown_signals() {
+sigset_t control_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 }  // namespace
 
-void block_shutdown_signals() {
-  sigset_t set = shutdown_signals();
+void block_control_signals() {
+  sigset_t set = control_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-int wait_for_shutdown_signal() {
-  sigset_t set = shutdown_signals();
+int wait_for_control_signal() {
+  sigset_t set = control_signals();
   int sig = 0;
   sigwait(&set, &sig);
   return sig;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/daemon_client.hpp"
 #include "config/loader.hpp"
 #include "config/text_diff.hpp"
 #include "decision/decision_record.hpp"
@@ -17,6 +18,7 @@ struct snapshot_args {
   bool json = false;
   int limit = 20;
   long long id = 0, other = 0;
+  std::optional<std::string> url;
 };
 
 // The snapshots `llmopt serve` with the same --config saved, read only.
@@ -61,8 +63,8 @@ int list(const snapshot_args& args) {
     if (args.json) {
       auto out = nlohmann::json::array();
       for (const auto& s : *found)
-        out.push_back({{"id", s.id}, {"at", format_time(s.at)}, {"source", s.source},
-                       {"sha256", s.sha256}});
+        out.push_back(
+            {{"id", s.id}, {"at", format_time(s.at)}, {"source", s.source}, {"sha256", s.sha256}});
       std::printf("%s\n", out.dump().c_str());
       return 0;
     }
@@ -100,11 +102,42 @@ void add_store_options(CLI::App* cmd, const std::shared_ptr<snapshot_args>& args
       "configuration file whose store to read (default: the built-in one, ./var/llmopt.db)");
 }
 
+// Applies snapshot args.id to the running daemon: 0 applied, 1 refused
+// (the daemon's reason on stderr), 2 the daemon not reached.
+int rollback(const snapshot_args& args) {
+  auto config = load_config(args.config);
+  if (!config) {
+    std::fprintf(stderr, "llmopt: %s\n", config.err().detail.c_str());
+    return 2;
+  }
+  const nlohmann::json body{{"id", args.id}};
+  auto answer = daemon_call(*config, "POST", "/admin/v1/config/rollback", body.dump(), args.url);
+  if (!answer) {
+    std::fprintf(stderr, "llmopt: %s\n", answer.err().detail.c_str());
+    return 2;
+  }
+  const auto& doc = answer->body;
+  if (answer->status != 200) {
+    const auto message = doc.is_object() && doc.contains("error") && doc["error"].is_object()
+                             ? doc["error"].value("message", std::string{})
+                             : doc.dump();
+    std::fprintf(stderr, "llmopt: not applied (HTTP %ld): %s\n", answer->status, message.c_str());
+    return 1;
+  }
+  std::printf("applied as snapshot %lld (%s)\n", doc.value("snapshot", 0LL),
+              doc.value("source", std::string{}).c_str());
+  if (doc.contains("changes") && doc["changes"].is_array())
+    for (const auto& change : doc["changes"])
+      if (change.is_string()) std::printf("  %s\n", change.get<std::string>().c_str());
+  return 0;
+}
+
 }  // namespace
 
 void add_config_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
-      "config", "check a configuration file, list the settings, or read the saved snapshots");
+      "config",
+      "check a configuration file, list the settings, read the saved snapshots, roll back");
   cmd->require_subcommand(1);
 
   auto* check = cmd->add_subcommand("check", "validate FILE; exit 0 when it is valid");
@@ -146,6 +179,15 @@ void add_config_command(CLI::App& app, int& exit_code) {
   diff_cmd->add_option("A", args->id, "snapshot id")->required();
   diff_cmd->add_option("B", args->other, "snapshot id")->required();
   diff_cmd->callback([args, &exit_code] { exit_code = diff(*args); });
+
+  auto* rollback_cmd = cmd->add_subcommand(
+      "rollback", "apply snapshot ID to the running daemon, as a reload would; saved as a new one");
+  add_store_options(rollback_cmd, args);
+  rollback_cmd->add_option("ID", args->id, "snapshot id")->required();
+  rollback_cmd->add_option_function<std::string>(
+      "--url", [args](const std::string& u) { args->url = u; },
+      "the daemon's address (default: what it wrote at start)");
+  rollback_cmd->callback([args, &exit_code] { exit_code = rollback(*args); });
 }
 
 }  // namespace llmopt

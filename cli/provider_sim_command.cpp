@@ -20,7 +20,7 @@ int run_provider_sim(const provider_sim_args& args) {
     std::fprintf(stderr, "llmopt: %s\n", models.err().detail.c_str());
     return 2;
   }
-  block_shutdown_signals();
+  block_control_signals();
   provider_sim_options options;
   options.listen = args.host + ":" + std::to_string(args.port);
   options.models = std::move(*models);
@@ -39,7 +39,7 @@ int run_provider_sim(const provider_sim_args& args) {
               (*sim)->base_url(sim_format::gemini).c_str(),
               (*sim)->base_url(sim_format::ollama).c_str());
   std::fflush(stdout);
-  wait_for_shutdown_signal();
+  wait_for_control_signal();
   (*sim)->stop();
   return 0;
 }

@@ -18,13 +18,17 @@ int serve(const std::optional<std::string>& config_path) {
   configure_logging(config->values.log);
   // Every thread started from here on inherits the blocked signals, so only
   // the wait below receives them.
-  block_shutdown_signals();
+  block_control_signals();
   auto d = daemon::start(config->values, config->text, process_env());
   if (!d) {
     std::fprintf(stderr, "llmopt: cannot start: %s\n", d.err().detail.c_str());
     return 1;
   }
-  int sig = wait_for_shutdown_signal();
+  int sig = 0;
+  while ((sig = wait_for_control_signal()) == SIGHUP) {
+    spdlog::info("received SIGHUP, reading {} again", config->values.source);
+    (*d)->reload_file();
+  }
   spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   (*d)->stop();
   return 0;

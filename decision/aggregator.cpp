@@ -10,6 +10,10 @@ constexpr double neutral_quality_prior = 0.5;
 
 aggregator::aggregator(aggregator_options options, const std::vector<model_spec>& catalog)
     : options_(options) {
+  declare(catalog);
+}
+
+void aggregator::declare(const std::vector<model_spec>& catalog) {
   for (const auto& m : catalog) {
     priors_[m.id] = m.quality_prior;
     stats_for(m.id);

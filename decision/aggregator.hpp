@@ -21,6 +21,11 @@ class aggregator {
   // only in signals start from a neutral prior of 0.5.
   aggregator(aggregator_options options, const std::vector<model_spec>& catalog);
 
+  // Models a reloaded configuration declares: a model not seen yet starts
+  // from its prior and is in views() from now on; one already seen keeps
+  // its state.
+  void declare(const std::vector<model_spec>& catalog);
+
   // Applies one signal. A signal that names no model changes nothing.
   void apply(const typed_signal& s, time_ms now);
 

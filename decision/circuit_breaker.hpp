@@ -29,6 +29,9 @@ class circuit_breaker {
   enum class state { closed, open, half_open };
 
   explicit circuit_breaker(breaker_options options = {});
+  // New thresholds from a configuration reload; the state and the calls
+  // counted so far stay.
+  void set_options(breaker_options options) { options_ = options; }
 
   // Whether a call may be sent now, without taking the probe.
   bool available(long long now_ms) const;

@@ -213,7 +213,7 @@ std::vector<candidate_assessment> decision_engine::assess_route(
 bool decision_engine::is_material(const route_spec& route,
                                   const std::vector<candidate_assessment>& candidates) const {
   auto current = table_.find(route.name);
-  if (current == table_.end()) return true;
+  if (current == table_.end() || reconfigured_.count(route.name)) return true;
   auto previous = constrained_.find(route.name);
   if (previous == constrained_.end() || previous->second != constrained_models(candidates))
     return true;
@@ -270,6 +270,26 @@ std::vector<std::string> decision_engine::reasons_for(
   return reasons;
 }
 
+void decision_engine::reconfigure(engine_options options, std::vector<route_spec> routes,
+                                  std::vector<model_spec> models,
+                                  const std::vector<std::string>& changed) {
+  options_ = options;
+  routes_ = std::move(routes);
+  models_.clear();
+  for (auto& m : models)
+    models_.emplace(m.id, std::move(m));
+  for (const auto& name : changed) {
+    const bool kept = std::any_of(routes_.begin(), routes_.end(),
+                                  [&](const route_spec& r) { return r.name == name; });
+    if (kept) {
+      reconfigured_.insert(name);
+    } else {
+      table_.erase(name);
+      constrained_.erase(name);
+    }
+  }
+}
+
 std::vector<decision> decision_engine::decide(
     const std::unordered_map<model_key, model_view>& views, time_ms now,
     const std::string& trigger) {
@@ -290,6 +310,7 @@ std::vector<decision> decision_engine::decide(
       w.weights.emplace_back(c.model, c.weight);
     table_[route.name] = std::move(w);
     constrained_[route.name] = constrained_models(candidates);
+    reconfigured_.erase(route.name);
     d.candidates = std::move(candidates);
     made.push_back(std::move(d));
   }

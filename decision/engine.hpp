@@ -2,6 +2,7 @@
 
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "decision/decision_record.hpp"
@@ -31,6 +32,14 @@ class decision_engine {
   std::vector<decision> decide(const std::unordered_map<model_key, model_view>& views, time_ms now,
                                const std::string& trigger);
 
+  // A new configuration (a reload): options, routes and models replace the
+  // old ones. Of the routes named in `changed` (added, removed or changed),
+  // a removed one leaves the table at once; the others are decided by the
+  // next decide() whatever their scores, and keep their weights until then.
+  // The routes not named keep theirs. Decision ids go on.
+  void reconfigure(engine_options options, std::vector<route_spec> routes,
+                   std::vector<model_spec> models, const std::vector<std::string>& changed);
+
   // The request path's circuit breaker of `model` opened (`open`) or closed:
   // while open the model is excluded from every route ("circuit open").
   void set_circuit_open(const model_key& model, bool open, time_ms since);
@@ -38,7 +47,7 @@ class decision_engine {
   const routing_table& table() const { return table_; }
   const std::vector<route_spec>& routes() const { return routes_; }
 
- // How a candidate was constrained at a route's last decision: a change of
+  // How a candidate was constrained at a route's last decision: a change of
   // any of these is always a decision.
   enum class hold { excluded, over_latency_slo, held_back };
   struct constrained_model {
@@ -65,6 +74,8 @@ class decision_engine {
   std::unordered_map<model_key, time_ms> circuit_open_since_;
   // Per route, constrained_models() at its last decision.
   std::unordered_map<std::string, std::vector<constrained_model>> constrained_;
+  // Routes a reload changed, decided at the next decide().
+  std::unordered_set<std::string> reconfigured_;
 };
 
 }  // namespace llmopt

@@ -19,6 +19,18 @@ provider_limit::provider_limit(provider_limits limits) : limits_(limits) {
   if (limits_.tpm > 0) tpm_.emplace(rate_limit_kind::sliding_window, limits_.tpm);
 }
 
+void provider_limit::set_limits(provider_limits limits) {
+  if (limits.rpm != limits_.rpm) {
+    rpm_.reset();
+    if (limits.rpm > 0) rpm_.emplace(rate_limit_kind::sliding_window, limits.rpm);
+  }
+  if (limits.tpm != limits_.tpm) {
+    tpm_.reset();
+    if (limits.tpm > 0) tpm_.emplace(rate_limit_kind::sliding_window, limits.tpm);
+  }
+  limits_ = limits;
+}
+
 const char* to_string(provider_limit::refusal r) {
   switch (r) {
     case provider_limit::refusal::none:

@@ -22,6 +22,9 @@ struct provider_limits {
 class provider_limit {
  public:
   explicit provider_limit(provider_limits limits = {});
+  // New limits from a configuration reload. The calls in flight and a pause
+  // stay; a changed rpm or tpm starts its minute afresh.
+  void set_limits(provider_limits limits);
 
   // Why a call of about `tokens` cannot start now, or nothing when it can.
   enum class refusal { none, paused, concurrency, rpm, tpm };

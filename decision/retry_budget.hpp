@@ -17,6 +17,9 @@ struct retry_budget_options {
 class retry_budget {
  public:
   explicit retry_budget(retry_budget_options options = {});
+  // A new ratio and window from a configuration reload; the requests and
+  // retries counted so far stay.
+  void set_options(retry_budget_options options) { options_ = options; }
 
   // A request's first attempt.
   void record_request(long long now_ms);

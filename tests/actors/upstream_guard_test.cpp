@@ -103,3 +103,29 @@ TEST_CASE("guard: a provider at max_concurrent is skipped until a call ends") {
   CHECK(g.check("alpha:a", 10, 3).why == skip::none);
   CHECK(g.providers_json(3, 0)["alpha"]["max_concurrent"] == 1);
 }
+
+TEST_CASE("guard: a reload's new limits apply while breakers and calls in flight stay") {
+  upstream_guard g(options());
+  call(g, "beta:b", failed(), 0);
+  call(g, "beta:b", failed(), 1);
+  REQUIRE(g.check("beta:b", 10, 2).why == skip::breaker_open);
+  // alpha allows one call at a time; one is in flight.
+  REQUIRE(g.check("alpha:a", 10, 2).why == skip::none);
+  g.started("alpha:a", 10, 2);
+  REQUIRE(g.check("alpha:a", 10, 3).why == skip::provider_limit);
+
+  auto next = options();
+  next.limits["alpha"] = {0, 0, 2};  // two at a time
+  next.limits["gamma"] = {0, 0, 1};  // a new provider's limit
+  g.reconfigure(next);
+  CHECK(g.check("beta:b", 10, 4).why == skip::breaker_open);  // still open
+  CHECK(g.check("alpha:a", 10, 4).why == skip::none);         // the one in flight counts
+  g.started("alpha:a", 10, 4);
+  CHECK(g.check("alpha:a", 10, 5).why == skip::provider_limit);
+  g.started("gamma:g", 10, 5);
+  CHECK(g.check("gamma:g", 10, 6).why == skip::provider_limit);
+
+  next.limits.erase("alpha");  // no longer limited
+  g.reconfigure(next);
+  CHECK(g.check("alpha:a", 10, 7).why == skip::none);
+}

@@ -117,6 +117,13 @@ http_response running_daemon::admin_get(const std::string& path) {
   return http_request("GET", url_ + path, {}, headers);
 }
 
+http_response running_daemon::admin(const std::string& method, const std::string& path,
+                                    const std::string& body) {
+  std::vector<std::string> headers;
+  if (!admin_token_.empty()) headers.push_back("Authorization: Bearer " + admin_token_);
+  return http_request(method, url_ + path, body, headers);
+}
+
 std::string running_daemon::metrics() {
   auto r = admin_get("/metrics");
   INFO(r.body);

@@ -60,6 +60,9 @@ class running_daemon {
   nlohmann::json models();
   // GET /metrics: the Prometheus text.
   std::string metrics();
+  // `method` `path` of the admin API with `body`, with the admin token.
+  http_response admin(const std::string& method, const std::string& path,
+                      const std::string& body = {});
 
  private:
   void launch();
