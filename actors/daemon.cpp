@@ -290,11 +290,7 @@ result<collector_config> make_collector_config(daemon::parts& p, const settings&
   auto properties = resolve_properties(k.properties, env);
   if (!properties) return properties.err();
   collector_config c;
-  c.topics = {{k.topic_cost, topic_kind::cost},
-              {k.topic_latency, topic_kind::latency},
-              {k.topic_sentinel, topic_kind::sentinel},
-              {k.topic_shield, topic_kind::shield},
-              {k.topic_observatory, topic_kind::observatory}};
+  c.topics = signal_topics_of(s);
   // Each partition resumes where the newest checkpoint left it, not where
   // Kafka's committed offset (which lags the checkpoint) says.
   c.positions = std::make_shared<partition_positions>();

@@ -41,4 +41,13 @@ parse_limits parse_limits_of(const settings& s) {
   return l;
 }
 
+signal_topic_map signal_topics_of(const settings& s) {
+  const auto& k = s.kafka;
+  return {{k.topic_cost, topic_kind::cost},
+          {k.topic_latency, topic_kind::latency},
+          {k.topic_sentinel, topic_kind::sentinel},
+          {k.topic_shield, topic_kind::shield},
+          {k.topic_observatory, topic_kind::observatory}};
+}
+
 }  // namespace llmopt

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <functional>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "adapters/signals/signal_parser.hpp"
@@ -16,5 +19,10 @@ intake_options intake_options_of(const settings& s);
 engine_options engine_options_of(const settings& s);
 std::vector<model_spec> catalog_of(const settings& s);
 parse_limits parse_limits_of(const settings& s);
+
+// Which adapter reads each signal topic (kafka.topics.*): the collector's
+// choice, and `llmopt signals validate --topic`'s.
+using signal_topic_map = std::map<std::string, topic_kind, std::less<>>;
+signal_topic_map signal_topics_of(const settings& s);
 
 }  // namespace llmopt

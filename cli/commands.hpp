@@ -23,6 +23,7 @@ void add_simulate_command(CLI::App& app, int& exit_code);
 void add_keys_command(CLI::App& app, int& exit_code);
 void add_routes_command(CLI::App& app, int& exit_code);  // and `models`
 void add_dlq_command(CLI::App& app, int& exit_code);
+void add_signals_command(CLI::App& app, int& exit_code);
 
 // The configuration every subcommand uses: the file given with --config, or
 // the built-in example when none is; environment overrides applied. The

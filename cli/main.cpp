@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   llmopt::add_keys_command(app, exit_code);
   llmopt::add_routes_command(app, exit_code);
   llmopt::add_dlq_command(app, exit_code);
+  llmopt::add_signals_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -73,7 +73,8 @@ if [ "$build_only" -eq 1 ]; then
 fi
 
 # -- npm: the providers' official clients, which check provider-sim's wire
-# formats (tests/npm, tests/e2e/sim_clients_test.cpp). Node and npm come
+# formats (tests/npm, tests/e2e/sim_clients_test.cpp), and ajv, which checks
+# signals/schemas (tests/e2e/signal_schemas_test.cpp). Node and npm come
 # from Debian when the machine has none (a Node already installed, e.g. a
 # newer one, is kept: the pinned clients need Node >= 20). The clients are
 # installed from the committed lock into tests/npm/node_modules, and only
