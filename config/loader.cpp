@@ -134,6 +134,10 @@ settings default_settings() {
 
 result<settings> parse_settings(std::string_view toml_text, const std::string& source_name,
                                 const env_lookup& env) {
+  if (toml_text.size() > max_config_bytes)
+    return config_error(source_name + ": " + std::to_string(toml_text.size()) +
+                        " bytes; a configuration is read up to " +
+                        std::to_string(max_config_bytes) + " bytes");
   toml::table root;
   try {
     root = toml::parse(toml_text, std::string_view(source_name));

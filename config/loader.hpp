@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <optional>
@@ -40,6 +41,10 @@ env_lookup process_env();
 // collector.high_watermark, the entries of the arrays). An empty `env`
 // function means no overrides. The result's `source` is `source_name`, which
 // is also the FILE of messages.
+// A configuration longer than this is refused unread; toml++ bounds its
+// nesting (TOML_MAX_NESTED_VALUES).
+constexpr std::size_t max_config_bytes = 1 << 20;
+
 result<settings> parse_settings(std::string_view toml_text, const std::string& source_name,
                                 const env_lookup& env);
 
