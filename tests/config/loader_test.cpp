@@ -302,3 +302,14 @@ TEST_CASE("a file's errors name the file", "[config][loader]") {
   REQUIRE_FALSE(loaded.ok());
   CHECK(loaded.err().detail == path + ":2:11: http.threads: expected an integer in [1, 64], got 0");
 }
+
+TEST_CASE("a configuration past max_config_bytes is refused unread, naming its size",
+          "[config][loader]") {
+  const std::string comment = "# " + std::string(max_config_bytes, 'x') + "\n";
+  auto loaded = parse_settings(comment, "big.toml", no_env());
+  REQUIRE_FALSE(loaded.ok());
+  CHECK(loaded.err().code == "config");
+  CHECK(loaded.err().detail.rfind("big.toml: " + std::to_string(comment.size()) + " bytes", 0) ==
+        0);
+  CHECK(parse_settings("# " + std::string(1000, 'x') + "\n", "small.toml", no_env()).ok());
+}
