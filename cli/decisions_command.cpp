@@ -1,9 +1,9 @@
 #include <cstdio>
-#include <map>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "pages/decision_explanation.hpp"
 #include "store/database.hpp"
 #include "store/decision_log.hpp"
 #include "store/migrations.hpp"
@@ -75,28 +75,15 @@ int explain_one(const decisions_args& args) {
     std::fprintf(stderr, "llmopt: no decision %lld\n", args.id);
     return 1;
   }
-  // The calls this decision's weights routed, by the key they came with
-  // (none from a store older than the spend ledger).
+  // The calls this decision's weights routed (none from a store older than
+  // the spend ledger).
   auto routed = spend_ledger(*db).of_decision(args.id);
-  std::map<std::string, std::pair<long long, double>> by_key;
-  for (const auto& e : routed ? *routed : std::vector<spend_entry>{}) {
-    auto& [calls, usd] = by_key[e.key_id.empty() ? "(no key)" : e.key_id];
-    ++calls;
-    usd += e.usd;
-  }
+  const auto& calls = routed ? *routed : std::vector<spend_entry>{};
   if (args.json) {
-    auto out = nlohmann::json(**found);
-    out["calls_by_key"] = nlohmann::json::array();
-    for (const auto& [key, totals] : by_key)
-      out["calls_by_key"].push_back({{"key", key}, {"calls", totals.first}, {"usd", totals.second}});
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", pages::explanation_json(**found, calls).dump(2).c_str());
     return 0;
   }
-  std::fputs(explain(**found).c_str(), stdout);
-  if (by_key.empty()) return 0;
-  std::printf("billed calls it routed, by key:\n");
-  for (const auto& [key, totals] : by_key)
-    std::printf("  %s: %lld call(s), $%.6f\n", key.c_str(), totals.first, totals.second);
+  std::fputs(pages::explanation_text(**found, calls).c_str(), stdout);
   return 0;
 }
 

@@ -7,7 +7,7 @@
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
 #include "decision/simulation.hpp"
-#include "decision/simulation_html.hpp"
+#include "pages/simulation_html.hpp"
 
 namespace llmopt {
 namespace {
@@ -51,7 +51,7 @@ int run(const simulate_args& args) {
 
   if (args.html_file) {
     std::ofstream out(*args.html_file, std::ios::binary | std::ios::trunc);
-    out << simulation_html(report);
+    out << pages::simulation_html(report);
     if (!out.flush()) {
       std::fprintf(stderr, "llmopt: %s: cannot write the report\n", args.html_file->c_str());
       return 1;

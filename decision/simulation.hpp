@@ -103,7 +103,7 @@ std::vector<named_policy> baseline_policies(const sim_world& world);
 
 // Runs the world's scenario traffic through every policy on virtual time, with
 // common random numbers, and returns the report (spec/scenario.md, "Report";
-// the schema simulation_html() renders). `timeline_policies` are recorded
+// the schema pages/simulation_html.hpp renders). `timeline_policies` are recorded
 // per time bucket of `bucket_s`.
 // `world` must be the one the baselines were made with: the run adds the
 // policy blocks it learns from emitted signals.

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/http/url_encoding.hpp"
 #include "adapters/providers/bounded_json.hpp"
 #include "adapters/providers/sim_state.hpp"
 #include "adapters/providers/sim_stream.hpp"
@@ -56,23 +57,6 @@ http::response sim_error(int status, const std::string& message, const std::stri
                               message, code);
 }
 
-std::string percent_decode(const std::string& s) {
-  auto hex = [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (c | 0x20) - 'a' + 10;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 void provider_sim::state::handle(http::request req, http::responder reply) {
   try {
     route(req, reply);
@@ -116,7 +100,7 @@ void provider_sim::state::route(const http::request& req, const http::responder&
 // /v1beta/models/{model}:{method}: the model may hold ':' itself
 // ("google:gemini-2.0-flash"), so the method follows the last one.
 void provider_sim::state::gemini(const http::request& req, const http::responder& reply) {
-  const std::string rest = percent_decode(req.path.substr(gemini_prefix.size()));
+  const std::string rest = http::percent_decode(req.path.substr(gemini_prefix.size()));
   const auto colon = rest.rfind(':');
   const std::string method = colon == std::string::npos ? "" : rest.substr(colon + 1);
   if (method != "generateContent" && method != "streamGenerateContent")

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/http/url_encoding.hpp"
 #include "adapters/providers/bounded_json.hpp"
 #include "adapters/providers/sim_state.hpp"
 
@@ -27,20 +28,6 @@ result<json> admin_body(const http::request& req) {
   return parse_bounded_json(req.body, json_bounds{sim_max_body_bytes, sim_max_json_depth});
 }
 
-// The value of `key` in a query string ("a=1&b=2"), not percent-decoded.
-std::optional<std::string> query_param(const std::string& query, const std::string& key) {
-  std::size_t at = 0;
-  while (at <= query.size()) {
-    auto end = query.find('&', at);
-    if (end == std::string::npos) end = query.size();
-    const auto pair = query.substr(at, end - at);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == key) return eq == std::string::npos ? "" : pair.substr(eq + 1);
-    at = end + 1;
-  }
-  return std::nullopt;
-}
-
 // A whole non-negative integer no larger than `max`.
 std::optional<long long> parse_count(const std::string& text, long long max) {
   long long n = -1;
@@ -53,7 +40,7 @@ std::optional<long long> parse_count(const std::string& text, long long max) {
 }  // namespace
 
 http::response provider_sim::state::admin_model(const http::request& req) {
-  const std::string name = percent_decode(req.path.substr(admin_models_prefix.size()));
+  const std::string name = http::percent_decode(req.path.substr(admin_models_prefix.size()));
   auto index = table->find(name);
   if (!index) return model_not_found(name);
   if (req.method == "GET") return json_reply(200, to_json(table->get(*index)));
@@ -84,10 +71,10 @@ http::response provider_sim::state::admin_faults(const http::request& req) {
 // &timeout_ms=T (default 5000): answers when the count is reached.
 void provider_sim::state::admin_stats(const http::request& req, const http::responder& reply) {
   auto what = sim_stats::counter::open;
-  auto until = query_param(req.query, "until_open");
+  auto until = http::query_param(req.query, "until_open");
   if (!until) {
     what = sim_stats::counter::held_back;
-    until = query_param(req.query, "until_held_back");
+    until = http::query_param(req.query, "until_held_back");
   }
   if (!until) return reply(json_reply(200, stats.snapshot()));
   const auto value = parse_count(*until, 1LL << 40);
@@ -95,7 +82,7 @@ void provider_sim::state::admin_stats(const http::request& req, const http::resp
     return reply(
         sim_error(400, "until_open, until_held_back: expected an integer >= 0", "bad_query"));
   auto wait_ms = std::optional<long long>(default_wait_ms);
-  if (const auto timeout = query_param(req.query, "timeout_ms"))
+  if (const auto timeout = http::query_param(req.query, "timeout_ms"))
     wait_ms = parse_count(*timeout, max_wait_ms);
   if (!wait_ms)
     return reply(sim_error(400, "timeout_ms: expected an integer in [0, 600000]", "bad_query"));

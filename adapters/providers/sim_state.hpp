@@ -57,7 +57,4 @@ struct provider_sim::state {
 // provider's API use.
 http::response sim_error(int status, const std::string& message, const std::string& code);
 
-// "%3A" → ':'; an invalid escape is kept as is.
-std::string percent_decode(const std::string& s);
-
 }  // namespace llmopt

@@ -10,7 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "decision/simulation_html.hpp"
+#include "pages/simulation_html.hpp"
+#include "tests/e2e/chromium.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/text.hpp"
@@ -72,43 +73,15 @@ json outage_report() {
   return r;
 }
 
-// Headless Chromium on a file, with a profile of its own (no state shared
-// with another run or the user's browser). Fails the test when Chromium is
-// missing: CI installs it (deploy/install-deps.sh), so a skip would hide a
-// broken setup.
-run_result chromium(const temp_dir& dir, const std::vector<std::string>& args,
-                    const std::string& html_file) {
-  std::vector<std::string> argv = {"chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                                   "--user-data-dir=" + dir.file("chromium-profile")};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back("file://" + html_file);
-  auto r = run(argv, {}, std::chrono::seconds(90));
-  if (r.exit_code == 127 && r.err.find("exec chromium") != std::string::npos)
-    FAIL("chromium is not installed: run deploy/install-deps.sh (" << r.err << ")");
-  INFO("chromium stderr: " << r.err);
-  REQUIRE(r.exit_code == 0);
-  return r;
-}
-
-// The size of a screenshot of `html_file`, after checking it is a PNG.
-std::size_t screenshot_size(const temp_dir& dir, const std::string& html_file,
-                            const std::string& png_file) {
-  chromium(dir, {"--screenshot=" + png_file, "--window-size=1200,900"}, html_file);
-  auto png = read_file(png_file);
-  REQUIRE(png.size() > 8);
-  REQUIRE(png.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
-  return png.size();
-}
-
 }  // namespace
 
 TEST_CASE("the simulate HTML report renders its charts and events in headless Chromium",
           "[simulation_html][chromium]") {
   temp_dir dir;
   const auto report = dir.file("report.html");
-  write_file(report, llmopt::simulation_html(outage_report()));
+  write_file(report, llmopt::pages::simulation_html(outage_report()));
 
-  auto dom = chromium(dir, {"--dump-dom"}, report).out;
+  auto dom = chromium(dir, {"--dump-dom"}, "file://" + report).out;
   INFO(dom.substr(0, 2000));
   REQUIRE(occurrences(dom, "<svg") == 4);
   REQUIRE(occurrences(dom, "<polygon") == expected_areas);
@@ -121,8 +94,8 @@ TEST_CASE("the simulate HTML report renders its charts and events in headless Ch
   const auto blank = dir.file("blank.html");
   write_file(blank,
              "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body></body></html>\n");
-  auto blank_size = screenshot_size(dir, blank, dir.file("blank.png"));
-  auto report_size = screenshot_size(dir, report, dir.file("report.png"));
+  auto blank_size = screenshot_size(dir, "file://" + blank, dir.file("blank.png"));
+  auto report_size = screenshot_size(dir, "file://" + report, dir.file("report.png"));
   INFO("blank " << blank_size << " bytes, report " << report_size << " bytes");
   REQUIRE(report_size > 4 * blank_size);
 }

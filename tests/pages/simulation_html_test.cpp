@@ -7,10 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "decision/simulation_html.hpp"
+#include "pages/simulation_html.hpp"
 #include "tests/support/text.hpp"
 
 using namespace llmopt;
+using llmopt::pages::simulation_html;
 using llmopt::test::occurrences;
 using nlohmann::json;
 
