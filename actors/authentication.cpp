@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "adapters/http/cookie.hpp"
 #include "store/api_keys.hpp"
+#include "store/digest.hpp"
 
 namespace llmopt {
 namespace {
@@ -67,6 +69,18 @@ api_error unauthenticated(const error& e) {
 bool admin_authorized(const http::request& req, const sha256_digest& token) {
   const std::string presented = bearer_token(req);
   return !presented.empty() && same_digest(sha256_of(presented), token);
+}
+
+std::string admin_cookie_of(const sha256_digest& token) {
+  return std::string(admin_cookie_name) + "=" + hex_of(token.data(), token.size()) +
+         "; HttpOnly; SameSite=Strict; Path=/";
+}
+
+bool admin_cookie_authorized(const http::request& req, const sha256_digest& token) {
+  if (req.method != "GET") return false;
+  auto value = http::cookie_value(req.header("cookie"), admin_cookie_name);
+  auto presented = value ? digest_from_hex(*value) : std::nullopt;
+  return presented && same_digest(*presented, token);
 }
 
 }  // namespace llmopt

@@ -35,4 +35,15 @@ api_error unauthenticated(const error& e);
 // whose digest is `token` (constant-time comparison).
 bool admin_authorized(const http::request& req, const sha256_digest& token);
 
+// The dashboard's sign-in (GET /ui) as a cookie: `llmopt_admin` holding the
+// admin token's SHA-256 in hex, not the token, so the browser never holds a
+// credential that could authorize a state-changing call, even as a Bearer.
+constexpr const char* admin_cookie_name = "llmopt_admin";
+// The Set-Cookie value: HttpOnly (no script reads it), SameSite=Strict (no
+// other site's page sends it), Path=/.
+std::string admin_cookie_of(const sha256_digest& token);
+// Whether `req` is a GET carrying that cookie for `token` (constant-time
+// comparison). Any other method never is: a cookie never authorizes a POST.
+bool admin_cookie_authorized(const http::request& req, const sha256_digest& token);
+
 }  // namespace llmopt

@@ -514,7 +514,8 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
       gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.keys, parts.curl.get(),
                                     parts.router, parts.aggregator, parts.collector, parts.decision,
                                     parts.config, parts.guard.get(), parts.upstream.get(),
-                                    parts.cache.get(), parts.reports.get(), parts.metrics.get()});
+                                    parts.cache.get(), parts.reports.get(), parts.metrics.get(),
+                                    parts.store});
   if (!http) return http.err();
   parts.http = std::move(*http);
   // For the CLI's commands that ask the running daemon (llmopt routes, ...),

@@ -8,9 +8,11 @@
 #include <prometheus/registry.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/admin_documents.hpp"
 #include "actors/authentication.hpp"
 #include "actors/cache_key.hpp"
 #include "actors/config_actor.hpp"
+#include "actors/dashboard.hpp"
 #include "actors/gateway_metrics.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics_page.hpp"
@@ -101,8 +103,8 @@ cache_ticket cache_ticket_for(answer_cache* cache, const chat_request& request,
   return {cache, cache_key_of(request.body)};
 }
 
-// The documents of GET /admin/v1/providers and .../pipeline, for those
-// endpoints and for GET /metrics. Free of the gateway: a reply may arrive
+// The document of GET /admin/v1/providers, for that endpoint and for GET
+// /metrics. Free of the gateway: a reply may arrive
 // after it is gone. read_providers' `done` runs on the loop thread, where
 // the breakers, budgets and cache may be read too.
 void read_providers(const gateway_parts& parts, std::function<void(nlohmann::json)> done) {
@@ -115,18 +117,6 @@ void read_providers(const gateway_parts& parts, std::function<void(nlohmann::jso
                        counters[name]["limits"] = std::move(l);
                      done(std::move(counters));
                    });
-                 }});
-}
-
-// The collector's state, then the aggregator's counters, in one document.
-void read_pipeline(const gateway_parts& parts, std::function<void(nlohmann::json)> done) {
-  auto aggregator = parts.aggregator;
-  caf::anon_send(parts.collector, pipeline_query{[aggregator, done](nlohmann::json collector) {
-                   caf::anon_send(aggregator,
-                                  pipeline_query{[collector, done](nlohmann::json counters) {
-                                    counters["collector"] = collector;
-                                    done(std::move(counters));
-                                  }});
                  }});
 }
 
@@ -153,7 +143,8 @@ result<std::unique_ptr<gateway>> gateway::start(gateway_options options, gateway
 void gateway::handle(http::request req, http::responder respond) {
   const auto& path = req.path;
   const bool admin = path.rfind("/admin/", 0) == 0 || path == "/metrics";
-  if (admin && options_.admin_token && !admin_authorized(req, *options_.admin_token))
+  if (admin && options_.admin_token && !admin_authorized(req, *options_.admin_token) &&
+      !admin_cookie_authorized(req, *options_.admin_token))
     return respond(http::error_response(
         401, "invalid_request_error",
         "the admin API needs Authorization: Bearer TOKEN with the token of admin.token",
@@ -185,6 +176,8 @@ void gateway::handle(http::request req, http::responder respond) {
         }});
   } else if (path == "/metrics") {
     if (only("GET")) metrics(std::move(respond));
+  } else if (is_dashboard_path(path)) {
+    serve_dashboard(req, std::move(respond), parts_, options_.admin_token);
   } else if (path == "/admin/v1/routes") {
     if (!only("GET")) return;
     caf::anon_send(parts_.router, table_query{[respond](routing_table table) {

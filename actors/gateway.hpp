@@ -48,6 +48,7 @@ struct gateway_parts {
   answer_cache* cache = nullptr;  // the response cache, on the loop's thread; outlives the gateway
   call_reports* reports = nullptr;     // calls' outcomes to the actors, on the loop's thread
   gateway_metrics* metrics = nullptr;  // recorded on the loop's thread; outlives the gateway
+  caf::actor store;                    // recent decisions, explained (the dashboard)
 };
 
 // The HTTP front door and the admin API:
@@ -66,6 +67,8 @@ struct gateway_parts {
 //   GET  /admin/v1/config      the configuration in force: snapshot, source, time
 //   POST /admin/v1/config      apply the TOML body (config_actor.hpp)
 //   POST /admin/v1/config/rollback  apply snapshot {"id": N} again
+//   GET  /ui, POST /ui/session, GET /admin/v1/dashboard, GET /admin/v1/decisions
+//                              the live dashboard and its documents (dashboard.hpp)
 // Every /v1 endpoint (and its alias without /v1) needs an API key unless
 // auth is off (authentication.hpp); every /admin/ path needs the admin
 // token when one is configured, and so does /metrics. /health/ needs nothing.

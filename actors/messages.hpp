@@ -128,6 +128,13 @@ struct decisions_query {
 struct providers_query {
   std::function<void(nlohmann::json)> done;
 };
+// The store's newest `limit` decisions, newest first, each explained as
+// `llmopt decisions explain` does (pages/decision_explanation.hpp): its
+// JSON with "calls_by_key" and "explanation" (the text).
+struct recent_decisions_query {
+  int limit = 10;
+  std::function<void(nlohmann::json)> done;
+};
 
 // A configuration reload, to the decision actor: the engine takes the new
 // options, routes and models (decision_engine::reconfigure), then decides at
@@ -164,6 +171,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::pipeline_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::models_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decisions_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::providers_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::recent_decisions_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::checkpoint)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::spend_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::engine_reconfig)

@@ -4,8 +4,31 @@
 
 #include "actors/messages.hpp"
 #include "actors/supervision.hpp"
+#include "pages/decision_explanation.hpp"
 
 namespace llmopt {
+namespace {
+
+// recent_decisions_query's answer; an empty array when the store cannot be
+// read (logged).
+nlohmann::json recent_decisions(store_state& st, int limit) {
+  auto out = nlohmann::json::array();
+  auto found = st.decisions->list(std::nullopt, limit);
+  if (!found) {
+    spdlog::error("store: cannot read the recent decisions: {}", found.err().detail);
+    return out;
+  }
+  for (const auto& d : *found) {
+    auto routed = st.ledger->of_decision(d.id);
+    const auto& calls = routed ? *routed : std::vector<spend_entry>{};
+    auto explained = pages::explanation_json(d, calls);
+    explained["explanation"] = pages::explanation_text(d, calls);
+    out.push_back(std::move(explained));
+  }
+  return out;
+}
+
+}  // namespace
 
 caf::behavior store_actor(caf::stateful_actor<store_state>* self, std::shared_ptr<database> db) {
   log_surprises(self, "store");
@@ -26,6 +49,7 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, std::shared_pt
                         st.err().detail);
         return st.ok();
       },
+      [=](const recent_decisions_query& q) { q.done(recent_decisions(self->state, q.limit)); },
       [=](const checkpoint& c) -> caf::result<long long> {
         auto saved = self->state.checkpoints->save(c);
         if (!saved) {

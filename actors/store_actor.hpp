@@ -25,6 +25,7 @@ struct store_state {
 //   decision_batch -> appends the decisions in one transaction
 //   spend_batch    -> appends the billed calls in one transaction; replies
 //                     true when written
+//   recent_decisions_query -> answers with the newest decisions, explained
 //   checkpoint     -> saves it in one transaction; replies with its id, or
 //                     an error (the previous checkpoint then stays the newest)
 caf::behavior store_actor(caf::stateful_actor<store_state>* self, std::shared_ptr<database> db);

@@ -94,5 +94,31 @@ TEST_CASE("the admin token is accepted whole and only as a Bearer token") {
   CHECK_FALSE(admin_authorized(with("", ""), token));
 }
 
+TEST_CASE("the dashboard cookie holds the token's digest and admits GET requests only") {
+  const auto token = sha256_of("admin-secret");
+  const std::string set_cookie = admin_cookie_of(token);
+  CHECK(set_cookie.find("admin-secret") == std::string::npos);
+  CHECK(set_cookie.find("; HttpOnly; SameSite=Strict; Path=/") != std::string::npos);
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  auto request = [&](const std::string& method, const std::string& value) {
+    auto r = with("cookie", "theme=dark; " + value);
+    r.method = method;
+    return r;
+  };
+  CHECK(admin_cookie_authorized(request("GET", cookie), token));
+  // A cookie never authorizes a state-changing request.
+  CHECK_FALSE(admin_cookie_authorized(request("POST", cookie), token));
+  CHECK_FALSE(admin_cookie_authorized(request("PUT", cookie), token));
+  CHECK_FALSE(admin_cookie_authorized(request("DELETE", cookie), token));
+  // The token itself, another digest, or no cookie are refused.
+  CHECK_FALSE(admin_cookie_authorized(request("GET", "llmopt_admin=admin-secret"), token));
+  CHECK_FALSE(admin_cookie_authorized(request("GET", "llmopt_admin=" + sha256_hex("admin-secret2")),
+                                      token));
+  CHECK_FALSE(admin_cookie_authorized(request("GET", ""), token));
+  // Nor is the digest a Bearer token.
+  CHECK_FALSE(
+      admin_authorized(with("authorization", "Bearer " + sha256_hex("admin-secret")), token));
+}
+
 }  // namespace
 }  // namespace llmopt

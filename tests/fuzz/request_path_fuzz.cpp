@@ -17,7 +17,9 @@
 //                       fed each line of the payload (any JSON)
 //   5 error_body        upstream_error_message, parse_retry_after, read_reply
 //                       with status statuses[input[1] % 16] in format
-//                       input[1] / 16 % 4
+//                       input[1] / 16 % 4; the payload as a Cookie header
+//                       (cookie_value, bounded to 1 + input[1] bytes, and
+//                       to the default) and a form body (form_value)
 //   6 bounded_json      parse_bounded_json and json_depth under three bounds
 //                       (depth 1 + input[1] % 32)
 //   7 event_reader      sse_reader and line_reader with a bound of
@@ -38,6 +40,8 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/http/cookie.hpp"
+#include "adapters/http/url_encoding.hpp"
 #include "adapters/providers/anthropic_inbound.hpp"
 #include "adapters/providers/sse_reader.hpp"
 #include "adapters/providers/upstream_outcome.hpp"
@@ -264,6 +268,16 @@ void error_body_op(unsigned char parameter, std::string_view payload) {
   // Sixteen bytes hold no HTTP date: the wait is the delta-seconds, if any.
   check_retry_after(retry_after,
                     read.wait_ms ? std::optional<long long>(*read.wait_ms / 1000) : std::nullopt);
+
+  // What a client sends the dashboard: a Cookie header, a sign-in form.
+  now_fuzzing("cookie_value", payload);
+  for (const std::size_t max_bytes :
+       {std::size_t{1} + parameter, http::cookie_bounds{}.max_header_bytes})
+    check_cookie_value(
+        payload, max_bytes,
+        http::cookie_value(payload, "llmopt_admin", {max_bytes, 1 + parameter % 64u}));
+  now_fuzzing("form_value", payload);
+  check_form_value(payload, http::form_value(payload, "token"));
 }
 
 // -- 6, 7: bounded parsing, event readers ------------------------------------------

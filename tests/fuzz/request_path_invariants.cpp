@@ -283,6 +283,20 @@ void check_retry_after(std::string_view text, const std::optional<long long>& se
   if (seconds) FUZZ_CHECK(*seconds == std::min(std::stoll(std::string(text)), 86400LL), what);
 }
 
+void check_cookie_value(std::string_view header, std::size_t max_bytes,
+                        const std::optional<std::string>& value) {
+  if (header.size() > max_bytes) FUZZ_CHECK(!value, "a value from an oversized header");
+  if (!value) return;
+  FUZZ_CHECK(header.find(*value) != std::string_view::npos, *value);
+  FUZZ_CHECK(std::none_of(value->begin(), value->end(),
+                          [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }),
+             *value);
+}
+
+void check_form_value(std::string_view body, const std::optional<std::string>& value) {
+  if (value) FUZZ_CHECK(value->size() <= body.size(), *value);
+}
+
 void check_same_run(const stream_run& split, const stream_run& whole) {
   auto summary = [](const stream_run& run) {
     return std::to_string(run.chunks.size()) + " chunks, " +

@@ -67,6 +67,14 @@ void check_error_message(const std::string& message);
 // parse_retry_after(text): delta-seconds (1 to 12 digits) capped at a day,
 // else none.
 void check_retry_after(std::string_view text, const std::optional<long long>& seconds);
+// http::cookie_value(header, name, {max_bytes, ...}): none for a header over
+// max_bytes; else a value that occurs in the header, without control
+// characters.
+void check_cookie_value(std::string_view header, std::size_t max_bytes,
+                        const std::optional<std::string>& value);
+// http::form_value(body, key): decoding never lengthens, so a value is at
+// most the body's size.
+void check_form_value(std::string_view body, const std::optional<std::string>& value);
 
 // Counts >= 0, cached <= input, a billed charge finite and >= 0.
 void check_usage(const wire::token_usage& usage);
