@@ -17,6 +17,17 @@ double spread_ms(const latency_histogram& h, double mean_ms) {
 
 }  // namespace
 
+std::string_view to_string(const flag_type& t) {
+  return std::visit([](auto x) { return to_string(x); }, t);
+}
+
+std::optional<flag_type> parse_flag_type(std::string_view s) {
+  if (auto a = parse_anomaly_type(s)) return flag_type{*a};
+  if (auto l = parse_latency_anomaly_type(s)) return flag_type{*l};
+  if (auto d = parse_drift_type(s)) return flag_type{*d};
+  return std::nullopt;
+}
+
 const policy_hold* model_view::block_for(const std::string& route) const {
   auto it = blocked_routes.find(route);
   if (it == blocked_routes.end()) it = blocked_routes.find("");
@@ -137,16 +148,15 @@ void model_stats::apply(const typed_signal& s, time_ms now) {
             a.erase(std::remove_if(a.begin(), a.end(), [&](const auto& f) { return f.id == id; }),
                     a.end());
           } else {
-            raise(base_.anomalies, {id, std::string{to_string(b.type)}, b.level, 0, now,
-                                    now + options_.anomaly_ttl_ms, describe(s)});
+            raise(base_.anomalies,
+                  {id, b.type, b.level, 0, now, now + options_.anomaly_ttl_ms, describe(s)});
           }
         } else if constexpr (std::is_same_v<T, latency_anomaly>) {
-          raise(base_.anomalies, {s.id, std::string{to_string(b.type)}, b.level, 0, now,
-                                  now + options_.anomaly_ttl_ms, describe(s)});
+          raise(base_.anomalies,
+                {s.id, b.type, b.level, 0, now, now + options_.anomaly_ttl_ms, describe(s)});
         } else if constexpr (std::is_same_v<T, drift_signal>) {
-          raise(base_.drifts,
-                {s.id, std::string{to_string(b.type)}, severity::medium, b.magnitude * b.confidence,
-                 now, now + options_.anomaly_ttl_ms, describe(s)});
+          raise(base_.drifts, {s.id, b.type, severity::medium, b.magnitude * b.confidence, now,
+                               now + options_.anomaly_ttl_ms, describe(s)});
         } else if constexpr (std::is_same_v<T, policy_block>) {
           const policy_effect effect = model_policy_effect(b);
           if (effect == policy_effect::none) return;

@@ -3,6 +3,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -22,10 +24,19 @@ struct aggregator_options {
   time_ms quality_half_life_ms = 600'000;  // feedback counts half after this; 0 = forever
 };
 
+// What raised a flag: a Sentinel anomaly, a LatencyLens anomaly, or a drift.
+using flag_type = std::variant<anomaly_type, latency_anomaly_type, drift_type>;
+
+// Its wire name ("availability_issue", "spike", "quality_drift"): the three
+// vocabularies share no name, so parse_flag_type tells them apart; nullopt
+// for any other name.
+std::string_view to_string(const flag_type& t);
+std::optional<flag_type> parse_flag_type(std::string_view s);
+
 // An anomaly or drift in force on a model.
 struct active_flag {
-  std::string id;    // the upstream's anomaly or drift id
-  std::string type;  // e.g. "availability_issue", "spike", "quality_drift"
+  std::string id;  // the upstream's anomaly or drift id
+  flag_type type;
   severity level = severity::low;
   double magnitude = 0;  // drift magnitude x confidence; 0 for anomalies
   time_ms since = 0;

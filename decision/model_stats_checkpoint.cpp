@@ -22,17 +22,20 @@ quality_posterior posterior_from(const nlohmann::json& j) {
 nlohmann::json flags_json(const std::vector<active_flag>& flags) {
   auto out = nlohmann::json::array();
   for (const auto& f : flags)
-    out.push_back(
-        {f.id, f.type, static_cast<int>(f.level), f.magnitude, f.since, f.until, f.description});
+    out.push_back({f.id, to_string(f.type), static_cast<int>(f.level), f.magnitude, f.since,
+                   f.until, f.description});
   return out;
 }
 
-std::vector<active_flag> flags_from(const nlohmann::json& j) {
+// A flag of a type this version does not know (a newer one's) reads as
+// `unknown`, or is left out without one.
+std::vector<active_flag> flags_from(const nlohmann::json& j, std::optional<flag_type> unknown) {
   std::vector<active_flag> out;
   for (const auto& f : j)
-    out.push_back({f.at(0).get<std::string>(), f.at(1).get<std::string>(),
-                   static_cast<severity>(f.at(2).get<int>()), f.at(3).get<double>(),
-                   f.at(4).get<time_ms>(), f.at(5).get<time_ms>(), f.at(6).get<std::string>()});
+    if (auto type = parse_flag_type(f.at(1).get<std::string>()); type || (type = unknown))
+      out.push_back({f.at(0).get<std::string>(), *type, static_cast<severity>(f.at(2).get<int>()),
+                     f.at(3).get<double>(), f.at(4).get<time_ms>(), f.at(5).get<time_ms>(),
+                     f.at(6).get<std::string>()});
   return out;
 }
 
@@ -90,8 +93,9 @@ status model_stats::restore(const nlohmann::json& in) {
   try {
     auto& b = base_;
     b.quality = posterior_from(in.at("quality"));
-    b.anomalies = flags_from(in.at("anomalies"));
-    b.drifts = flags_from(in.at("drifts"));
+    // An anomaly's level still counts; a drift acts by its type alone.
+    b.anomalies = flags_from(in.at("anomalies"), flag_type{anomaly_type::custom});
+    b.drifts = flags_from(in.at("drifts"), std::nullopt);
     const auto& l = in.at("lifetime");
     b.lifetime = {l.at(0).get<long long>(), l.at(1).get<long long>(), l.at(2).get<long long>(),
                   l.at(3).get<long long>(), l.at(4).get<double>(),    l.at(5).get<double>(),

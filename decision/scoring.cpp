@@ -11,7 +11,7 @@ namespace {
 
 bool anomaly_takes_model_down(const active_flag& f) {
   return f.level == severity::critical ||
-         (f.type == "availability_issue" && f.level >= severity::high);
+         (f.type == flag_type{anomaly_type::availability_issue} && f.level >= severity::high);
 }
 
 double drift_penalty(const model_view& v) {
@@ -19,7 +19,7 @@ double drift_penalty(const model_view& v) {
   // half its magnitude x confidence until fresh feedback outweighs it.
   double penalty = 0;
   for (const auto& d : v.drifts)
-    if (d.type == "quality_drift" || d.type == "concept_drift" || d.type == "behavior_drift")
+    if (const auto* type = std::get_if<drift_type>(&d.type); type && drifts_quality(*type))
       penalty = std::max(penalty, 0.5 * d.magnitude);
   return penalty;
 }

@@ -96,6 +96,9 @@ std::optional<pii_direction> parse_pii_direction(std::string_view s) {
 std::optional<call_status> parse_call_status(std::string_view s) {
   return parse_name<call_status>(call_status_names, s);
 }
+std::optional<signal_kind> parse_signal_kind(std::string_view s) {
+  return parse_name<signal_kind>(signal_kind_names, s);
+}
 
 std::optional<double> within_bounds(std::optional<double> x, double max) {
   if (x && *x >= 0 && *x <= max) return x;  // false for NaN and infinities
@@ -120,15 +123,18 @@ policy_effect model_policy_effect(const policy_block& b) {
   return b.action == policy_action::block ? policy_effect::block : policy_effect::allow;
 }
 
+bool drifts_quality(drift_type t) {
+  return t == drift_type::quality_drift || t == drift_type::concept_drift ||
+         t == drift_type::behavior_drift;
+}
+
 bool is_urgent(const typed_signal& s) {
   if (auto* a = std::get_if<anomaly_event>(&s.body))
     return !a->active || a->level == severity::critical ||
            a->type == anomaly_type::availability_issue;
   if (auto* a = std::get_if<latency_anomaly>(&s.body)) return a->level == severity::critical;
   if (auto* p = std::get_if<policy_block>(&s.body)) return p->action == policy_action::block;
-  if (auto* d = std::get_if<drift_signal>(&s.body))
-    return d->type == drift_type::quality_drift || d->type == drift_type::concept_drift ||
-           d->type == drift_type::behavior_drift;
+  if (auto* d = std::get_if<drift_signal>(&s.body)) return drifts_quality(d->type);
   return false;
 }
 

@@ -232,6 +232,7 @@ constexpr int signal_kind_count = 10;
 static_assert(std::variant_size_v<signal_body> == signal_kind_count);
 
 std::string_view to_string(signal_kind x);
+std::optional<signal_kind> parse_signal_kind(std::string_view s);
 
 // One signal, whatever its upstream shape.
 struct typed_signal {
@@ -256,6 +257,10 @@ typed_signal router_call_signal(const model_key& model, call_outcome call,
 // lets it back.
 enum class policy_effect { none, block, allow };
 policy_effect model_policy_effect(const policy_block& b);
+
+// Quality, concept and behaviour drifts: those that say what a model's
+// answers are worth now.
+bool drifts_quality(drift_type t);
 
 // Urgent signals make the decision actor decide at once instead of on its
 // tick: critical anomalies, availability issues, policy blocks, quality,

@@ -242,7 +242,8 @@ nlohmann::json run_simulation(sim_world& world, std::vector<named_policy>& polic
         const auto& e = s.events[next_event++];
         if (e.emit.is_null()) continue;  // a `set`: model_at() already has it
         const std::string raw = e.emit.dump();
-        if (e.topic == "shield" && reader) {
+        // Whatever its topic says, a policy block is told by what it parses to.
+        if (reader) {
           if (auto sig = reader(e.topic, raw)) {
             if (const auto* b = std::get_if<policy_block>(&sig->body)) {
               const auto effect = model_policy_effect(*b);

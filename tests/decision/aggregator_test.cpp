@@ -150,7 +150,8 @@ TEST_CASE("a model policy block holds for its route until the same policy allows
   REQUIRE(agg.views(5)[gpt].block_for("eu-chat") == nullptr);
 }
 
-TEST_CASE("a block without a route holds for every route, and request-level policies do not block") {
+TEST_CASE(
+    "a block without a route holds for every route, and request-level policies do not block") {
   auto agg = make_aggregator();
   agg.apply(block(gpt, "geo", "", policy_action::block, policy_reason::geo_restriction), 0);
   agg.apply(block("anthropic:claude", "pii", "", policy_action::block, policy_reason::pii_detected),
@@ -193,6 +194,7 @@ TEST_CASE("the aggregates survive a save and restore exactly") {
   REQUIRE(y.route_quality.at("chat").alpha == x.route_quality.at("chat").alpha);
   REQUIRE(y.anomalies.size() == 1);
   REQUIRE(y.anomalies[0].description == x.anomalies[0].description);
+  REQUIRE(y.anomalies[0].type == x.anomalies[0].type);
   REQUIRE(y.block_for("eu")->policy_id == "residency");
   REQUIRE(b["x:new"].anomalies.size() == 1);
 

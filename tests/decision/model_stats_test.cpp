@@ -179,3 +179,34 @@ TEST_CASE("a checkpoint written before stream timings existed still loads") {
   CHECK(v.ttft_samples == 0);
   CHECK_FALSE(v.mean_ttft_ms);
 }
+
+TEST_CASE("a checkpoint's anomaly and drift types read back as the signal vocabularies") {
+  // Types are stored by their wire names; one this version does not know
+  // (a newer one's) keeps its level as a custom anomaly, and a drift of
+  // an unknown type, which could act only by its type, is left out.
+  auto flag = [](const char* type, int level) {
+    return nlohmann::json::array({"f-" + std::string(type), type, level, 0.3, 0, 10'000'000, "x"});
+  };
+  const nlohmann::json model = {
+      {"model", gpt},
+      {"quality", {8.0, 2.0, 6.0, 0}},
+      {"anomalies", {flag("availability_issue", 2), flag("spike", 1), flag("solar_flare", 3)}},
+      {"drifts", {flag("concept_drift", 1), flag("tide_drift", 1)}},
+      {"lifetime", {0, 0, 0, 0, 0.0, 0.0, 0.0}},
+      {"route_quality", nlohmann::json::object()},
+      {"blocked", nlohmann::json::object()},
+      {"window", nlohmann::json::array()}};
+  const auto bytes = nlohmann::json::to_msgpack(
+      nlohmann::json{{"version", 1}, {"models", nlohmann::json::array({model})}});
+  auto agg = make_aggregator();
+  REQUIRE(agg.restore(std::string(bytes.begin(), bytes.end())).ok());
+  const auto v = agg.views(1000)[gpt];
+  REQUIRE(v.anomalies.size() == 3);
+  CHECK(v.anomalies[0].type == flag_type{anomaly_type::availability_issue});
+  CHECK(v.anomalies[1].type == flag_type{latency_anomaly_type::spike});
+  CHECK(v.anomalies[2].type == flag_type{anomaly_type::custom});
+  CHECK(v.anomalies[2].level == severity::critical);
+  REQUIRE(v.drifts.size() == 1);
+  CHECK(v.drifts[0].type == flag_type{drift_type::concept_drift});
+  CHECK(to_string(v.drifts[0].type) == "concept_drift");
+}
