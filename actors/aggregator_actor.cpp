@@ -12,8 +12,7 @@ using self_ptr = caf::stateful_actor<aggregator_state>*;
 
 void apply(self_ptr self, signal_source source, const typed_signal& s, time_ms now) {
   if (self->state.intake->apply(source, s, now) && is_urgent(s) && self->state.decision)
-    self->send(self->state.decision, urgent_atom::value, describe(s),
-               std::string(to_string(s.kind())));
+    self->send(self->state.decision, urgent_atom::value, signal_trigger(s));
 }
 
 void apply_batch(self_ptr self, const signal_batch& batch, time_ms now) {

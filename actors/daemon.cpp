@@ -428,10 +428,10 @@ config_preparer preparer_of(daemon::parts& p, env_lookup env) {
       });
       p.catalog->replace(*built);
       caf::anon_send(p.aggregator, declared_models{catalog_of(next)});
-      std::string said = "configuration snapshot " + std::to_string(applied.snapshot_id) +
-                         " from " + applied.source;
-      caf::anon_send(p.decision, engine_reconfig{engine_options_of(next), next.routes,
-                                                 catalog_of(next), applied.changes.routes, said});
+      caf::anon_send(p.decision,
+                     engine_reconfig{engine_options_of(next), next.routes, catalog_of(next),
+                                     applied.changes.routes,
+                                     config_trigger(applied.snapshot_id, applied.source)});
     }};
   };
 }

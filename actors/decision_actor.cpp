@@ -13,12 +13,12 @@ namespace {
 
 using self_ptr = caf::stateful_actor<decision_state>*;
 
-// Triggers that queued up while a decision was under way, as one: the
-// first one's kind, every one's words.
+// Triggers that queued up while a decision was under way, as one: every
+// one's causes, in order.
 decision_trigger join(const std::vector<decision_trigger>& parts) {
-  decision_trigger out{parts.front().kind, {}};
-  for (const auto& p : parts)
-    out.said += (out.said.empty() ? "" : "; ") + p.said;
+  decision_trigger out = parts.front();
+  for (std::size_t i = 1; i < parts.size(); ++i)
+    out.add(parts[i]);
   return out;
 }
 
@@ -26,7 +26,7 @@ void decide(self_ptr self, const decision_actor_config& config, decision_trigger
   if (self->state.deciding) {
     auto& q = self->state.queued;
     // A queued urgent trigger already covers a tick.
-    if (trigger.kind != "tick" || q.empty()) q.push_back(std::move(trigger));
+    if (!trigger.tick_only() || q.empty()) q.push_back(std::move(trigger));
     return;
   }
   self->state.deciding = true;
@@ -35,9 +35,9 @@ void decide(self_ptr self, const decision_actor_config& config, decision_trigger
   self->request(config.aggregator, caf::infinite, views_atom::value)
       .then(
           [=](const model_views& views) mutable {
-            auto made = self->state.engine->decide(*views, config.clock(), trigger.said);
+            auto made = self->state.engine->decide(*views, config.clock(), trigger);
             for (const auto& d : made) {
-              ++self->state.decisions_by_trigger[trigger.kind];
+              ++self->state.decisions_by_trigger[metric_label(trigger)];
               auto& now_constrained = self->state.constrained[d.route];
               now_constrained.clear();
               for (const auto& c : d.candidates)
@@ -47,9 +47,11 @@ void decide(self_ptr self, const decision_actor_config& config, decision_trigger
                   now_constrained.push_back({c.model, c.held_back, false});
             }
             if (!made.empty()) {
-              for (const auto& d : made)
+              for (const auto& d : made) {
+                auto said = reason_lines(d);
                 spdlog::info("decision {} route {}: {}", d.id, d.route,
-                             d.reasons.empty() ? std::string{} : d.reasons.front());
+                             said.empty() ? std::string{} : said.front());
+              }
               self->send(config.router, self->state.engine->table());
               self->send(config.store, decision_batch{std::move(made)});
             }
@@ -77,21 +79,17 @@ caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
                              decision_actor_config config) {
   log_surprises(self, "decision");
   self->state.engine = std::move(engine);
-  self->send(self, urgent_atom::value, std::string{"startup"}, std::string{"startup"});
+  self->send(self, urgent_atom::value, startup_trigger());
   self->delayed_send(self, config.tick, tick_atom::value);
   return {
       [=](tick_atom) {
-        decide(self, config, {"tick", "tick"});
+        decide(self, config, tick_trigger());
         self->delayed_send(self, config.tick, tick_atom::value);
       },
-      [=](urgent_atom, std::string said, std::string kind) {
-        decide(self, config, {std::move(kind), std::move(said)});
-      },
+      [=](urgent_atom, decision_trigger trigger) { decide(self, config, std::move(trigger)); },
       [=](const breaker_change& change) {
         self->state.engine->set_circuit_open(change.model, !change.closed, change.at);
-        decide(self, config,
-               {"circuit",
-                "circuit " + std::string(change.closed ? "closed: " : "open: ") + change.model});
+        decide(self, config, circuit_trigger(change.model, !change.closed));
       },
       [=](engine_reconfig& next) {
         for (const auto& name : next.changed_routes)
@@ -101,12 +99,12 @@ caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
         self->state.engine->reconfigure(next.options, std::move(next.routes),
                                         std::move(next.models), next.changed_routes);
         self->send(config.router, self->state.engine->table());  // without removed routes
-        decide(self, config, {"config", std::move(next.said)});
+        decide(self, config, std::move(next.trigger));
       },
-      [=](rescore_atom, std::string trigger) {
+      [=](rescore_atom, decision_trigger trigger) {
         auto promise = self->make_response_promise<routing_table>();
         self->state.waiting.push_back(promise);
-        decide(self, config, {"rescore", std::move(trigger)});
+        decide(self, config, std::move(trigger));
         return promise;
       },
       [=](const decisions_query& q) {

@@ -13,19 +13,13 @@
 
 namespace llmopt {
 
-// What set off a rescoring: its kind (tick, startup, rescore, circuit, or
-// the kind of the urgent signal: anomaly, policy_block, ...) and in words.
-struct decision_trigger {
-  std::string kind;
-  std::string said;
-};
-
 struct decision_state {
   std::shared_ptr<decision_engine> engine;
   bool deciding = false;                 // a views request is under way
   std::vector<decision_trigger> queued;  // triggers that arrived meanwhile
-  // For GET /metrics: decisions made since start by their trigger's kind,
-  // and each route's constrained candidates at its last decision.
+  // For GET /metrics: decisions made since start by their trigger's
+  // metric_label(), and each route's constrained candidates at its last
+  // decision.
   std::map<std::string, long long> decisions_by_trigger;
   struct constrained_candidate {
     model_key model;
@@ -46,14 +40,14 @@ struct decision_actor_config {
   std::function<time_ms()> clock = wall_clock_ms;  // virtual time in tests
 };
 
-// Rescores every route on a tick and at once on (urgent_atom, trigger).
+// Rescores every route on a tick and at once on (urgent_atom, decision_trigger).
 // Triggers that arrive while a decision is being made are coalesced into
 // the next one, so a burst of urgent signals costs one rescoring and the
 // decision names every signal of the burst.
 //
-// Receives: tick_atom (self), (urgent_atom, trigger) from the aggregator,
-// (rescore_atom, trigger): decides like urgent_atom and replies with the
-// routing table once that decision is made; breaker_change from the request
+// Receives: tick_atom (self), (urgent_atom, decision_trigger) from the
+// aggregator, (rescore_atom, decision_trigger): decides like urgent_atom
+// and replies with the routing table once that decision is made; breaker_change from the request
 // path: the model is excluded while its breaker is not closed, decided at once.
 caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
                              std::shared_ptr<decision_engine> engine, decision_actor_config config);

@@ -26,16 +26,16 @@ llmopt_policy::llmopt_policy(const settings& s, std::uint64_t seed)
 // The decision actor's clock: a tick every tick_ms, the first at startup.
 void llmopt_policy::advance(time_ms now) {
   if (next_tick_ < 0) {
-    decide(now, "startup");
+    decide(now, startup_trigger());
     next_tick_ = now + tick_ms_;
   }
   while (next_tick_ <= now) {
-    decide(next_tick_, "tick");
+    decide(next_tick_, tick_trigger());
     next_tick_ += tick_ms_;
   }
 }
 
-void llmopt_policy::decide(time_ms now, const std::string& trigger) {
+void llmopt_policy::decide(time_ms now, const decision_trigger& trigger) {
   auto made = engine_.decide(intake_.aggregates().views(now), now, trigger);
   for (auto& d : made)
     decisions_.push_back(std::move(d));
@@ -43,7 +43,7 @@ void llmopt_policy::decide(time_ms now, const std::string& trigger) {
 
 // As the aggregator actor: apply, and an urgent signal triggers a decision.
 void llmopt_policy::apply(signal_source source, const typed_signal& s, time_ms now) {
-  if (intake_.apply(source, s, now) && is_urgent(s)) decide(now, describe(s));
+  if (intake_.apply(source, s, now) && is_urgent(s)) decide(now, signal_trigger(s));
 }
 
 model_key llmopt_policy::choose(const sim_request& request) {

@@ -33,7 +33,7 @@ class llmopt_policy : public sim_policy {
 
  private:
   void advance(time_ms now);
-  void decide(time_ms now, const std::string& trigger);
+  void decide(time_ms now, const decision_trigger& trigger);
   void apply(signal_source source, const typed_signal& s, time_ms now);
 
   signal_parser parser_;

@@ -138,13 +138,13 @@ struct recent_decisions_query {
 
 // A configuration reload, to the decision actor: the engine takes the new
 // options, routes and models (decision_engine::reconfigure), then decides at
-// once; `said` is the trigger's words ("configuration snapshot 7 ...").
+// once; `trigger` says which configuration (config_trigger).
 struct engine_reconfig {
   engine_options options;
   std::vector<route_spec> routes;
   std::vector<model_spec> models;
   std::vector<std::string> changed_routes;
-  std::string said;
+  decision_trigger trigger;
 };
 // ... and to the aggregator: models it may not have seen, with their priors.
 struct declared_models {
@@ -161,6 +161,7 @@ struct readiness_query {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::signal_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::model_views)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decision_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decision_trigger)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::routing_table)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::provider_calls)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::breaker_change)

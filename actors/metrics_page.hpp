@@ -29,7 +29,8 @@ struct metrics_sources {
 // path's metrics, gateway_metrics.hpp) followed by the llmopt_* state read
 // from `s` at `now` (wall clock):
 //   llmopt_routing_weight{route,model}, llmopt_routing_decision_id{route}
-//   llmopt_decisions_total{trigger} (tick, startup, rescore, circuit, or a signal kind)
+//   llmopt_decisions_total{trigger} (metric_label(): tick, startup, rescore,
+//     circuit_open, circuit_closed, config, signal_<kind of signal>)
 //   llmopt_candidate_constrained{route,model,constraint,how} (1 while the route's last
 //     decision excluded or held back the candidate; constraint: constraint.hpp's codes)
 //   llmopt_signals_{received,applied,duplicates,dead_lettered}_total{source}

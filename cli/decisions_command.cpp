@@ -53,9 +53,8 @@ int list(const decisions_args& args) {
     return 0;
   }
   for (const auto& d : *found) {
-    std::printf("%-6lld %s  %-16s %s\n       %s\n", d.id,
-                nlohmann::json(d)["at"].get<std::string>().c_str(), d.route.c_str(),
-                d.trigger.c_str(), weights_text(d).c_str());
+    std::printf("%-6lld %s  %-16s %s\n       %s\n", d.id, format_time(d.at).c_str(),
+                d.route.c_str(), describe(d.trigger).c_str(), weights_text(d).c_str());
   }
   return 0;
 }

@@ -7,7 +7,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "decision/enum_names.hpp"
 #include "decision/printf_string.hpp"
 
 namespace llmopt {
@@ -23,9 +22,6 @@ void get_optional(const nlohmann::json& j, const char* key, std::optional<T>& v)
   auto it = j.find(key);
   if (it != j.end() && !it->is_null()) v = it->get<T>();
 }
-
-constexpr std::array<std::string_view, 4> latency_basis_names{"total", "ttft", "ttft_from_total",
-                                                              "total_for_ttft"};
 
 // What each latency basis means, for the legend of an explanation.
 std::string_view meaning(latency_basis x) {
@@ -44,6 +40,25 @@ std::string_view meaning(latency_basis x) {
   return "?";
 }
 
+// The trigger and reasons of `j` as data; false when it has none, or any
+// this version cannot read.
+bool read_data(const nlohmann::json& j, decision& d) {
+  auto trigger = j.find("trigger_data");
+  auto reasons = j.find("reason_data");
+  if (trigger == j.end() || reasons == j.end() || !reasons->is_array()) return false;
+  auto read_trigger = trigger_from_json(*trigger);
+  if (!read_trigger) return false;
+  std::vector<decision_reason> read_reasons;
+  for (const auto& r : *reasons) {
+    auto reason = reason_from_json(r);
+    if (!reason) return false;
+    read_reasons.push_back(std::move(*reason));
+  }
+  d.trigger = std::move(*read_trigger);
+  d.reasons = std::move(read_reasons);
+  return true;
+}
+
 }  // namespace
 
 std::string format_time(time_ms at) {
@@ -54,14 +69,6 @@ std::string format_time(time_ms at) {
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, at % 1000);
   return buf;
-}
-
-std::string_view to_string(latency_basis x) {
-  return name_of(latency_basis_names, x);
-}
-
-std::optional<latency_basis> parse_latency_basis(std::string_view s) {
-  return parse_name<latency_basis>(latency_basis_names, s);
 }
 
 void to_json(nlohmann::json& j, const candidate_assessment& c) {
@@ -104,7 +111,8 @@ void from_json(const nlohmann::json& j, candidate_assessment& c) {
   c.held_back = j.contains("hold") ? j["hold"].get<constraint>()
                                    : j.value("held_back", nlohmann::json("")).get<constraint>();
   // A code this version does not know (a newer one's) reads as its words.
-  for (auto [read, words] : {std::pair{&c.excluded, "excluded"}, std::pair{&c.held_back, "held_back"}})
+  for (auto [read, words] :
+       {std::pair{&c.excluded, "excluded"}, std::pair{&c.held_back, "held_back"}})
     if (read->is(constraint_code::recorded))
       if (auto said = j.value(words, std::string{}); !said.empty()) read->detail = said;
   c.quality = j.value("quality", 0.0);
@@ -126,13 +134,25 @@ void from_json(const nlohmann::json& j, candidate_assessment& c) {
   get_optional(j, "p95_ttft_ms", c.p95_ttft_ms);
 }
 
+std::vector<std::string> reason_lines(const decision& d) {
+  std::vector<std::string> out;
+  if (!d.trigger.tick_only() && d.trigger.kind() != trigger_kind::recorded)
+    out.push_back("triggered by " + describe(d.trigger));
+  for (const auto& r : d.reasons)
+    out.push_back(describe(r));
+  return out;
+}
+
 void to_json(nlohmann::json& j, const decision& d) {
   j = nlohmann::json{{"id", d.id},
                      {"at_ms", d.at},
                      {"at", format_time(d.at)},
                      {"route", d.route},
-                     {"trigger", d.trigger},
-                     {"reasons", d.reasons},
+                     // In words for readers of older records, and as data.
+                     {"trigger", describe(d.trigger)},
+                     {"reasons", reason_lines(d)},
+                     {"trigger_data", d.trigger},
+                     {"reason_data", d.reasons},
                      {"candidates", d.candidates}};
 }
 
@@ -140,19 +160,22 @@ void from_json(const nlohmann::json& j, decision& d) {
   d.id = j.at("id").get<long long>();
   d.at = j.at("at_ms").get<time_ms>();
   d.route = j.at("route").get<std::string>();
-  d.trigger = j.value("trigger", std::string{});
-  d.reasons = j.value("reasons", std::vector<std::string>{});
   d.candidates = j.value("candidates", std::vector<candidate_assessment>{});
+  if (read_data(j, d)) return;
+  d.trigger = recorded_trigger(j.value("trigger", std::string{}));
+  d.reasons.clear();
+  for (auto& words : j.value("reasons", std::vector<std::string>{}))
+    d.reasons.push_back(decision_reason::recorded_as(std::move(words)));
 }
 
 std::string explain(const decision& d) {
   std::string out;
   char line[512];
   std::snprintf(line, sizeof line, "decision %lld  route %s  at %s\ntrigger: %s\n", d.id,
-                d.route.c_str(), format_time(d.at).c_str(), d.trigger.c_str());
+                d.route.c_str(), format_time(d.at).c_str(), describe(d.trigger).c_str());
   out += line;
   out += "reasons:\n";
-  for (const auto& r : d.reasons)
+  for (const auto& r : reason_lines(d))
     out += "  - " + r + "\n";
   // A route weighing TTFT gets a column saying which latency each
   // candidate's score weighed; other routes read as they always have.

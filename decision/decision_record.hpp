@@ -8,28 +8,12 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "decision/constraint.hpp"
+#include "decision/decision_reason.hpp"
+#include "decision/decision_trigger.hpp"
+#include "decision/latency_basis.hpp"
 #include "decision/model_key.hpp"
 
 namespace llmopt {
-
-// Which latency a candidate's score weighed (route_spec::latency_metric).
-enum class latency_basis {
-  total,  // the whole answer's: a route weighing total latency
-  ttft,   // the time to its first token: a route weighing TTFT
-  // A route weighing TTFT, for a model with no first-token time of its own
-  // (never streamed, never profiled with one): its total latency scaled by
-  // the share of the whole answer the first token takes on the route's
-  // other candidates (scoring.hpp, first_token_share) ...
-  ttft_from_total,
-  // ... or its total latency, when no candidate of the route has a
-  // first-token time to tell that share.
-  total_for_ttft,
-};
-
-// Names in decision records: "total", "ttft", "ttft_from_total",
-// "total_for_ttft"; parse gives nullopt for any other.
-std::string_view to_string(latency_basis x);
-std::optional<latency_basis> parse_latency_basis(std::string_view s);
 
 // How the engine saw one candidate of a route when it decided: the inputs,
 // the score, and the weight that came out. `excluded` says why a candidate
@@ -69,13 +53,23 @@ struct decision {
   long long id = 0;
   time_ms at = 0;
   std::string route;
-  std::string trigger;               // "tick", "startup", or the describe() of a signal
-  std::vector<std::string> reasons;  // one sentence each, most important first
+  decision_trigger trigger;
+  std::vector<decision_reason> reasons;  // most important first
   std::vector<candidate_assessment> candidates;
 };
 
+// The reasons in words, one sentence each: "triggered by ..." first unless
+// the tick alone set the decision off, then each reason's describe(). A
+// record older than reason data (trigger and reasons `recorded`) has its
+// trigger's sentence among its reasons already.
+std::vector<std::string> reason_lines(const decision& d);
+
 void to_json(nlohmann::json& j, const candidate_assessment& c);
 void from_json(const nlohmann::json& j, candidate_assessment& c);
+// A decision's JSON keeps the words (`trigger`, `reasons`: reason_lines)
+// beside the data (`trigger_data`, `reason_data`). A record this version
+// cannot read as data (older, or a newer one's codes) reads as its words:
+// trigger and reasons `recorded`.
 void to_json(nlohmann::json& j, const decision& d);
 void from_json(const nlohmann::json& j, decision& d);
 

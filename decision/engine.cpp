@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "decision/printf_string.hpp"
 #include "decision/world_model.hpp"
 
 namespace llmopt {
@@ -81,23 +80,6 @@ constraint ttft_slo_hold(const route_spec& route, const model_view* v, bool held
   const auto total_p95 = v ? tail_latency_ms(*v) : std::nullopt;
   if (total_p95 && *total_p95 <= route.latency_slo_ms) return {};
   return {constraint_code::ttft_slo_unconfirmed, {{"slo_ms", route.latency_slo_ms}}};
-}
-
-// The latency a candidate's score weighed, in words, for the reasons of a
-// decision.
-std::string latency_phrase(const candidate_assessment& c) {
-  const double ms = c.expected_latency_ms;
-  switch (c.latency_weighed) {
-    case latency_basis::total:
-      break;
-    case latency_basis::ttft:
-      return printf_string("time to first token %.0f ms", ms);
-    case latency_basis::ttft_from_total:
-      return printf_string("time to first token %.0f ms, estimated from its total latency", ms);
-    case latency_basis::total_for_ttft:
-      return printf_string("latency %.0f ms, total: no first-token time on the route yet", ms);
-  }
-  return printf_string("latency %.0f ms", ms);
 }
 
 }  // namespace
@@ -233,39 +215,41 @@ bool decision_engine::is_material(const route_spec& route,
   return large && std::abs(gain) >= options_.min_gain;
 }
 
-std::vector<std::string> decision_engine::reasons_for(
-    const std::vector<candidate_assessment>& candidates, const std::string& trigger) const {
-  std::vector<std::string> reasons;
-  if (trigger != "tick") reasons.push_back("triggered by " + trigger);
+std::vector<decision_reason> decision_engine::reasons_for(
+    const std::vector<candidate_assessment>& candidates) const {
+  std::vector<decision_reason> reasons;
   for (const auto& c : candidates) {
-    if (!c.excluded.empty() && c.previous_weight > 0)
-      reasons.push_back(printf_string("%s excluded (weight %.3f -> 0): %s", c.model.c_str(),
-                                      c.previous_weight, describe(c.excluded).c_str()));
-    else if (!c.excluded.empty())
-      reasons.push_back(
-          printf_string("%s excluded: %s", c.model.c_str(), describe(c.excluded).c_str()));
-    else if (!c.held_back.empty())
-      reasons.push_back(
-          printf_string("%s held back: %s", c.model.c_str(), describe(c.held_back).c_str()));
+    if (!c.excluded.empty()) {
+      decision_reason r{reason_code::excluded, c.model, {}, c.excluded};
+      if (c.previous_weight > 0) r.figures["previous_weight"] = c.previous_weight;
+      reasons.push_back(std::move(r));
+    } else if (!c.held_back.empty()) {
+      reasons.push_back({reason_code::held_back, c.model, {}, c.held_back});
+    }
   }
   const candidate_assessment* best = nullptr;
   for (const auto& c : candidates)
     // Held-back candidates were not weighed by score (p_best 0): not "best".
     if (c.score && c.p_best > 0 && (!best || *c.score > *best->score)) best = &c;
   if (best) {
-    reasons.push_back(printf_string(
-        "best %s: expected utility %.4f (quality %.3f, error rate %.3f over %lld calls, "
-        "%s, cost $%.6f)",
-        best->model.c_str(), *best->score, best->quality, best->error_rate, best->calls,
-        latency_phrase(*best).c_str(), best->expected_cost_usd));
+    reasons.push_back({reason_code::best,
+                       best->model,
+                       {{"utility", *best->score},
+                        {"quality", best->quality},
+                        {"error_rate", best->error_rate},
+                        {"calls", static_cast<double>(best->calls)},
+                        {"latency_ms", best->expected_latency_ms},
+                        {"cost_usd", best->expected_cost_usd}},
+                       {},
+                       best->latency_weighed});
   } else {
-    reasons.push_back("no candidate is eligible; spreading over those not blocked by policy");
+    reasons.push_back({reason_code::none_eligible});
   }
   for (const auto& c : candidates) {
     if (std::abs(c.weight - c.previous_weight) >= options_.min_weight_change ||
         (c.weight == 0) != (c.previous_weight == 0))
       reasons.push_back(
-          printf_string("%s weight %.3f -> %.3f", c.model.c_str(), c.previous_weight, c.weight));
+          {reason_code::weight_moved, c.model, {{"from", c.previous_weight}, {"to", c.weight}}});
   }
   return reasons;
 }
@@ -292,7 +276,7 @@ void decision_engine::reconfigure(engine_options options, std::vector<route_spec
 
 std::vector<decision> decision_engine::decide(
     const std::unordered_map<model_key, model_view>& views, time_ms now,
-    const std::string& trigger) {
+    const decision_trigger& trigger) {
   std::vector<decision> made;
   for (const auto& route : routes_) {
     auto candidates = assess_route(route, views, now);
@@ -302,7 +286,7 @@ std::vector<decision> decision_engine::decide(
     d.at = now;
     d.route = route.name;
     d.trigger = trigger;
-    d.reasons = reasons_for(candidates, trigger);
+    d.reasons = reasons_for(candidates);
     route_weights w;
     w.route = route.name;
     w.decision_id = d.id;

@@ -26,11 +26,10 @@ class decision_engine {
   decision_engine(engine_options options, std::vector<route_spec> routes,
                   std::vector<model_spec> models, long long last_decision_id);
 
-  // Rescores every route at `now`. `trigger` says why ("tick", "startup", or
-  // the describe() of an urgent signal). Returns the decisions made, in
-  // route order; table() reflects them.
+  // Rescores every route at `now`; `trigger` says why. Returns the
+  // decisions made, in route order; table() reflects them.
   std::vector<decision> decide(const std::unordered_map<model_key, model_view>& views, time_ms now,
-                               const std::string& trigger);
+                               const decision_trigger& trigger);
 
   // A new configuration (a reload): options, routes and models replace the
   // old ones. Of the routes named in `changed` (added, removed or changed),
@@ -63,8 +62,8 @@ class decision_engine {
       time_ms now) const;
   bool is_material(const route_spec& route,
                    const std::vector<candidate_assessment>& candidates) const;
-  std::vector<std::string> reasons_for(const std::vector<candidate_assessment>& candidates,
-                                       const std::string& trigger) const;
+  std::vector<decision_reason> reasons_for(
+      const std::vector<candidate_assessment>& candidates) const;
 
   engine_options options_;
   std::vector<route_spec> routes_;

@@ -52,7 +52,8 @@ status decision_log::append(const std::vector<decision>& batch) {
     auto body = encode(d);
     if (!body) return body.err();
     insert->reset();
-    insert->bind_int64(1, d.id).bind_int64(2, d.at).bind_text(3, d.route).bind_text(4, d.trigger);
+    insert->bind_int64(1, d.id).bind_int64(2, d.at).bind_text(3, d.route);
+    insert->bind_text(4, describe(d.trigger));
     insert->bind_text(5, *body);
     auto done = insert->run();
     if (!done)

@@ -12,8 +12,9 @@ namespace llmopt {
 
 // The log of routing decisions, with their reasons and candidate
 // assessments, in the `decisions` table. Each decision is stored whole as
-// JSON (decision_record.hpp's to_json), with id, time, route and trigger
-// copied to columns for lookups.
+// JSON (decision_record.hpp's to_json: the trigger and reasons as data and
+// in words), with id, time, route and the trigger in words copied to
+// columns for lookups.
 //
 // Ownership: refers to a database it does not own, which must outlive it and
 // be migrated (migrations.hpp). Threads: as the database; the writer is the

@@ -183,19 +183,19 @@ TEST_CASE("the same signals through the daemon's actors and the simulator give t
 
   caf::scoped_actor self{sys};
   routing_table actors_table;
-  auto rescore = [&](const std::string& trigger) {
+  auto rescore = [&](const decision_trigger& trigger) {
     self->request(decision, caf::infinite, rescore_atom::value, trigger)
         .receive([&](const routing_table& t) { actors_table = t; },
                  [&](const caf::error& e) { FAIL("rescore: " << caf::to_string(e)); });
   };
-  rescore("sync");  // after the actor's own startup decision, at the epoch
+  rescore(rescore_trigger("sync"));  // after the actor's own startup decision, at the epoch
 
   const time_ms tick_ms = cfg.decision.tick_ms;
   time_ms next_tick = simulation_epoch_ms + tick_ms;
   auto ticks_until = [&](time_ms now) {
     for (; next_tick <= now; next_tick += tick_ms) {
       clock_ms->store(next_tick);
-      rescore("tick");
+      rescore(tick_trigger());
     }
     clock_ms->store(now);
   };
@@ -237,7 +237,7 @@ TEST_CASE("the same signals through the daemon's actors and the simulator give t
                    [&](const caf::error& e) { FAIL("batch: " << caf::to_string(e)); });
       if (is_urgent_signal) {
         ++urgent;
-        rescore("sync");  // after the decision the urgent signal triggered
+        rescore(rescore_trigger("sync"));  // after the decision the urgent signal triggered
       }
     }
   }

@@ -1,7 +1,7 @@
 #include "actors/metrics_page.hpp"
 
-#include <catch2/catch.hpp>
 #include <prometheus/registry.h>
+#include <catch2/catch.hpp>
 
 #include "actors/gateway_metrics.hpp"
 #include "tests/support/prometheus_text.hpp"
@@ -15,7 +15,8 @@ using test::sum_of;
 
 metrics_sources documents() {
   metrics_sources s;
-  s.routes["chat"] = route_weights{"chat", 7, {{"openai:gpt-4o", 0.75}, {"openai:gpt-4o-mini", 0.25}}};
+  s.routes["chat"] =
+      route_weights{"chat", 7, {{"openai:gpt-4o", 0.75}, {"openai:gpt-4o-mini", 0.25}}};
   s.pipeline = nlohmann::json::parse(R"({
     "sources": {"cost": {"received": 5, "applied": 3, "duplicates": 1, "dead_lettered": 1}},
     "applied_by_kind": {"cost": 3},
@@ -34,7 +35,7 @@ metrics_sources documents() {
            "remaining_usd": 0.74}])");
   s.cache = nlohmann::json::parse(
       R"({"enabled": true, "hits": 2, "misses": 8, "entries": 1, "l2": {"configured": false}})");
-  s.decisions = nlohmann::json::parse(R"({"by_trigger": {"tick": 4, "anomaly": 1},
+  s.decisions = nlohmann::json::parse(R"({"by_trigger": {"tick": 4, "signal_anomaly": 1},
     "constrained": [{"route": "chat", "model": "openai:gpt-4o", "constraint": "anomaly",
                      "excluded": true}]})");
   return s;
@@ -67,8 +68,7 @@ TEST_CASE("metrics page: each document's figures under its name and labels, vali
   out["gen_ai_token_type"] = "output";
   CHECK(sum_of(m, "gen_ai_client_token_usage_sum", out).value == 60);
   CHECK(sum_of(m, "gen_ai_server_time_to_first_token_seconds_sum", gpt4o).value == Approx(0.08));
-  CHECK(sum_of(m, "gen_ai_server_time_per_output_token_seconds_sum", gpt4o).value ==
-        Approx(0.04));
+  CHECK(sum_of(m, "gen_ai_server_time_per_output_token_seconds_sum", gpt4o).value == Approx(0.04));
   CHECK(sum_of(m, "llmopt_requests_refused_total", {{"reason", "rate_limit_requests"}}).value == 1);
   CHECK(sum_of(m, "llmopt_gateway_added_seconds_count").value == 1);
   CHECK(sum_of(m, "llmopt_routing_weight", {{"route", "chat"}, {"model", "openai:gpt-4o"}}).value ==
@@ -88,10 +88,12 @@ TEST_CASE("metrics page: each document's figures under its name and labels, vali
   CHECK(sum_of(m, "llmopt_budget_remaining_usd", {{"scope", "route:chat"}}).value == 0.74);
   CHECK(sum_of(m, "llmopt_cache_misses_total").value == 8);
   CHECK(sum_of(m, "llmopt_cache_l2_hits_total").samples == 0);  // no Redis level
-  CHECK(sum_of(m, "llmopt_decisions_total", {{"trigger", "anomaly"}}).value == 1);
+  CHECK(sum_of(m, "llmopt_decisions_total", {{"trigger", "signal_anomaly"}}).value == 1);
   CHECK(sum_of(m, "llmopt_decisions_total").value == 5);
   CHECK(sum_of(m, "llmopt_candidate_constrained",
-               {{"route", "chat"}, {"model", "openai:gpt-4o"}, {"constraint", "anomaly"},
+               {{"route", "chat"},
+                {"model", "openai:gpt-4o"},
+                {"constraint", "anomaly"},
                 {"how", "excluded"}})
             .value == 1);
 }

@@ -41,7 +41,7 @@ struct world {
   decision_engine engine;
   time_ms now = 1'000'000;
 
-  std::vector<decision> decide(const std::string& trigger = "tick") {
+  std::vector<decision> decide(const decision_trigger& trigger = tick_trigger()) {
     return engine.decide(agg.views(now), now, trigger);
   }
   void apply(const typed_signal& s) { agg.apply(s, now); }
@@ -59,7 +59,7 @@ struct world {
     feedback_on(sonnet, 45, 50);
     feedback_on(gpt, 35, 50);
     feedback_on(mini, 15, 50);
-    decide("startup");
+    decide(startup_trigger());
   }
   // A second at 20 requests/s, 50 ms apart, each to the model the table
   // chooses and successful when `ok(model, request)`, taking its mean
@@ -90,7 +90,7 @@ TEST_CASE("exploration finds the best model from sparse feedback without wasting
   // True quality: sonnet 0.9, gpt 0.85, mini 0.3 (a clear loser). 20
   // requests/s for 5 minutes, feedback on 30% of them, a decision a second.
   world w;
-  w.decide("startup");
+  w.decide(startup_trigger());
   const std::map<model_key, double> quality = {{sonnet, 0.9}, {gpt, 0.85}, {mini, 0.3}};
   std::map<model_key, long long> sent_last_minute;
   std::uint64_t i = 0;
@@ -115,7 +115,7 @@ TEST_CASE("a couple of bad early answers do not write a model off") {
   w.feedback_on(sonnet, 9, 10);
   w.feedback_on(mini, 9, 10);
   w.feedback_on(gpt, 1, 2);
-  w.decide("startup");
+  w.decide(startup_trigger());
   // The route's other models answer well; one bad answer of two leaves gpt
   // plausible, so it keeps a share that will settle the question.
   CHECK(w.weight(gpt) > 0.02);
@@ -125,7 +125,7 @@ TEST_CASE("the exploration floor goes to plausible candidates, not to one that c
   // opus costs 60x the route's cost reference per request: even perfect
   // answers cannot make up for it.
   world w(chat_route({gpt, sonnet, mini, opus}));
-  auto made = w.decide("startup");
+  auto made = w.decide(startup_trigger());
   REQUIRE(made.size() == 1);
   CHECK(w.weight(opus) < 0.001);
   CHECK(candidate(made[0], opus).score);  // scored, not excluded: it just cannot win
@@ -238,7 +238,7 @@ TEST_CASE("a model down for failing calls is tried again after the retry time") 
     w.apply(outcome(gpt, true, 900));
   for (int i = 0; i < 5; ++i)
     w.apply(outcome(gpt, false, 900));
-  auto made = w.decide("startup");
+  auto made = w.decide(startup_trigger());
   REQUIRE(w.weight(gpt) == 0);
   CHECK(candidate(made[0], gpt).excluded.is(constraint_code::failure_streak));
   CHECK(candidate(made[0], gpt).excluded.figure("calls") == 5);
@@ -271,7 +271,7 @@ TEST_CASE("a model that is the only one left is retried with all the traffic") {
   world w(chat_route({gpt}));
   for (int i = 0; i < 5; ++i)
     w.apply(outcome(gpt, false, 900));
-  w.decide("startup");
+  w.decide(startup_trigger());
   w.now += engine_options{}.down_retry_ms;
   w.decide();
   CHECK(w.weight(gpt) == 1.0);
@@ -282,14 +282,14 @@ TEST_CASE("a quality drift moves traffic at once, with its reason, until feedbac
   w.feedback_on(sonnet, 90, 100);
   w.feedback_on(gpt, 75, 100);
   w.feedback_on(mini, 30, 100);
-  w.decide("startup");
+  w.decide(startup_trigger());
   REQUIRE(w.weight(sonnet) > 0.8);
   auto signal = drift(sonnet, "d-401", 0.5, 0.98);
   REQUIRE(is_urgent(signal));
   w.apply(signal);
-  auto made = w.decide(describe(signal));
+  auto made = w.decide(signal_trigger(signal));
   REQUIRE(made.size() == 1);
-  CHECK(made[0].trigger.find("d-401") != std::string::npos);
+  CHECK(describe(made[0].trigger).find("d-401") != std::string::npos);
   CHECK(candidate(made[0], sonnet).quality < 0.9 * 0.8);
   CHECK(w.weight(sonnet) < 0.1);
   CHECK(w.weight(gpt) > 0.8);
@@ -297,17 +297,17 @@ TEST_CASE("a quality drift moves traffic at once, with its reason, until feedbac
 
 TEST_CASE("a resolved anomaly lifts its effect at once") {
   world w;
-  w.decide("startup");
+  w.decide(startup_trigger());
   auto raised = anomaly(gpt, "a-9", anomaly_type::availability_issue, severity::high);
   w.apply(raised);
-  auto made = w.decide(describe(raised));
+  auto made = w.decide(signal_trigger(raised));
   REQUIRE(w.weight(gpt) == 0);
   CHECK(candidate(made[0], gpt).excluded.is(constraint_code::anomaly));
   CHECK(describe(candidate(made[0], gpt).excluded).rfind("down: ", 0) == 0);
   auto resolved = anomaly(gpt, "a-9", anomaly_type::availability_issue, severity::high, false);
   REQUIRE(is_urgent(resolved));
   w.apply(resolved);
-  w.decide(describe(resolved));
+  w.decide(signal_trigger(resolved));
   CHECK(w.weight(gpt) > 0);
 }
 
@@ -316,7 +316,7 @@ TEST_CASE("a steady world makes few decisions and the best model does not bounce
   w.feedback_on(sonnet, 180, 200);
   w.feedback_on(gpt, 120, 200);
   w.feedback_on(mini, 60, 200);
-  w.decide("startup");
+  w.decide(startup_trigger());
   int decisions = 0;
   double lowest = 1;
   for (int second = 0; second < 600; ++second) {
@@ -362,7 +362,7 @@ TEST_CASE("a candidate over the route's latency SLO is held back while another m
   route.latency_slo_ms = 2000;
   world w(route);
   long_tail_calls(w);
-  auto made = w.decide("startup");
+  auto made = w.decide(startup_trigger());
   REQUIRE(made.size() == 1);
   const auto& g = candidate(made[0], gpt);
   CHECK(g.held_back.is(constraint_code::latency_slo));
@@ -388,7 +388,7 @@ TEST_CASE("a candidate over the route's latency SLO is held back while another m
 
   world no_slo(chat_route({gpt, sonnet}));
   long_tail_calls(no_slo);
-  no_slo.decide("startup");
+  no_slo.decide(startup_trigger());
   CHECK(no_slo.weight(gpt) > 0.5);
 }
 
@@ -402,7 +402,7 @@ TEST_CASE("when no candidate meets the latency SLO, they are weighed by score") 
     w.apply(outcome(gpt, true, 1200));
     w.apply(outcome(sonnet, true, 3000));
   }
-  auto made = w.decide("startup");
+  auto made = w.decide(startup_trigger());
   REQUIRE(made.size() == 1);
   CHECK(w.weight(gpt) > 0.9);
   CHECK(candidate(made[0], sonnet).held_back.every_candidate);
@@ -416,7 +416,7 @@ TEST_CASE("too few calls to know a model's tail do not hold it back") {
   world w(route);
   for (int i = 0; i < 5; ++i)
     w.apply(outcome(gpt, true, 5000));
-  auto made = w.decide("startup");
+  auto made = w.decide(startup_trigger());
   REQUIRE(made.size() == 1);
   CHECK(candidate(made[0], gpt).held_back.empty());
 }
@@ -443,12 +443,12 @@ TEST_CASE("weights move only when the move is worth it per request") {
     return views;
   };
   time_ms now = 1'000'000;
-  REQUIRE(engine.decide(views_with(851, 849), now, "startup").size() == 1);
+  REQUIRE(engine.decide(views_with(851, 849), now, startup_trigger()).size() == 1);
   const double lead = engine.table().at("chat").weight_of(a);
   REQUIRE(lead > 0.55);
 
   now += 1000;
-  auto swapped = engine.decide(views_with(849, 851), now, "tick");
+  auto swapped = engine.decide(views_with(849, 851), now, tick_trigger());
   CHECK(swapped.empty());
   CHECK(engine.table().at("chat").weight_of(a) == lead);
 
@@ -456,11 +456,11 @@ TEST_CASE("weights move only when the move is worth it per request") {
   engine_options eager;
   eager.min_gain = 0;
   decision_engine eager_engine(eager, {route}, catalog_ab, 0);
-  eager_engine.decide(views_with(851, 849), now - 1000, "startup");
-  CHECK(eager_engine.decide(views_with(849, 851), now, "tick").size() == 1);
+  eager_engine.decide(views_with(851, 849), now - 1000, startup_trigger());
+  CHECK(eager_engine.decide(views_with(849, 851), now, tick_trigger()).size() == 1);
 
   now += 1000;
-  auto clear = engine.decide(views_with(800, 851), now, "tick");
+  auto clear = engine.decide(views_with(800, 851), now, tick_trigger());
   REQUIRE(clear.size() == 1);
   CHECK(engine.table().at("chat").weight_of(b) > 0.9);
 }

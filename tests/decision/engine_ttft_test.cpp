@@ -41,7 +41,9 @@ struct world {
 
   void apply(const typed_signal& s) { agg.apply(s, now); }
   // The decisions made now: none when the routing does not change.
-  std::vector<decision> decide_if_changed() { return engine.decide(agg.views(now), now, "tick"); }
+  std::vector<decision> decide_if_changed() {
+    return engine.decide(agg.views(now), now, tick_trigger());
+  }
   // REQUIRES: the routing changes.
   decision decide() {
     auto made = decide_if_changed();
@@ -63,8 +65,8 @@ bool mentions(const std::string& text, const std::string& part) {
 }
 
 bool any_reason_mentions(const decision& d, const std::string& part) {
-  return std::any_of(d.reasons.begin(), d.reasons.end(),
-                     [&](const auto& r) { return mentions(r, part); });
+  auto said = reason_lines(d);
+  return std::any_of(said.begin(), said.end(), [&](const auto& r) { return mentions(r, part); });
 }
 
 // gpt starts answering at once but writes slowly; sonnet takes long to
@@ -169,9 +171,10 @@ TEST_CASE("a TTFT route's latency SLO holds back a slow first token, not a slow 
   const auto& g = candidate(d, gpt);
   CHECK(*g.p95_ttft_ms == Approx(800).epsilon(0.06));
   CHECK(g.held_back.is(constraint_code::ttft_slo));
-  CHECK(describe(g.held_back) == printf_string("p95 time to first token %.0f ms is over the route's SLO of "
-                                     "500 ms",
-                                     *g.p95_ttft_ms));
+  CHECK(describe(g.held_back) ==
+        printf_string("p95 time to first token %.0f ms is over the route's SLO of "
+                      "500 ms",
+                      *g.p95_ttft_ms));
   CHECK(w.weight(gpt) <= 0.02 + 1e-9);
   CHECK(candidate(d, sonnet).held_back.empty());
   CHECK(candidate(d, mini).held_back.empty());

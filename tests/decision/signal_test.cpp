@@ -2,10 +2,8 @@
 
 #include <limits>
 
-#include <nlohmann/json.hpp>
-
-#include "decision/decision_record.hpp"
 #include "decision/model_key.hpp"
+#include "decision/signal.hpp"
 #include "signal_fixtures.hpp"
 
 using namespace llmopt;
@@ -46,39 +44,6 @@ TEST_CASE("describe names the kind, id, type and model") {
   REQUIRE(describe(s) == "anomaly a-17 availability_issue/critical on openai:gpt-4o");
   REQUIRE(describe(block("x:y", "p1", "eu")) ==
           "policy_block pb-p1 unauthorized_model/block route eu on x:y");
-}
-
-TEST_CASE("decisions round-trip through JSON and explain themselves") {
-  decision d;
-  d.id = 12;
-  d.at = 1'763'720'102'113;
-  d.route = "chat";
-  d.trigger = "anomaly a-17 availability_issue/critical on openai:gpt-4o";
-  d.reasons = {"first", "second"};
-  candidate_assessment c;
-  c.model = "openai:gpt-4o";
-  c.excluded = {constraint_code::anomaly, {}, "anomaly a-17"};
-  c.p95_ms = 1800;
-  candidate_assessment e;
-  e.model = "openai:gpt-4o-mini";
-  e.weight = 1;
-  e.score = 0.25;
-  d.candidates = {c, e};
-
-  nlohmann::json j = d;
-  REQUIRE(j["at"] == "2025-11-21T10:15:02.113Z");
-  auto back = j.get<decision>();
-  REQUIRE(back.id == 12);
-  REQUIRE(back.reasons == d.reasons);
-  REQUIRE(back.candidates.size() == 2);
-  REQUIRE_FALSE(back.candidates[0].score);
-  REQUIRE(*back.candidates[0].p95_ms == 1800);
-  REQUIRE(*back.candidates[1].score == 0.25);
-
-  auto text = explain(d);
-  REQUIRE(text.find("decision 12") != std::string::npos);
-  REQUIRE(text.find("down: anomaly a-17") != std::string::npos);
-  REQUIRE(text.find("  - second") != std::string::npos);
 }
 
 TEST_CASE("a router call keeps its stream timings, and drops those out of bounds") {

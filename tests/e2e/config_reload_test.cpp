@@ -78,6 +78,8 @@ TEST_CASE("POST /admin/v1/config applies a new route at once, saved as a snapsho
   REQUIRE(decisions.size() >= 1);
   CHECK(decisions.back()["trigger"].get<std::string>().find(
             "configuration snapshot " + std::to_string(started_as + 1)) != std::string::npos);
+  CHECK(decisions.back()["trigger_data"][0]["kind"] == "config");
+  CHECK(decisions.back()["trigger_data"][0]["snapshot"] == started_as + 1);
   CHECK(config_in_force(d)["source"] == "POST /admin/v1/config");
   // /v1/models lists it.
   auto models = nlohmann::json::parse(http_get(d.url() + "/v1/models").body);

@@ -50,9 +50,7 @@ TEST_CASE("GET /metrics passes promtool and counts calls, refusals and dead lett
     REQUIRE(http_post_json(d.url() + "/v1/chat/completions", chat_body("broke")).status == 429);
   REQUIRE(kcat_produce(d.bootstrap(), "llm.signals.cost", "k", "{\"not\": \"a signal\"}") == 0);
   REQUIRE(kcat_produce(d.bootstrap(), "llm.signals.cost", "k", "not json") == 0);
-  REQUIRE(eventually([&] {
-    return sum_of(scrape(d), "llmopt_dead_letters_total").value == 2;
-  }));
+  REQUIRE(eventually([&] { return sum_of(scrape(d), "llmopt_dead_letters_total").value == 2; }));
   // A Sentinel outage of gpt-4o: a decision set off by an anomaly that
   // excludes it for that reason.
   REQUIRE(kcat_produce(d.bootstrap(), "llm.signals.sentinel", "openai:gpt-4o",
@@ -62,10 +60,12 @@ TEST_CASE("GET /metrics passes promtool and counts calls, refusals and dead lett
   REQUIRE(eventually([&] {
     const auto m = scrape(d);
     return sum_of(m, "llmopt_candidate_constrained",
-                  {{"route", "chat"}, {"model", "openai:gpt-4o"}, {"constraint", "anomaly"},
+                  {{"route", "chat"},
+                   {"model", "openai:gpt-4o"},
+                   {"constraint", "anomaly"},
                    {"how", "excluded"}})
                    .value == 1 &&
-           sum_of(m, "llmopt_decisions_total", {{"trigger", "anomaly"}}).value >= 1;
+           sum_of(m, "llmopt_decisions_total", {{"trigger", "signal_anomaly"}}).value >= 1;
   }));
 
   const auto m = scrape(d);
@@ -80,8 +80,8 @@ TEST_CASE("GET /metrics passes promtool and counts calls, refusals and dead lett
   // Each series names its provider and model as the config declares them.
   for (const auto& s : m)
     if (s.name == "gen_ai_client_operation_duration_seconds_count") {
-      const auto model = s.labels.at("gen_ai_provider_name") + ":" +
-                         s.labels.at("gen_ai_request_model");
+      const auto model =
+          s.labels.at("gen_ai_provider_name") + ":" + s.labels.at("gen_ai_request_model");
       CHECK((model == "openai:gpt-4o" || model == "openai:gpt-4o-mini" ||
              model == "anthropic:claude-3-5-sonnet"));
     }

@@ -17,8 +17,8 @@ decision one_decision() {
   d.id = 42;
   d.at = 1700000000000;
   d.route = "chat";
-  d.trigger = "tick";
-  d.reasons = {"best openai:gpt-4o"};
+  d.trigger = tick_trigger();
+  d.reasons = {{reason_code::best, "openai:gpt-4o", {{"utility", 0.3}}}};
   candidate_assessment c;
   c.model = "openai:gpt-4o";
   c.weight = 1;

@@ -36,8 +36,16 @@ void check_same(const decision& a, const decision& b) {
   CHECK(a.id == b.id);
   CHECK(a.at == b.at);
   CHECK(a.route == b.route);
-  CHECK(a.trigger == b.trigger);
-  CHECK(a.reasons == b.reasons);
+  CHECK(a.trigger.kind() == b.trigger.kind());
+  CHECK(describe(a.trigger) == describe(b.trigger));
+  REQUIRE(a.reasons.size() == b.reasons.size());
+  for (std::size_t i = 0; i < a.reasons.size(); ++i) {
+    CHECK(a.reasons[i].code == b.reasons[i].code);
+    CHECK(a.reasons[i].model == b.reasons[i].model);
+    CHECK(a.reasons[i].figures == b.reasons[i].figures);
+    CHECK(a.reasons[i].why.code == b.reasons[i].why.code);
+  }
+  CHECK(reason_lines(a) == reason_lines(b));
   REQUIRE(a.candidates.size() == b.candidates.size());
   for (std::size_t i = 0; i < a.candidates.size(); ++i)
     check_same(a.candidates[i], b.candidates[i]);
@@ -156,7 +164,7 @@ TEST_CASE("a decision that cannot be encoded fails its batch without an exceptio
   auto db = open_migrated(dir.file("llmopt.db"));
   decision_log log(db);
   decision bad = sample_decision(2, "chat");
-  bad.reasons.push_back("not UTF-8: \xff\xfe");
+  bad.reasons.push_back(decision_reason::recorded_as("not UTF-8: \xff\xfe"));
   auto appended = log.append({sample_decision(1, "chat"), bad});
   REQUIRE_FALSE(appended);
   CHECK(appended.err().detail.find("decision 2") != std::string::npos);

@@ -25,9 +25,16 @@ inline decision sample_decision(long long id, const std::string& route, time_ms 
   d.id = id;
   d.at = at ? at : 1'700'000'000'000 + id * 1000;
   d.route = route;
-  d.trigger = id % 2 ? "tick" : "latency spike on openai:gpt-4o";
-  d.reasons = {"openai:gpt-4o p95 rose above the 2000 ms budget",
-               "anthropic:claude-3-5-sonnet scores best (0.8123)", "weights moved by 0.25 at most"};
+  latency_anomaly spike;
+  spike.type = latency_anomaly_type::spike;
+  spike.level = severity::critical;
+  d.trigger = id % 2 ? tick_trigger() : signal_trigger({"l-1", 0, "openai:gpt-4o", spike});
+  d.reasons = {{reason_code::excluded,
+                "openai:gpt-4o",
+                {{"previous_weight", 0.5}},
+                {constraint_code::error_rate, {{"error_rate", 0.5}, {"calls", 7}}}},
+               {reason_code::best, "anthropic:claude-3-5-sonnet", {{"utility", 0.8123}}},
+               {reason_code::weight_moved, "openai:gpt-4o", {{"from", 0.5}, {"to", 0.25}}}};
   candidate_assessment scored;
   scored.model = "anthropic:claude-3-5-sonnet";
   scored.weight = 0.75;

@@ -1,0 +1,115 @@
+// The decision actor: what set each decision off reaches its record as data
+// and GET /metrics as a bounded label.
+
+#include <catch2/catch.hpp>
+
+#include <future>
+#include <memory>
+
+#include "actors/decision_actor.hpp"
+#include "actors/messages.hpp"
+
+namespace llmopt {
+namespace {
+
+const model_key gpt = "openai:gpt-4o";
+const model_key mini = "openai:gpt-4o-mini";
+
+// Answers views_atom with the views it was last given (none at first).
+caf::behavior fake_aggregator(caf::stateful_actor<model_views>* self) {
+  self->state = std::make_shared<std::unordered_map<model_key, model_view>>();
+  return {
+      [self](views_atom) { return self->state; },
+      [self](const model_views& views) {
+        self->state = views;
+        return true;
+      },
+  };
+}
+
+using kept_atom = caf::atom_constant<caf::atom("kept")>;
+
+// Keeps every decision it is sent; kept_atom: all of them.
+caf::behavior fake_store(caf::stateful_actor<decision_batch>* self) {
+  return {
+      [self](const decision_batch& b) {
+        auto& kept = self->state.decisions;
+        kept.insert(kept.end(), b.decisions.begin(), b.decisions.end());
+      },
+      [self](kept_atom) { return self->state; },
+  };
+}
+
+caf::behavior ignore_tables(caf::event_based_actor*) {
+  return {[](const routing_table&) {}};
+}
+
+}  // namespace
+
+TEST_CASE("decisions are counted by what set them off, as a code, and recorded with its data") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  decision_actor_config dc;
+  dc.tick = std::chrono::hours(1);
+  dc.aggregator = sys.spawn(fake_aggregator);
+  dc.store = sys.spawn(fake_store);
+  dc.router = sys.spawn(ignore_tables);
+  dc.clock = [] { return time_ms{1'000'000}; };
+  route_spec chat;
+  chat.name = "chat";
+  chat.candidates = {gpt, mini};
+  auto engine = std::make_shared<decision_engine>(engine_options{}, std::vector<route_spec>{chat},
+                                                  std::vector<model_spec>{}, 0);
+  auto actor = sys.spawn(decision_actor, engine, dc);
+  caf::scoped_actor self{sys};
+  auto rescore = [&](const decision_trigger& trigger) {
+    self->request(actor, caf::infinite, rescore_atom::value, trigger)
+        .receive([](const routing_table&) {},
+                 [&](const caf::error& e) { FAIL("rescore: " << caf::to_string(e)); });
+  };
+  // The first decision: the actor's startup one, or this one if it came
+  // first (an actor starts when first scheduled). After the second, the
+  // startup decision is made whichever came first.
+  rescore(rescore_trigger("sync"));
+  rescore(rescore_trigger("sync"));
+
+  // A critical anomaly on gpt, and the signal that raised it.
+  anomaly_event body;
+  body.anomaly_id = "a-1";
+  body.type = anomaly_type::availability_issue;
+  body.level = severity::critical;
+  const typed_signal signal{"a-1", 0, gpt, body};
+  auto views = std::make_shared<std::unordered_map<model_key, model_view>>();
+  (*views)[gpt].model = gpt;
+  (*views)[gpt].anomalies.push_back({"a-1", anomaly_type::availability_issue, severity::critical, 0,
+                                     0, 2'000'000, describe(signal)});
+  self->request(dc.aggregator, caf::infinite, model_views{views})
+      .receive([](bool) {}, [&](const caf::error& e) { FAIL("views: " << caf::to_string(e)); });
+  rescore(signal_trigger(signal));
+
+  std::promise<nlohmann::json> counted;
+  caf::anon_send(actor, decisions_query{[&](nlohmann::json d) { counted.set_value(d); }});
+  const auto by_trigger = counted.get_future().get()["by_trigger"];
+  CHECK(by_trigger.size() == 2);
+  CHECK(by_trigger.value("startup", 0) + by_trigger.value("rescore", 0) == 1);
+  CHECK(by_trigger["signal_anomaly"] == 1);
+
+  // Sent to the store before the rescore was answered.
+  std::vector<decision> kept;
+  self->request(dc.store, caf::infinite, kept_atom::value)
+      .receive([&](const decision_batch& b) { kept = b.decisions; },
+               [&](const caf::error& e) { FAIL("store: " << caf::to_string(e)); });
+  REQUIRE(kept.size() == 2);
+  const auto& d = kept.back();
+  CHECK(d.trigger.kind() == trigger_kind::signal);
+  CHECK(d.trigger.causes.front().signal->id == "a-1");
+  REQUIRE_FALSE(d.reasons.empty());
+  CHECK(d.reasons.front().code == reason_code::excluded);
+  CHECK(d.reasons.front().model == gpt);
+  CHECK(d.reasons.front().why.is(constraint_code::anomaly));
+  CHECK(reason_lines(d).front() == "triggered by " + describe(signal));
+  for (auto& a : {actor, dc.aggregator, dc.store, dc.router})
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+}  // namespace llmopt
