@@ -79,17 +79,15 @@ std::optional<refusal> spend_guard::check_limits(const caller& who, const spend_
     a.headers.emplace_back("x-ratelimit-reset-" + unit, reset_duration(v.reset_ms));
     return v;
   };
-  for (const auto& [unit, limiter, amount] :
-       {std::tuple<const char*, rate_limiter*, long long>{"requests",
-                                                          l.requests ? &*l.requests : nullptr, 1},
-        {"tokens", l.tokens ? &*l.tokens : nullptr, estimate.tokens}}) {
+  for (const auto& [unit, per, limiter, amount] :
+       {std::tuple<const char*, std::string, rate_limiter*, long long>{
+            "requests", "requests per min (RPM)", l.requests ? &*l.requests : nullptr, 1},
+        {"tokens", "tokens per min (TPM)", l.tokens ? &*l.tokens : nullptr, estimate.tokens}}) {
     if (!limiter) continue;
     auto v = limited(unit, *limiter, amount);
     if (v.allowed) continue;
     refusal r;
     r.headers = a.headers;
-    const std::string per =
-        std::string(unit) == "requests" ? "requests per min (RPM)" : "tokens per min (TPM)";
     if (v.retry_after_ms < 0) {
       r.error = {429, "tokens", "rate_limit_exceeded",
                  "Request too large for key " + who.key_name + " on " + per + ": Limit " +
