@@ -23,8 +23,10 @@ struct learnability_options {
 // feedback, by Thompson sampling on a Beta posterior per model that fades
 // with the engine's half-life. A target the reference learner misses is not
 // to be expected of a policy that must learn quality from that feedback.
-// Returns {"scenario", "seeds": [{"seed", "llmopt", "reference"}],
-// "llmopt": {"mean", "min", "max", "at_least_0.90"}, "reference": {...}}.
+// The `thompson` baseline, a bandit told nothing, is the bar to clear.
+// Returns {"scenario", "seeds": [{"seed", "llmopt", "reference", "thompson"}],
+// "llmopt": {"mean", "p10", "min", "max", "at_least_0.90"}, "reference":
+// {...}, "thompson": {...}}.
 result<nlohmann::json> run_learnability_bench(const learnability_options& options);
 
 }  // namespace llmopt

@@ -301,8 +301,10 @@ nlohmann::json run_simulation(sim_world& world, std::vector<named_policy>& polic
         ++t->second[route.route.name][bucket]
                    [static_cast<std::size_t>(c - route.route.candidates.begin())];
       policy.on_outcome(o);
-      if (!o.failed && feedback)
+      if (!o.failed && feedback) {
+        policy.on_feedback(o, good);
         policy.on_signal(now, "observatory", feedback_signal(o, good, policies[p].name));
+      }
     }
   }
 
@@ -354,8 +356,9 @@ nlohmann::json run_simulation(sim_world& world, std::vector<named_policy>& polic
 namespace {
 
 const std::vector<std::string>& report_order() {
-  static const std::vector<std::string> order = {
-      "llmopt", "uniform", "round_robin", "lowest_latency", "lowest_cost", "static_best", "oracle"};
+  static const std::vector<std::string> order = {"llmopt",         "uniform",     "round_robin",
+                                                 "lowest_latency", "lowest_cost", "static_best",
+                                                 "thompson",       "oracle"};
   return order;
 }
 

@@ -37,21 +37,26 @@ struct sim_outcome {
   double cost_usd = 0;  // at the price in force
 };
 
-// A routing policy under simulation. Baselines read only outcomes; the
-// llmopt policy also takes every raw signal (feedback, latency profiles and
-// the scenario's emitted signals) through the production adapters.
+// A routing policy under simulation. Baselines read only outcomes and the
+// user feedback on them; the llmopt policy also takes every raw signal
+// (feedback, latency profiles and the scenario's emitted signals) through the
+// production adapters.
 class sim_policy {
  public:
   virtual ~sim_policy() = default;
   virtual model_key choose(const sim_request& request) = 0;
   virtual void on_outcome(const sim_outcome&) {}
+  // The user's judgement of a successful call's answer, for the requests
+  // that get feedback; the same feedback also arrives as an "observatory"
+  // signal.
+  virtual void on_feedback(const sim_outcome&, bool /*good*/) {}
   // A raw signal as it would arrive on Kafka; `topic` is its kind (cost,
   // latency, sentinel, shield, observatory).
   virtual void on_signal(time_ms, const std::string& /*topic*/, const std::string& /*raw*/) {}
 };
 
 // The true state of the world, for the policies that know it (static_best,
-// oracle, lowest_cost) and for scoring.
+// oracle, lowest_cost; thompson reads only the list prices) and for scoring.
 class sim_world {
  public:
   explicit sim_world(const scenario& s);

@@ -1,16 +1,21 @@
 // The baseline policies of spec/scenario.md, "Policies".
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <limits>
 #include <map>
+#include <random>
+#include <utility>
 
+#include "decision/route.hpp"
 #include "decision/simulation.hpp"
 
 namespace llmopt {
 namespace {
 
 constexpr std::uint64_t stream_uniform_policy = 0x756e69666f726d;
+constexpr std::uint64_t stream_thompson_policy = 0x74686f6d70736f6e;
 
 const std::vector<model_key>& candidates_of(const sim_request& r) {
   return r.route->route.candidates;
@@ -124,6 +129,106 @@ class true_best_policy : public sim_policy {
   bool follow_;
 };
 
+// An ordinary Thompson-sampling learner, the bandit llmopt should beat
+// (issue 17). Per route and model a Beta(1, 1) posterior on answer quality
+// from the feedback; per model a Beta(1, 1) posterior on errors whose
+// evidence halves every 15 s; the mean latency of the model's successful
+// calls; the list price in force at the scenario's mean tokens. Each request
+// draws quality and error rate for every candidate and takes the best drawn
+// expected utility under request_utility, the function that scores outcomes.
+// It knows no policy block: a violation reaches it as a failed call.
+// Deterministic for a seed (std::mt19937_64 seeded from the scenario's).
+class thompson_policy : public sim_policy {
+ public:
+  static constexpr double error_half_life_ms = 15'000;
+
+  explicit thompson_policy(const sim_world& world)
+      : world_(world), random_(world.spec().seed ^ stream_thompson_policy) {}
+
+  model_key choose(const sim_request& r) override {
+    const auto& s = world_.spec();
+    const auto& route = r.route->route;
+    const double t_s = static_cast<double>(r.index) / s.requests_per_s;
+    const model_key* best = nullptr;
+    double best_u = -std::numeric_limits<double>::infinity();
+    for (const auto& m : route.candidates) {
+      const beta_counts& q = quality_[{route.name, m}];
+      const beta_counts& e = decayed_errors(m, r.now);
+      const double quality = beta_draw(q);
+      const double error_rate = beta_draw(e);
+      const auto& price = world_.model_at(m, t_s).price;
+      const double cost_usd =
+          (s.input_tokens_mean * price.in_per_mtok + s.output_tokens_mean * price.out_per_mtok) /
+          1e6;
+      const double latency_ms = mean_latency_ms(m);
+      const double success =
+          quality * request_utility(route, false, true, cost_usd, latency_ms) +
+          (1 - quality) * request_utility(route, false, false, cost_usd, latency_ms);
+      const double u =
+          error_rate * request_utility(route, true, false, 0, 0) + (1 - error_rate) * success;
+      if (u > best_u) {
+        best_u = u;
+        best = &m;
+      }
+    }
+    return *best;
+  }
+
+  void on_outcome(const sim_outcome& o) override {
+    auto& e = decayed_errors(o.model, o.now);
+    (o.failed ? e.a : e.b) += 1;
+    if (!o.failed) {
+      auto& l = latency_[o.model];
+      l.first += o.latency_ms;
+      l.second += 1;
+    }
+  }
+
+  void on_feedback(const sim_outcome& o, bool good) override {
+    auto& q = quality_[{o.route, o.model}];
+    (good ? q.a : q.b) += 1;
+  }
+
+ private:
+  // Beta(a, b): evidence for (a) and against (b), on a Beta(1, 1) prior.
+  struct beta_counts {
+    double a = 1;
+    double b = 1;
+    time_ms at = 0;  // errors only: when the evidence was last decayed
+  };
+
+  beta_counts& decayed_errors(const model_key& m, time_ms now) {
+    auto [it, added] = errors_.try_emplace(m);
+    auto& e = it->second;
+    if (!added && now > e.at) {
+      const double keep = std::exp2(-static_cast<double>(now - e.at) / error_half_life_ms);
+      e.a = 1 + (e.a - 1) * keep;
+      e.b = 1 + (e.b - 1) * keep;
+    }
+    e.at = now;
+    return e;
+  }
+
+  double beta_draw(const beta_counts& c) {
+    const double x = std::gamma_distribution<double>(c.a, 1)(random_);
+    const double y = std::gamma_distribution<double>(c.b, 1)(random_);
+    return x + y > 0 ? x / (x + y) : 0.5;
+  }
+
+  // The mean over successful calls; an untried model is taken to answer at
+  // once, so that it gets tried.
+  double mean_latency_ms(const model_key& m) const {
+    auto it = latency_.find(m);
+    return it == latency_.end() ? 0.0 : it->second.first / it->second.second;
+  }
+
+  const sim_world& world_;
+  std::mt19937_64 random_;
+  std::map<std::pair<std::string, model_key>, beta_counts> quality_;
+  std::map<model_key, beta_counts> errors_;
+  std::map<model_key, std::pair<double, double>> latency_;  // sum of ms, calls
+};
+
 }  // namespace
 
 std::vector<named_policy> baseline_policies(const sim_world& world) {
@@ -133,6 +238,7 @@ std::vector<named_policy> baseline_policies(const sim_world& world) {
   out.push_back({"lowest_latency", std::make_unique<lowest_latency_policy>()});
   out.push_back({"lowest_cost", std::make_unique<lowest_cost_policy>(world)});
   out.push_back({"static_best", std::make_unique<true_best_policy>(world, false)});
+  out.push_back({"thompson", std::make_unique<thompson_policy>(world)});
   out.push_back({"oracle", std::make_unique<true_best_policy>(world, true)});
   return out;
 }

@@ -19,8 +19,9 @@ using nlohmann::json;
 
 // -- tables -------------------------------------------------------------------
 
-const std::vector<std::string> known_policies = {
-    "llmopt", "uniform", "round_robin", "lowest_latency", "lowest_cost", "static_best", "oracle"};
+const std::vector<std::string> known_policies = {"llmopt",         "uniform",     "round_robin",
+                                                 "lowest_latency", "lowest_cost", "static_best",
+                                                 "thompson",       "oracle"};
 
 // The names of `policies` (an object keyed by policy) in reading order: the
 // known ones in the spec's order, then any others by name.
