@@ -41,8 +41,7 @@ void print_figures(const result<nlohmann::json>& figures, bool json, int failure
 
 void print_distribution_row(const char* what, const nlohmann::json& d) {
   std::printf("  %-22s %9.3f %9.3f %9.3f %9.3f\n", what, d["mean_ms"].get<double>(),
-              d["p50_ms"].get<double>(), d["p99_ms"].get<double>(),
-              d["p99_9_ms"].get<double>());
+              d["p50_ms"].get<double>(), d["p99_ms"].get<double>(), d["p99_9_ms"].get<double>());
 }
 
 void print_gateway_figures(const nlohmann::json& f) {
@@ -61,12 +60,13 @@ void print_gateway_figures(const nlohmann::json& f) {
   }
   for (const auto* path : {&direct, &through}) {
     const auto& p = *path;
-    std::printf("  %-8s ok %llu of %llu, http errors %llu, failed %llu, bad streams %llu, "
-                "%d connections\n",
-                path == &direct ? "direct" : "through", p["ok"].get<unsigned long long>(),
-                p["due"].get<unsigned long long>(), p["http_errors"].get<unsigned long long>(),
-                p["failed"].get<unsigned long long>(), p["streams_bad"].get<unsigned long long>(),
-                p["connections"].get<int>());
+    std::printf(
+        "  %-8s ok %llu of %llu, http errors %llu, failed %llu, bad streams %llu, "
+        "%d connections\n",
+        path == &direct ? "direct" : "through", p["ok"].get<unsigned long long>(),
+        p["due"].get<unsigned long long>(), p["http_errors"].get<unsigned long long>(),
+        p["failed"].get<unsigned long long>(), p["streams_bad"].get<unsigned long long>(),
+        p["connections"].get<int>());
   }
   if (f.contains("checks_seen")) {
     const auto& c = f["checks_seen"];
@@ -83,15 +83,16 @@ void print_gateway_figures(const nlohmann::json& f) {
               100 * l["idle_cpu_share"].get<double>());
   for (const auto& [name, us] : l["cpu_us_per_request_by_thread"].items())
     std::printf("  %-16s %8.1f us per request\n", name.c_str(), us.get<double>());
-  std::printf("llmopt RSS   %.0f MB before, %.0f MB at its peak\n", l["rss_before_mb"].get<double>(),
-              l["peak_rss_mb"].get<double>());
-  std::printf("load generator  %.0f%% of a core, largest send lag %.3f ms (direct), %.0f%%, "
-              "%.3f ms (through); upstream %.0f%% of a core (direct)\n",
-              100 * direct["generator_cpu_share"].get<double>(),
-              direct["generator_max_send_lag_ms"].get<double>(),
-              100 * through["generator_cpu_share"].get<double>(),
-              through["generator_max_send_lag_ms"].get<double>(),
-              100 * f["upstream"]["cpu_share_direct"].get<double>());
+  std::printf("llmopt RSS   %.0f MB before, %.0f MB at its peak\n",
+              l["rss_before_mb"].get<double>(), l["peak_rss_mb"].get<double>());
+  std::printf(
+      "load generator  %.0f%% of a core, largest send lag %.3f ms (direct), %.0f%%, "
+      "%.3f ms (through); upstream %.0f%% of a core (direct)\n",
+      100 * direct["generator_cpu_share"].get<double>(),
+      direct["generator_max_send_lag_ms"].get<double>(),
+      100 * through["generator_cpu_share"].get<double>(),
+      through["generator_max_send_lag_ms"].get<double>(),
+      100 * f["upstream"]["cpu_share_direct"].get<double>());
 }
 
 }  // namespace
@@ -167,11 +168,12 @@ void add_bench_command(CLI::App& app, int& exit_code) {
           std::printf("scenario %s, %zu seeds from %llu: normalized score\n",
                       f["scenario"].get<std::string>().c_str(), f["seeds"].size(),
                       static_cast<unsigned long long>(learn->first_seed));
-          std::printf("  %-10s %7s %7s %7s %12s\n", "policy", "mean", "min", "max", ">= 0.90");
-          for (const char* p : {"llmopt", "reference"}) {
+          std::printf("  %-10s %7s %7s %7s %7s %12s\n", "policy", "mean", "p10", "min", "max",
+                      ">= 0.90");
+          for (const char* p : {"llmopt", "thompson", "reference"}) {
             const auto& s = f[p];
-            std::printf("  %-10s %7.3f %7.3f %7.3f %11.0f%%\n", p, s["mean"].get<double>(),
-                        s["min"].get<double>(), s["max"].get<double>(),
+            std::printf("  %-10s %7.3f %7.3f %7.3f %7.3f %11.0f%%\n", p, s["mean"].get<double>(),
+                        s["p10"].get<double>(), s["min"].get<double>(), s["max"].get<double>(),
                         100 * s["at_least_0.90"].get<double>());
           }
         });

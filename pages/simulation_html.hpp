@@ -17,7 +17,8 @@ namespace llmopt::pages {
 // llmopt and oracle policies, a stacked-area chart of the share of the
 // route's requests each model served per time bucket, with the events as
 // dashed vertical lines. Policies are listed llmopt, uniform, round_robin,
-// lowest_latency, lowest_cost, static_best, oracle, then any others by name.
+// lowest_latency, lowest_cost, static_best, thompson, oracle, then any others by
+// name.
 // A model has the same colour in every chart (model_colours.hpp). The page
 // shell, style and charts are those of html.hpp and share_chart.hpp.
 //

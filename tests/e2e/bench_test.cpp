@@ -52,6 +52,8 @@ TEST_CASE("llmopt bench learnability sets llmopt beside a reference learner over
   auto table = run({LLMOPT_BINARY, "bench", "learnability", block, "--seeds", "1"});
   REQUIRE(table.exit_code == 0);
   CHECK(table.out.find("\n  reference ") != std::string::npos);
+  CHECK(table.out.find("\n  thompson ") != std::string::npos);
+  CHECK(table.out.find(" p10 ") != std::string::npos);
 
   auto missing = run({LLMOPT_BINARY, "bench", "learnability", "/nonexistent.json"});
   CHECK(missing.exit_code == 2);
