@@ -1,6 +1,9 @@
 #include "actors/admin_documents.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/spend_guard.hpp"
+#include "actors/upstream_guard.hpp"
+#include "actors/wall_clock.hpp"
 
 namespace llmopt {
 
@@ -13,6 +16,25 @@ void read_pipeline(const gateway_parts& parts, std::function<void(nlohmann::json
                                     done(std::move(counters));
                                   }});
                  }});
+}
+
+void read_providers(const gateway_parts& parts, std::function<void(nlohmann::json)> done) {
+  auto* loop = parts.loop;
+  auto* upstream = parts.upstream;
+  caf::anon_send(parts.router, providers_query{[loop, upstream, done](nlohmann::json counters) {
+                   loop->post([upstream, done, counters = std::move(counters)]() mutable {
+                     auto limits = upstream->providers_json(steady_clock_ms(), wall_offset_ms());
+                     for (auto& [name, l] : limits.items())
+                       counters[name]["limits"] = std::move(l);
+                     done(std::move(counters));
+                   });
+                 }});
+}
+
+void read_budgets(const gateway_parts& parts, std::function<void(nlohmann::json)> done) {
+  if (!parts.guard) return done(nlohmann::json::array());
+  auto* guard = parts.guard;
+  parts.loop->post([guard, done] { done(guard->budgets_json()); });
 }
 
 }  // namespace llmopt

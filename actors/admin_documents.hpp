@@ -17,4 +17,13 @@ namespace llmopt {
 // aggregator's counters, in one document.
 void read_pipeline(const gateway_parts& parts, std::function<void(nlohmann::json)> done);
 
+// GET /admin/v1/providers: the router's counters per provider key, with the
+// limits and pauses the loop thread holds as "limits". `done` runs on the
+// loop thread, where the breakers, budgets and cache may be read too.
+void read_providers(const gateway_parts& parts, std::function<void(nlohmann::json)> done);
+
+// GET /admin/v1/budgets: every budget in use, read on the loop thread (its
+// owner); an empty array without a spend guard.
+void read_budgets(const gateway_parts& parts, std::function<void(nlohmann::json)> done);
+
 }  // namespace llmopt

@@ -43,11 +43,6 @@ http::response json_answer(const nlohmann::json& body) {
   return r;
 }
 
-http::response not_allowed(const http::request& req) {
-  return http::error_response(405, "invalid_request_error",
-                              req.method + " is not allowed on " + req.path, "method_not_allowed");
-}
-
 bool signed_in(const http::request& req, const std::optional<sha256_digest>& token) {
   return !token || admin_authorized(req, *token) || admin_cookie_authorized(req, *token);
 }
@@ -106,9 +101,7 @@ void read_dashboard(const gateway_parts& parts, http::responder respond) {
   };
   auto budgets = [parts, in, pipeline](nlohmann::json models) {
     in->models = std::move(models);
-    if (!parts.guard) return pipeline(nlohmann::json::array());
-    auto* guard = parts.guard;  // read on the loop thread, its owner
-    parts.loop->post([guard, pipeline] { pipeline(guard->budgets_json()); });
+    read_budgets(parts, pipeline);
   };
   auto aggregator = parts.aggregator;
   caf::anon_send(parts.router, table_query{[table, aggregator, budgets](routing_table t) {
@@ -128,8 +121,9 @@ void serve_dashboard(const http::request& req, http::responder respond, const ga
                      const std::optional<sha256_digest>& admin_token) {
   const auto& path = req.path;
   if (path == "/ui/session")
-    return respond(req.method == "POST" ? sign_in(req, admin_token) : not_allowed(req));
-  if (req.method != "GET") return respond(not_allowed(req));
+    return respond(req.method == "POST" ? sign_in(req, admin_token)
+                                        : http::method_not_allowed(req));
+  if (req.method != "GET") return respond(http::method_not_allowed(req));
   if (path == "/ui") {
     if (!signed_in(req, admin_token)) return respond(page(200, pages::dashboard_login_html(false)));
     return respond(page(200, pages::dashboard_html()));

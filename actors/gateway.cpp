@@ -57,11 +57,6 @@ double uniform_draw() {
 
 constexpr const char* timeout_header = "x-llmopt-timeout-ms";
 
-// The wall clock minus the steady clock, to show steady times as Unix ms.
-long long wall_offset_ms() {
-  return wall_clock_ms() - steady_clock_ms();
-}
-
 // x-llmopt-timeout-ms: whole milliseconds in [1, max_ms].
 result<long long> parse_timeout(const std::string& value, long long max_ms) {
   long long ms = 0;
@@ -103,23 +98,6 @@ cache_ticket cache_ticket_for(answer_cache* cache, const chat_request& request,
   return {cache, cache_key_of(request.body)};
 }
 
-// The document of GET /admin/v1/providers, for that endpoint and for GET
-// /metrics. Free of the gateway: a reply may arrive
-// after it is gone. read_providers' `done` runs on the loop thread, where
-// the breakers, budgets and cache may be read too.
-void read_providers(const gateway_parts& parts, std::function<void(nlohmann::json)> done) {
-  auto* loop = parts.loop;
-  auto* upstream = parts.upstream;
-  caf::anon_send(parts.router, providers_query{[loop, upstream, done](nlohmann::json counters) {
-                   loop->post([upstream, done, counters = std::move(counters)]() mutable {
-                     auto limits = upstream->providers_json(steady_clock_ms(), wall_offset_ms());
-                     for (auto& [name, l] : limits.items())
-                       counters[name]["limits"] = std::move(l);
-                     done(std::move(counters));
-                   });
-                 }});
-}
-
 }  // namespace
 
 gateway::gateway(gateway_options options, gateway_parts parts)
@@ -151,8 +129,7 @@ void gateway::handle(http::request req, http::responder respond) {
         "invalid_admin_token"));
   auto only = [&](const char* method) {
     if (req.method == method) return true;
-    respond(http::error_response(405, "invalid_request_error",
-                                 req.method + " is not allowed on " + path, "method_not_allowed"));
+    respond(http::method_not_allowed(req));
     return false;
   };
   auto answer_with = [respond](nlohmann::json body) { respond(json_response(200, body)); };
@@ -195,9 +172,9 @@ void gateway::handle(http::request req, http::responder respond) {
                    }});
   } else if (path == "/admin/v1/budgets") {
     if (!only("GET")) return;
-    if (!parts_.guard) return answer_with({{"budgets", nlohmann::json::array()}});
-    auto* guard = parts_.guard;  // read on the loop thread, its owner
-    parts_.loop->post([guard, answer_with] { answer_with({{"budgets", guard->budgets_json()}}); });
+    read_budgets(parts_, [answer_with](nlohmann::json b) {
+      answer_with({{"budgets", std::move(b)}});
+    });
   } else if (path == "/admin/v1/providers") {
     if (!only("GET")) return;
     read_providers(parts_, [answer_with](nlohmann::json p) {
@@ -293,9 +270,6 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
   start_exchange(std::move(setup));
 }
 
-// The router's counters per provider key, with the limits and pauses the
-// loop thread holds.
-
 void gateway::breakers(http::responder respond) {
   auto* upstream = parts_.upstream;
   parts_.loop->post([upstream, respond] {
@@ -360,10 +334,7 @@ void gateway::configure(const http::request& req, http::responder respond) {
     return caf::anon_send(parts_.config, config_query{[respond](nlohmann::json doc) {
                             respond(json_response(200, doc));
                           }});
-  if (req.method != "POST")
-    return respond(http::error_response(405, "invalid_request_error",
-                                        req.method + " is not allowed on " + req.path,
-                                        "method_not_allowed"));
+  if (req.method != "POST") return respond(http::method_not_allowed(req));
   if (req.path == "/admin/v1/config")
     return caf::anon_send(parts_.config,
                           config_apply{req.body, "POST /admin/v1/config", std::move(reply)});

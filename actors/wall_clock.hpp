@@ -20,4 +20,9 @@ inline long long steady_clock_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+// The wall clock minus the steady clock, to show steady times as Unix ms.
+inline long long wall_offset_ms() {
+  return wall_clock_ms() - steady_clock_ms();
+}
+
 }  // namespace llmopt

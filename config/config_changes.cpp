@@ -1,6 +1,7 @@
 #include "config/config_changes.hpp"
 
 #include <map>
+#include <set>
 
 #include "config/schema.hpp"
 
@@ -26,9 +27,9 @@ std::vector<std::string> changed_entries(const cfg::table_schema<T>& schema,
   for (const auto& e : next)
     after[name_of(e)] = &e;
   std::vector<std::string> out;
-  std::map<std::string, bool> before;
+  std::set<std::string> before;
   for (const auto& e : running) {
-    before[name_of(e)] = true;
+    before.insert(name_of(e));
     auto it = after.find(name_of(e));
     if (it == after.end() || !same_fields(schema, e, *it->second)) out.push_back(name_of(e));
   }

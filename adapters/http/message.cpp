@@ -49,4 +49,9 @@ response error_response(int status, std::string_view type, std::string_view mess
   return r;
 }
 
+response method_not_allowed(const request& req) {
+  return error_response(405, "invalid_request_error", req.method + " is not allowed on " + req.path,
+                        "method_not_allowed");
+}
+
 }  // namespace llmopt::http

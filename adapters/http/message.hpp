@@ -95,6 +95,9 @@ using handler = std::function<void(request, responder)>;
 response error_response(int status, std::string_view type, std::string_view message,
                         std::string_view code = {});
 
+// 405 method_not_allowed, naming the request's method and path.
+response method_not_allowed(const request& req);
+
 // `s` as a JSON string literal, quotes included.
 std::string json_quote(std::string_view s);
 
