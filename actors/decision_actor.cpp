@@ -25,8 +25,15 @@ decision_trigger join(const std::vector<decision_trigger>& parts) {
 void decide(self_ptr self, const decision_actor_config& config, decision_trigger trigger) {
   if (self->state.deciding) {
     auto& q = self->state.queued;
-    // A queued urgent trigger already covers a tick.
-    if (!trigger.tick_only() || q.empty()) q.push_back(std::move(trigger));
+    // An urgent trigger covers a tick, queued before or after it: the
+    // decision is then named, and counted, by what made it urgent.
+    if (trigger.tick_only()) {
+      if (q.empty()) q.push_back(std::move(trigger));
+      return;
+    }
+    q.erase(std::remove_if(q.begin(), q.end(), [](const auto& t) { return t.tick_only(); }),
+            q.end());
+    q.push_back(std::move(trigger));
     return;
   }
   self->state.deciding = true;

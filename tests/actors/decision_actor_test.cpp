@@ -40,6 +40,43 @@ caf::behavior fake_store(caf::stateful_actor<decision_batch>* self) {
   };
 }
 
+using gate_atom = caf::atom_constant<caf::atom("gate")>;
+
+// An aggregator that, while closed, holds every views request until it is
+// opened again (gate_atom, true), then answers it with the views it had
+// when asked; open, it answers at once with the views it was last given.
+struct gate_state {
+  bool open = true;
+  model_views views;
+  std::vector<std::pair<caf::typed_response_promise<model_views>, model_views>> held;
+};
+
+caf::behavior gated_aggregator(caf::stateful_actor<gate_state>* self, model_views views) {
+  self->state.views = std::move(views);
+  return {
+      [self](views_atom) {
+        auto promise = self->make_response_promise<model_views>();
+        if (self->state.open)
+          promise.deliver(self->state.views);
+        else
+          self->state.held.emplace_back(promise, self->state.views);
+        return promise;
+      },
+      [self](const model_views& views) {
+        self->state.views = views;
+        return true;
+      },
+      [self](gate_atom, bool open) {
+        self->state.open = open;
+        if (!open) return open;
+        for (auto& [promise, views] : self->state.held)
+          promise.deliver(views);
+        self->state.held.clear();
+        return open;
+      },
+  };
+}
+
 caf::behavior ignore_tables(caf::event_based_actor*) {
   return {[](const routing_table&) {}};
 }
@@ -108,6 +145,71 @@ TEST_CASE("decisions are counted by what set them off, as a code, and recorded w
   CHECK(d.reasons.front().model == gpt);
   CHECK(d.reasons.front().why.is(constraint_code::anomaly));
   CHECK(reason_lines(d).front() == "triggered by " + describe(signal));
+  for (auto& a : {actor, dc.aggregator, dc.store, dc.router})
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a tick queued before an urgent trigger leaves the decision named by the urgent one") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  anomaly_event body;
+  body.anomaly_id = "a-2";
+  body.type = anomaly_type::availability_issue;
+  body.level = severity::critical;
+  const typed_signal signal{"a-2", 0, gpt, body};
+  auto views = std::make_shared<std::unordered_map<model_key, model_view>>();
+  (*views)[gpt].model = gpt;
+  (*views)[gpt].anomalies.push_back({"a-2", anomaly_type::availability_issue, severity::critical, 0,
+                                     0, 2'000'000, describe(signal)});
+  decision_actor_config dc;
+  dc.tick = std::chrono::hours(1);
+  dc.aggregator = sys.spawn(
+      gated_aggregator, model_views{std::make_shared<std::unordered_map<model_key, model_view>>()});
+  dc.store = sys.spawn(fake_store);
+  dc.router = sys.spawn(ignore_tables);
+  dc.clock = [] { return time_ms{1'000'000}; };
+  route_spec chat;
+  chat.name = "chat";
+  chat.candidates = {gpt, mini};
+  auto engine = std::make_shared<decision_engine>(engine_options{}, std::vector<route_spec>{chat},
+                                                  std::vector<model_spec>{}, 0);
+  auto actor = sys.spawn(decision_actor, engine, dc);
+  caf::scoped_actor self{sys};
+  auto rescore = [&] {
+    self->request(actor, caf::infinite, rescore_atom::value, rescore_trigger("sync"))
+        .receive([](const routing_table&) {},
+                 [&](const caf::error& e) { FAIL("rescore: " << caf::to_string(e)); });
+  };
+  auto gate = [&](bool open) {
+    self->request(dc.aggregator, caf::infinite, gate_atom::value, open)
+        .receive([](bool) {}, [&](const caf::error& e) { FAIL("gate: " << caf::to_string(e)); });
+  };
+  rescore();  // past the startup decision, whenever the actor made it
+  rescore();
+  gate(false);
+  // A decision waits on the closed aggregator; behind it, a tick and then
+  // the anomaly queue up.
+  caf::anon_send(actor, urgent_atom::value, rescore_trigger("held"));
+  caf::anon_send(actor, tick_atom::value);
+  caf::anon_send(actor, urgent_atom::value, signal_trigger(signal));
+  std::promise<nlohmann::json> counted;
+  caf::anon_send(actor, decisions_query{[&](nlohmann::json d) { counted.set_value(d); }});
+  counted.get_future().wait();
+  self->request(dc.aggregator, caf::infinite, model_views{views})
+      .receive([](bool) {}, [&](const caf::error& e) { FAIL("views: " << caf::to_string(e)); });
+  gate(true);
+  rescore();  // answered after the queued decision
+
+  std::vector<decision> kept;
+  self->request(dc.store, caf::infinite, kept_atom::value)
+      .receive([&](const decision_batch& b) { kept = b.decisions; },
+               [&](const caf::error& e) { FAIL("store: " << caf::to_string(e)); });
+  REQUIRE_FALSE(kept.empty());
+  const auto& last = kept.back().trigger;
+  CHECK(last.kind() == trigger_kind::signal);
+  CHECK(describe(last).rfind(describe(signal), 0) == 0);
+  for (const auto& cause : last.causes)
+    CHECK(cause.kind != trigger_kind::tick);
   for (auto& a : {actor, dc.aggregator, dc.store, dc.router})
     self->send_exit(a, caf::exit_reason::user_shutdown);
 }
