@@ -9,6 +9,9 @@ intake_options intake_options_of(const settings& s) {
   o.aggregates.anomaly_ttl_ms = s.decision.anomaly_ttl_s * 1000LL;
   o.aggregates.quality_prior_strength = s.decision.quality_prior_strength;
   o.aggregates.quality_half_life_ms = s.decision.quality_half_life_s * 1000LL;
+  o.aggregates.quality_change.min_change = s.decision.quality_change_min;
+  o.aggregates.quality_change.threshold = s.decision.quality_change_threshold;
+  o.aggregates.quality_kept_on_drift = s.decision.quality_kept_on_drift;
   o.dedup_window_ms = s.collector.dedup_window_s * 1000LL;
   o.dedup_max_ids = static_cast<std::size_t>(s.collector.dedup_max_ids);
   return o;

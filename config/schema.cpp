@@ -288,6 +288,18 @@ const table_schema<settings>& settings_schema() {
                    "quality feedback counts half after this long, so an old verdict fades "
                    "and a model left alone becomes worth a look again; 0 keeps it forever"),
            [](S& s) -> setting_ref { return &s.decision.quality_half_life_s; }},
+          {number("decision.quality_change_min", 0.15, 0.01, 0.9,
+                  "the smallest change of a model's judged-good rate its feedback is watched "
+                  "for; when one is told, the feedback before it no longer counts"),
+           [](S& s) -> setting_ref { return &s.decision.quality_change_min; }},
+          {number("decision.quality_change_threshold", 14, 0, 100,
+                  "the evidence (log-likelihood ratio) that tells such a change: higher waits "
+                  "for more feedback and tells fewer false changes; 0 watches for none"),
+           [](S& s) -> setting_ref { return &s.decision.quality_change_threshold; }},
+          {number("decision.quality_kept_on_drift", 0.1, 0, 1,
+                  "what a quality, concept or behaviour drift signal leaves of a model's "
+                  "feedback before it; 1 leaves it whole"),
+           [](S& s) -> setting_ref { return &s.decision.quality_kept_on_drift; }},
           {number("decision.default_input_tokens", 800, 1, 10000000,
                   "input tokens per request, before any call is seen"),
            [](S& s) -> setting_ref { return &s.decision.default_input_tokens; }},
@@ -512,10 +524,11 @@ const table_schema<route_spec>& route_schema() {
            [](R& r) -> setting_ref { return &r.budget_usd; }},
           {choice("budget_period", "month", {"day", "month"}, "the UTC period budget_usd is for"),
            [](R& r) -> setting_ref { return &r.budget_period; }},
-          {number("latency_slo_ms", 0, 0, 600000,
-                  "p95 latency the route promises (0: none; time to first token when latency_metric "
-                  "is ttft); a candidate over it is held back "
-                  "to a probe share while another meets it"),
+          {number(
+               "latency_slo_ms", 0, 0, 600000,
+               "p95 latency the route promises (0: none; time to first token when latency_metric "
+               "is ttft); a candidate over it is held back "
+               "to a probe share while another meets it"),
            [](R& r) -> setting_ref { return &r.latency_slo_ms; }},
           {integer("timeout_ms", 0, 0, 3600000,
                    "deadline of the route's requests, every attempt and wait included (0: "

@@ -74,18 +74,21 @@ struct checkpoint_settings {
 };
 
 struct decision_settings {
-  int tick_ms = 0;                    // rescore every route this often
-  double exploration_floor = 0;       // traffic share spread over every eligible candidate
-  double posterior_scale = 0;         // < 1 commits traffic sooner than Thompson sampling
-  double min_weight_change = 0;       // smaller moves are not a new decision
-  double min_gain = 0;                // ... nor moves that change a request's utility less
-  double down_error_rate = 0;         // error rate at which a model counts as down
-  int down_min_calls = 0;             // ... over at least this many calls in the window
-  int down_retry_s = 0;               // a model failing down_min_calls in a row is down this long
-  int anomaly_ttl_s = 0;              // an anomaly never resolved expires after this
-  double quality_prior_strength = 0;  // pseudo-observations behind a model's quality prior
-  int quality_half_life_s = 0;        // quality feedback counts half after this long
-  double default_input_tokens = 0;    // per request, before any call is seen
+  int tick_ms = 0;                      // rescore every route this often
+  double exploration_floor = 0;         // traffic share spread over every eligible candidate
+  double posterior_scale = 0;           // < 1 commits traffic sooner than Thompson sampling
+  double min_weight_change = 0;         // smaller moves are not a new decision
+  double min_gain = 0;                  // ... nor moves that change a request's utility less
+  double down_error_rate = 0;           // error rate at which a model counts as down
+  int down_min_calls = 0;               // ... over at least this many calls in the window
+  int down_retry_s = 0;                 // a model failing down_min_calls in a row is down this long
+  int anomaly_ttl_s = 0;                // an anomaly never resolved expires after this
+  double quality_prior_strength = 0;    // pseudo-observations behind a model's quality prior
+  int quality_half_life_s = 0;          // quality feedback counts half after this long
+  double quality_change_min = 0;        // the smallest change of the good rate watched for
+  double quality_change_threshold = 0;  // ... and the evidence that tells it; 0 = none
+  double quality_kept_on_drift = 0;     // what a quality drift leaves of earlier feedback
+  double default_input_tokens = 0;      // per request, before any call is seen
   double default_output_tokens = 0;
 };
 

@@ -10,8 +10,9 @@
 namespace llmopt {
 namespace {
 
-constexpr std::array<std::string_view, 6> reason_code_names{
-    "excluded", "held_back", "best", "none_eligible", "weight_moved", "recorded"};
+constexpr std::array<std::string_view, 8> reason_code_names{
+    "excluded",        "held_back",       "best",    "none_eligible", "weight_moved",
+    "quality_changed", "quality_drifted", "recorded"};
 
 // The latency a candidate's score weighed, in words.
 std::string latency_phrase(latency_basis basis, double ms) {
@@ -70,6 +71,16 @@ std::string describe(const decision_reason& r) {
       return "no candidate is eligible; spreading over those not blocked by policy";
     case reason_code::weight_moved:
       return printf_string("%s weight %.3f -> %.3f", model, f("from"), f("to"));
+    case reason_code::quality_changed:
+      return printf_string(
+          "%s quality %.3f -> %.3f: its last %.0f answers' feedback tells a change, and the "
+          "feedback before them no longer counts",
+          model, f("from"), f("to"), f("answers"));
+    case reason_code::quality_drifted:
+      return printf_string(
+          "%s quality %.3f -> %.3f: a quality drift discounts its earlier feedback (the last %.0f "
+          "answers, since it looked worse, count whole)",
+          model, f("from"), f("to"), f("answers"));
     case reason_code::recorded:
       break;
   }

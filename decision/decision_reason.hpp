@@ -18,13 +18,15 @@ namespace llmopt {
 // its figures. Words are made at the edge (describe(): records, the CLI,
 // logs).
 enum class reason_code {
-  excluded,       // model, why; figure previous_weight when it had traffic before
-  held_back,      // model, why
-  best,           // model, latency; figures utility, quality, error_rate, calls,
-                  // latency_ms, cost_usd
-  none_eligible,  // every candidate is blocked or down
-  weight_moved,   // model; figures from, to
-  recorded,       // read from a decision record older than reason data: detail, its words
+  excluded,         // model, why; figure previous_weight when it had traffic before
+  held_back,        // model, why
+  best,             // model, latency; figures utility, quality, error_rate, calls,
+                    // latency_ms, cost_usd
+  none_eligible,    // every candidate is blocked or down
+  weight_moved,     // model; figures from, to
+  quality_changed,  // model: its feedback told a change; figures from, to, answers
+  quality_drifted,  // model: a drift discounted its feedback; figures from, to, answers
+  recorded,         // read from a decision record older than reason data: detail, its words
 };
 
 // Names as stored: "excluded", "held_back", ...; parse gives nullopt for

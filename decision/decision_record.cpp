@@ -90,6 +90,12 @@ void to_json(nlohmann::json& j, const candidate_assessment& c) {
                      {"expected_cost_usd", c.expected_cost_usd}};
   if (!c.excluded.empty()) j["exclusion"] = c.excluded;
   if (!c.held_back.empty()) j["hold"] = c.held_back;
+  if (const auto& q = c.quality_changed; q.cause != quality_change_cause::none)
+    j["quality_change"] = {{"cause", to_string(q.cause)},
+                           {"at", q.at},
+                           {"from", q.from},
+                           {"to", q.to},
+                           {"answers", q.answers}};
   put_optional(j, "score", c.score);
   put_optional(j, "p50_ms", c.p50_ms);
   put_optional(j, "p95_ms", c.p95_ms);
@@ -118,6 +124,10 @@ void from_json(const nlohmann::json& j, candidate_assessment& c) {
   c.quality = j.value("quality", 0.0);
   c.quality_sd = j.value("quality_sd", 0.0);
   c.quality_samples = j.value("quality_samples", 0.0);
+  if (auto it = j.find("quality_change"); it != j.end() && it->is_object())
+    if (auto cause = parse_quality_change_cause(it->value("cause", std::string{})))
+      c.quality_changed = {*cause, it->value("at", time_ms{0}), it->value("from", 0.0),
+                           it->value("to", 0.0), it->value("answers", 0.0)};
   c.score_sd = j.value("score_sd", 0.0);
   c.p_best = j.value("p_best", 0.0);
   c.error_rate = j.value("error_rate", 0.0);

@@ -12,6 +12,7 @@
 #include "decision/decision_trigger.hpp"
 #include "decision/latency_basis.hpp"
 #include "decision/model_key.hpp"
+#include "decision/quality_change.hpp"
 
 namespace llmopt {
 
@@ -32,9 +33,10 @@ struct candidate_assessment {
   constraint held_back;
 
   // Inputs to the score.
-  double quality = 0;          // posterior mean of P(good answer)
-  double quality_sd = 0;       // posterior standard deviation
-  double quality_samples = 0;  // feedback samples behind it
+  double quality = 0;              // posterior mean of P(good answer)
+  double quality_sd = 0;           // posterior standard deviation
+  double quality_samples = 0;      // feedback samples behind it
+  quality_change quality_changed;  // the newest change of its evidence other than new feedback
   double error_rate = 0;  // over `calls`: the live window's, or its newest when they show a change
   long long calls = 0;
   double expected_latency_ms = 0;  // the latency weighed: see latency_weighed

@@ -32,14 +32,14 @@ std::vector<decision_engine::constrained_model> constrained_models(
 quality_posterior route_quality_pool(const route_spec& route,
                                      const std::vector<const model_view*>& views,
                                      const engine_options& options) {
-  if (views.empty()) return {0, 0, 0, 0};
+  if (views.empty()) return quality_posterior::pseudo(0, 0);
   double sum = 0;
   const model_view none;
   for (const auto* v : views)
     sum += quality_of(v ? *v : none, route.name).mean();
   const double mean = sum / static_cast<double>(views.size());
   const double s = options.pool_strength;
-  return {s * mean, s * (1 - mean), 0, 0};
+  return quality_posterior::pseudo(s * mean, s * (1 - mean));
 }
 
 bool blocked_by_policy(const candidate_assessment& c) {
@@ -216,7 +216,7 @@ bool decision_engine::is_material(const route_spec& route,
 }
 
 std::vector<decision_reason> decision_engine::reasons_for(
-    const std::vector<candidate_assessment>& candidates) const {
+    const std::vector<candidate_assessment>& candidates, time_ms since) const {
   std::vector<decision_reason> reasons;
   for (const auto& c : candidates) {
     if (!c.excluded.empty()) {
@@ -226,6 +226,14 @@ std::vector<decision_reason> decision_engine::reasons_for(
     } else if (!c.held_back.empty()) {
       reasons.push_back({reason_code::held_back, c.model, {}, c.held_back});
     }
+  }
+  for (const auto& c : candidates) {
+    const quality_change& q = c.quality_changed;
+    if (q.cause == quality_change_cause::none || q.at <= since || !c.score) continue;
+    reasons.push_back({q.cause == quality_change_cause::feedback ? reason_code::quality_changed
+                                                                 : reason_code::quality_drifted,
+                       c.model,
+                       {{"from", q.from}, {"to", q.to}, {"answers", q.answers}}});
   }
   const candidate_assessment* best = nullptr;
   for (const auto& c : candidates)
@@ -270,6 +278,7 @@ void decision_engine::reconfigure(engine_options options, std::vector<route_spec
     } else {
       table_.erase(name);
       constrained_.erase(name);
+      decided_at_.erase(name);
     }
   }
 }
@@ -286,7 +295,9 @@ std::vector<decision> decision_engine::decide(
     d.at = now;
     d.route = route.name;
     d.trigger = trigger;
-    d.reasons = reasons_for(candidates);
+    auto last = decided_at_.find(route.name);
+    d.reasons = reasons_for(candidates, last == decided_at_.end() ? 0 : last->second);
+    decided_at_[route.name] = now;
     route_weights w;
     w.route = route.name;
     w.decision_id = d.id;

@@ -62,8 +62,10 @@ class decision_engine {
       time_ms now) const;
   bool is_material(const route_spec& route,
                    const std::vector<candidate_assessment>& candidates) const;
-  std::vector<decision_reason> reasons_for(
-      const std::vector<candidate_assessment>& candidates) const;
+  // `since`: the route's previous decision (0 for none); changes of quality
+  // evidence after it are among the reasons.
+  std::vector<decision_reason> reasons_for(const std::vector<candidate_assessment>& candidates,
+                                           time_ms since) const;
 
   engine_options options_;
   std::vector<route_spec> routes_;
@@ -73,6 +75,8 @@ class decision_engine {
   std::unordered_map<model_key, time_ms> circuit_open_since_;
   // Per route, constrained_models() at its last decision.
   std::unordered_map<std::string, std::vector<constrained_model>> constrained_;
+  // Per route, when it was last decided.
+  std::unordered_map<std::string, time_ms> decided_at_;
   // Routes a reload changed, decided at the next decide().
   std::unordered_set<std::string> reconfigured_;
 };

@@ -108,10 +108,13 @@ void model_stats::add_cost(time_ms now, double cost_usd, long long input_tokens,
   life.output_tokens += static_cast<double>(output_tokens);
 }
 
-void model_stats::raise(std::vector<active_flag>& flags, active_flag flag) {
+bool model_stats::raise(std::vector<active_flag>& flags, active_flag flag) {
   auto same = [&](const active_flag& f) { return f.id == flag.id; };
-  flags.erase(std::remove_if(flags.begin(), flags.end(), same), flags.end());
+  const auto kept = std::remove_if(flags.begin(), flags.end(), same);
+  const bool raised = kept == flags.end();
+  flags.erase(kept, flags.end());
   flags.push_back(std::move(flag));
+  return raised;
 }
 
 void model_stats::apply(const typed_signal& s, time_ms now) {
@@ -133,13 +136,13 @@ void model_stats::apply(const typed_signal& s, time_ms now) {
           base_.profile_at = s.at > 0 ? std::min(s.at, now) : now;
         } else if constexpr (std::is_same_v<T, quality_feedback>) {
           forget(now);
-          base_.quality.observe(b.quality);
+          base_.quality.observe_watching(b.quality, now, quality_prior_, options_.quality_change);
           if (!b.route.empty()) {
             // A route's posterior starts from the model's prior, not from
             // feedback given on other routes.
             auto [it, added] = base_.route_quality.try_emplace(b.route, quality_prior_);
             if (added) it->second.at = now;
-            it->second.observe(b.quality);
+            it->second.observe_watching(b.quality, now, quality_prior_, options_.quality_change);
           }
         } else if constexpr (std::is_same_v<T, anomaly_event>) {
           const std::string id = b.anomaly_id.empty() ? s.id : b.anomaly_id;
@@ -155,8 +158,16 @@ void model_stats::apply(const typed_signal& s, time_ms now) {
           raise(base_.anomalies,
                 {s.id, b.type, b.level, 0, now, now + options_.anomaly_ttl_ms, describe(s)});
         } else if constexpr (std::is_same_v<T, drift_signal>) {
-          raise(base_.drifts, {s.id, b.type, severity::medium, b.magnitude * b.confidence, now,
-                               now + options_.anomaly_ttl_ms, describe(s)});
+          const bool raised =
+              raise(base_.drifts, {s.id, b.type, severity::medium, b.magnitude * b.confidence, now,
+                                   now + options_.anomaly_ttl_ms, describe(s)});
+          // Once per drift: a repeat of it says nothing new of the feedback.
+          if (raised && drifts_quality(b.type)) {
+            forget(now);
+            base_.quality.discount(now, quality_prior_, options_.quality_kept_on_drift);
+            for (auto& [route, q] : base_.route_quality)
+              q.discount(now, quality_prior_, options_.quality_kept_on_drift);
+          }
         } else if constexpr (std::is_same_v<T, policy_block>) {
           const policy_effect effect = model_policy_effect(b);
           if (effect == policy_effect::none) return;

@@ -22,6 +22,8 @@ struct aggregator_options {
   time_ms anomaly_ttl_ms = 600'000;        // an anomaly never resolved expires after this
   double quality_prior_strength = 2;       // pseudo-observations behind the quality prior
   time_ms quality_half_life_ms = 600'000;  // feedback counts half after this; 0 = forever
+  quality_change_test quality_change;      // tells a change of the good rate from feedback
+  double quality_kept_on_drift = 0.1;      // what a quality drift leaves of the feedback before it
 };
 
 // What raised a flag: a Sentinel anomaly, a LatencyLens anomaly, or a drift.
@@ -175,7 +177,8 @@ class model_stats {
   void add_cost(time_ms now, double cost_usd, long long input_tokens, long long output_tokens);
   void add_latency(time_ms now, double latency_ms);
   void add_stream_timing(time_ms now, const call_outcome& c);
-  void raise(std::vector<active_flag>& flags, active_flag flag);
+  // Puts `flag` in force in place of one with its id; whether none had it.
+  static bool raise(std::vector<active_flag>& flags, active_flag flag);
   void expire(time_ms now);
   void forget(time_ms now);
 

@@ -8,15 +8,42 @@
 namespace llmopt {
 namespace {
 
+nlohmann::json watch_side_json(const quality_watch::side& s) {
+  return nlohmann::json::array({s.llr, s.good, s.answers});
+}
+
+quality_watch::side watch_side_from(const nlohmann::json& j) {
+  return {j.at(0).get<double>(), j.at(1).get<double>(), j.at(2).get<double>()};
+}
+
 nlohmann::json posterior_json(const quality_posterior& q) {
-  return nlohmann::json::array({q.alpha, q.beta, q.samples, q.at});
+  const quality_change& c = q.change;
+  return nlohmann::json::array({q.alpha,
+                                q.beta,
+                                q.samples,
+                                q.at,
+                                watch_side_json(q.watch.down),
+                                watch_side_json(q.watch.up),
+                                {to_string(c.cause), c.at, c.from, c.to, c.answers}});
 }
 
 quality_posterior posterior_from(const nlohmann::json& j) {
   // Checkpoints written before evidence faded have no time: it starts fading
-  // from the first use after the restore.
-  return {j.at(0).get<double>(), j.at(1).get<double>(), j.at(2).get<double>(),
-          j.size() > 3 ? j.at(3).get<time_ms>() : 0};
+  // from the first use after the restore. Those written before the watch
+  // start it afresh.
+  auto q = quality_posterior::pseudo(j.at(0).get<double>(), j.at(1).get<double>());
+  q.samples = j.at(2).get<double>();
+  q.at = j.size() > 3 ? j.at(3).get<time_ms>() : 0;
+  if (j.size() > 6) {
+    q.watch.down = watch_side_from(j.at(4));
+    q.watch.up = watch_side_from(j.at(5));
+    const auto& c = j.at(6);
+    // A cause this version does not know (a newer one's) reads as none.
+    if (auto cause = parse_quality_change_cause(c.at(0).get<std::string>()))
+      q.change = {*cause, c.at(1).get<time_ms>(), c.at(2).get<double>(), c.at(3).get<double>(),
+                  c.at(4).get<double>()};
+  }
+  return q;
 }
 
 nlohmann::json flags_json(const std::vector<active_flag>& flags) {

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "decision/model_key.hpp"
+#include "decision/quality_change.hpp"
 
 namespace llmopt {
 
@@ -16,11 +19,56 @@ namespace llmopt {
 struct quality_posterior {
   double alpha = 1;
   double beta = 1;
-  double samples = 0;  // feedback received, not counting the prior
-  time_ms at = 0;      // when the evidence was last faded; 0 = never
+  double samples = 0;     // feedback received, not counting the prior
+  time_ms at = 0;         // when the evidence was last faded; 0 = never
+  quality_watch watch;    // tells a change of the good rate from the feedback
+  quality_change change;  // the newest one told, by the watch or a drift signal
 
+  // `good` and `bad` pseudo-observations, and no feedback.
+  static quality_posterior pseudo(double good, double bad) {
+    quality_posterior q;
+    q.alpha = good;
+    q.beta = bad;
+    return q;
+  }
   static quality_posterior from_prior(double mean, double strength) {
-    return {mean * strength, (1 - mean) * strength, 0, 0};
+    return pseudo(mean * strength, (1 - mean) * strength);
+  }
+
+  // observe(), after testing `quality` against the mean for a change: when
+  // the watch tells one, the evidence is only the prior's and that of the
+  // run that told it (what the model does now).
+  void observe_watching(double quality, time_ms now, const quality_posterior& prior,
+                        const quality_change_test& test) {
+    std::optional<quality_watch::side> run;
+    if (test.threshold > 0 && evidence(prior) >= test.min_evidence)
+      run = watch.observe(quality, mean(), test);
+    if (!run) {
+      observe(quality);
+      return;
+    }
+    const double from = mean();
+    alpha = prior.alpha + run->good;
+    beta = prior.beta + run->answers - run->good;
+    samples = run->answers;
+    change = {quality_change_cause::feedback, now, from, mean(), run->answers};
+  }
+
+  // A drift signal says the model changed: the feedback before it counts
+  // `kept` of what it did, except the run the watch follows for a drop (the
+  // answers since the good rate started to look lower), which may be the
+  // drift's own and counts whole.
+  void discount(time_ms now, const quality_posterior& prior, double kept) {
+    if (kept >= 1) return;
+    const quality_watch::side run = watch.down;
+    const double good = std::max(0.0, alpha - prior.alpha - run.good);
+    const double bad = std::max(0.0, beta - prior.beta - (run.answers - run.good));
+    const double from = mean();
+    alpha = prior.alpha + good * kept + run.good;
+    beta = prior.beta + bad * kept + run.answers - run.good;
+    samples = run.answers + std::max(0.0, samples - run.answers) * kept;
+    watch = {};
+    change = {quality_change_cause::drift, now, from, mean(), run.answers};
   }
 
   void observe(double quality) {

@@ -212,6 +212,7 @@ candidate_assessment assess(const route_spec& route, const model_spec* spec, con
   // Inputs.
   quality_posterior q = quality_of(v, route.name);
   a.quality_samples = q.samples;
+  a.quality_changed = q.change;
   q.alpha += context.quality_pool.alpha;
   q.beta += context.quality_pool.beta;
   const double kept = 1 - drift_penalty(v);

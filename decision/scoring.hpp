@@ -133,7 +133,7 @@ struct route_context {
   token_expectation tokens;  // expected_tokens
   // Pseudo-observations of the route's typical quality, added to each
   // candidate's posterior.
-  quality_posterior quality_pool{0, 0, 0, 0};
+  quality_posterior quality_pool = quality_posterior::pseudo(0, 0);
   // On a route weighing TTFT: first_token_share of its candidates.
   std::optional<double> first_token_share = std::nullopt;
 };

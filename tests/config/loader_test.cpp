@@ -125,6 +125,9 @@ TEST_CASE("an empty config is every default", "[config][loader]") {
   CHECK(s.decision.down_min_calls == 5);
   CHECK(s.decision.anomaly_ttl_s == 600);
   CHECK(s.decision.quality_prior_strength == Approx(2));
+  CHECK(s.decision.quality_change_min == Approx(0.15));
+  CHECK(s.decision.quality_change_threshold == Approx(14));
+  CHECK(s.decision.quality_kept_on_drift == Approx(0.1));
   CHECK(s.decision.default_input_tokens == Approx(800));
   CHECK(s.decision.default_output_tokens == Approx(300));
   CHECK(s.router.max_attempts == 3);
@@ -260,6 +263,18 @@ TEST_CASE("numbers accept TOML integers, integers refuse floats", "[config][load
   REQUIRE(ok.ok());
   CHECK(ok->decision.exploration_floor == Approx(0.0));
   CHECK(ok->decision.quality_prior_strength == Approx(3.0));
+
+  auto watch = parse_settings(
+      "[decision]\nquality_change_min = 0.2\nquality_change_threshold = 0\n"
+      "quality_kept_on_drift = 1\n",
+      "n.toml", no_env());
+  REQUIRE(watch.ok());
+  CHECK(watch->decision.quality_change_min == Approx(0.2));
+  CHECK(watch->decision.quality_change_threshold == Approx(0.0));
+  CHECK(watch->decision.quality_kept_on_drift == Approx(1.0));
+  auto too_small = parse_settings("[decision]\nquality_change_min = 0\n", "n.toml", no_env());
+  REQUIRE_FALSE(too_small.ok());
+  CHECK(too_small.err().detail.find("decision.quality_change_min") != std::string::npos);
 
   auto bad = parse_settings("[http]\nthreads = 2.0\n", "n.toml", no_env());
   REQUIRE_FALSE(bad.ok());

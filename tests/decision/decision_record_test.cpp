@@ -114,6 +114,38 @@ TEST_CASE("a decision's trigger and reasons are data in its record, with their w
   CHECK(explain(d).find("  - triggered by anomaly a-17") != std::string::npos);
 }
 
+TEST_CASE("a candidate's change of quality evidence is in its record and reads back") {
+  decision d = two_candidates(latency_basis::total, latency_basis::total);
+  d.candidates[0].quality_changed = {quality_change_cause::feedback, 4000, 0.9, 0.55, 31};
+  d.reasons = {{reason_code::quality_changed,
+                d.candidates[0].model,
+                {{"from", 0.9}, {"to", 0.55}, {"answers", 31}}}};
+  nlohmann::json j = d;
+  CHECK(j["candidates"][0]["quality_change"] ==
+        nlohmann::json{
+            {"cause", "feedback"}, {"at", 4000}, {"from", 0.9}, {"to", 0.55}, {"answers", 31}});
+  CHECK_FALSE(j["candidates"][1].contains("quality_change"));  // none: not written
+  CHECK(j["reasons"][0] ==
+        "openai:gpt-4o quality 0.900 -> 0.550: its last 31 answers' feedback tells a change, "
+        "and the feedback before them no longer counts");
+  CHECK(j["reason_data"][0]["code"] == "quality_changed");
+
+  auto back = j.get<decision>();
+  const quality_change& c = back.candidates[0].quality_changed;
+  CHECK(c.cause == quality_change_cause::feedback);
+  CHECK(c.at == 4000);
+  CHECK(c.from == 0.9);
+  CHECK(c.to == 0.55);
+  CHECK(c.answers == 31);
+  CHECK(back.candidates[1].quality_changed.cause == quality_change_cause::none);
+  CHECK(back.reasons[0].code == reason_code::quality_changed);
+  CHECK(explain(back) == explain(d));
+
+  // A cause this version does not know reads as none.
+  j["candidates"][0]["quality_change"]["cause"] = "sentiment";
+  CHECK(j.get<decision>().candidates[0].quality_changed.cause == quality_change_cause::none);
+}
+
 TEST_CASE("a decision set off by the tick alone does not name its trigger among its reasons") {
   decision d = two_candidates(latency_basis::total, latency_basis::total);
   d.reasons = {{reason_code::none_eligible}};

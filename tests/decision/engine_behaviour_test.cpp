@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "decision/aggregator.hpp"
 #include "decision/engine.hpp"
 #include "decision/quality_posterior.hpp"
@@ -50,15 +52,18 @@ struct world {
     return engine.table().at("chat").attempt_order(uniform_draw(7, i, 0)).front();
   }
   // `n` feedback signals on `m` with `good` of them good.
+  // `good` of `n` answers judged good, spread evenly: a steady rate, not a
+  // run of good ones then a run of bad ones (which tells a change).
   void feedback_on(const model_key& m, int good, int n) {
     for (int i = 0; i < n; ++i)
-      apply(feedback(m, i < good ? 1.0 : 0.0, "chat"));
+      apply(feedback(m, (i + 1) * good / n > i * good / n ? 1.0 : 0.0, "chat"));
   }
-  // Feedback that makes sonnet the clear leader, and the startup decision.
-  void judge_sonnet_best() {
-    feedback_on(sonnet, 45, 50);
-    feedback_on(gpt, 35, 50);
-    feedback_on(mini, 15, 50);
+  // Feedback on `n` answers each that makes sonnet the clear leader, and
+  // the startup decision.
+  void judge_sonnet_best(int n = 50) {
+    feedback_on(sonnet, n * 9 / 10, n);
+    feedback_on(gpt, n * 7 / 10, n);
+    feedback_on(mini, n * 3 / 10, n);
     decide(startup_trigger());
   }
   // A second at 20 requests/s, 50 ms apart, each to the model the table
@@ -82,6 +87,13 @@ struct world {
 const candidate_assessment& candidate(const decision& d, const model_key& m) {
   return *std::find_if(d.candidates.begin(), d.candidates.end(),
                        [&](const auto& c) { return c.model == m; });
+}
+
+// The decision's first reason with `code`, or null.
+const decision_reason* reason_of(const decision& d, reason_code code) {
+  auto it = std::find_if(d.reasons.begin(), d.reasons.end(),
+                         [&](const decision_reason& r) { return r.code == code; });
+  return it == d.reasons.end() ? nullptr : &*it;
 }
 
 }  // namespace
@@ -284,6 +296,7 @@ TEST_CASE("a quality drift moves traffic at once, with its reason, until feedbac
   w.feedback_on(mini, 30, 100);
   w.decide(startup_trigger());
   REQUIRE(w.weight(sonnet) > 0.8);
+  w.now += 1000;
   auto signal = drift(sonnet, "d-401", 0.5, 0.98);
   REQUIRE(is_urgent(signal));
   w.apply(signal);
@@ -293,6 +306,54 @@ TEST_CASE("a quality drift moves traffic at once, with its reason, until feedbac
   CHECK(candidate(made[0], sonnet).quality < 0.9 * 0.8);
   CHECK(w.weight(sonnet) < 0.1);
   CHECK(w.weight(gpt) > 0.8);
+  // The record says the drift discounted sonnet's earlier feedback.
+  const auto& drifted = candidate(made[0], sonnet).quality_changed;
+  CHECK(drifted.cause == quality_change_cause::drift);
+  const decision_reason* reason = reason_of(made[0], reason_code::quality_drifted);
+  REQUIRE(reason);
+  CHECK(reason->model == sonnet);
+  CHECK(reason->figure("from") == drifted.from);
+  CHECK(describe(*reason).find("a quality drift discounts its earlier feedback") !=
+        std::string::npos);
+}
+
+TEST_CASE("a model's answers getting worse move its traffic with no drift signal, and say so") {
+  world w;
+  w.judge_sonnet_best(100);
+  REQUIRE(w.weight(sonnet) > 0.8);
+
+  // Sonnet's answers fall to half good: nothing but the feedback says so.
+  // Decisions may follow the mean down before the watch tells the change;
+  // the one after it says so.
+  std::vector<decision> made;
+  auto told = [&] {
+    return made.size() == 1 &&
+           candidate(made[0], sonnet).quality_changed.cause != quality_change_cause::none;
+  };
+  for (int i = 0; i < 120 && !told(); ++i) {
+    w.now += 1000;
+    w.feedback_on(sonnet, 1, 2);
+    made = w.decide();
+  }
+  REQUIRE(told());
+  const auto& changed = candidate(made[0], sonnet).quality_changed;
+  CHECK(changed.cause == quality_change_cause::feedback);
+  CHECK(changed.from > changed.to + 0.1);
+  CHECK(changed.to < 0.65);
+  CHECK(w.weight(gpt) > w.weight(sonnet));
+  const decision_reason* reason = reason_of(made[0], reason_code::quality_changed);
+  REQUIRE(reason);
+  CHECK(reason->model == sonnet);
+  CHECK(describe(*reason).find(sonnet + " quality 0.") == 0);
+  CHECK(describe(*reason).find("answers' feedback tells a change") != std::string::npos);
+
+  // The next decision does not repeat a change already given as a reason.
+  w.now += 1000;
+  w.apply(block(mini, "residency", "chat"));
+  auto next = w.decide();
+  REQUIRE(next.size() == 1);
+  for (const auto& r : next[0].reasons)
+    CHECK(r.code != reason_code::quality_changed);
 }
 
 TEST_CASE("a resolved anomaly lifts its effect at once") {
@@ -437,7 +498,8 @@ TEST_CASE("weights move only when the move is worth it per request") {
       v.model = m;
       v.calls = 1000;
       v.mean_latency_ms = 900;
-      v.quality = {1 + good, 1 + 1000 - good, 1000, 0};
+      v.quality = quality_posterior::pseudo(1 + good, 1 + 1000 - good);
+      v.quality.samples = 1000;
       views.emplace(m, v);
     }
     return views;

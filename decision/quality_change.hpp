@@ -1,0 +1,78 @@
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string_view>
+
+#include "decision/model_key.hpp"
+
+namespace llmopt {
+
+// How a change of a model's judged-good rate is told from its feedback.
+struct quality_change_test {
+  double min_change = 0.15;  // the smallest change of the good rate worth telling
+  double threshold = 14;     // the log-likelihood ratio that tells it; 0 tells none
+  double min_evidence = 20;  // feedback behind the mean tested against; less is not tested
+};
+
+// Why a posterior last changed other than by gathering feedback.
+enum class quality_change_cause {
+  none,
+  feedback,  // its watch told a change of the good rate
+  drift,     // a drift signal discounted the feedback before it
+};
+
+// Names as stored: "none", "feedback", "drift"; parse gives nullopt for any
+// other.
+std::string_view to_string(quality_change_cause c);
+std::optional<quality_change_cause> parse_quality_change_cause(std::string_view s);
+
+struct quality_change {
+  quality_change_cause cause = quality_change_cause::none;
+  time_ms at = 0;
+  double from = 0;     // the posterior mean before
+  double to = 0;       // ... and after
+  double answers = 0;  // the feedback of the run kept whole
+};
+
+// Two one-sided CUSUM tests of each answer's feedback against the good rate
+// the posterior holds: one for a drop of min_change, one for a rise. Each
+// keeps the feedback of the run that raised it (since it last fell to 0):
+// when a test tells a change, that run is what the model does now.
+struct quality_watch {
+  struct side {
+    double llr = 0;   // log-likelihood ratio of the changed rate over the run
+    double good = 0;  // the run's feedback
+    double answers = 0;
+  };
+  side down, up;
+
+  // The run that tells a change, if `quality` (one answer's feedback, in
+  // [0, 1]) completes one against a good rate of `rate`.
+  std::optional<side> observe(double quality, double rate, const quality_change_test& test) {
+    rate = std::clamp(rate, 0.01, 0.99);
+    auto step = [&](side& s, double changed) -> bool {
+      changed = std::clamp(changed, 0.005, 0.995);
+      const double llr =
+          quality * std::log(changed / rate) + (1 - quality) * std::log((1 - changed) / (1 - rate));
+      s.llr = std::max(0.0, s.llr + llr);
+      if (s.llr == 0) {
+        s = {};
+        return false;
+      }
+      s.good += quality;
+      s.answers += 1;
+      return s.llr >= test.threshold;
+    };
+    const bool fell = step(down, rate - test.min_change);
+    const bool rose = step(up, rate + test.min_change);
+    if (!fell && !rose) return std::nullopt;
+    side run = fell ? down : up;
+    down = {};
+    up = {};
+    return run;
+  }
+};
+
+}  // namespace llmopt
