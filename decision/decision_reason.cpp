@@ -79,7 +79,7 @@ std::string describe(const decision_reason& r) {
     case reason_code::quality_drifted:
       return printf_string(
           "%s quality %.3f -> %.3f: a quality drift discounts its earlier feedback (the last %.0f "
-          "answers, since it looked worse, count whole)",
+          "answers, of its observation period or since it looked worse, count whole)",
           model, f("from"), f("to"), f("answers"));
     case reason_code::recorded:
       break;

@@ -164,9 +164,13 @@ void model_stats::apply(const typed_signal& s, time_ms now) {
           // Once per drift: a repeat of it says nothing new of the feedback.
           if (raised && drifts_quality(b.type)) {
             forget(now);
-            base_.quality.discount(now, quality_prior_, options_.quality_kept_on_drift);
+            const auto discount = [&](quality_posterior& q) {
+              q.discount(now, b.observed_from, options_.quality_half_life_ms, quality_prior_,
+                         options_.quality_kept_on_drift);
+            };
+            discount(base_.quality);
             for (auto& [route, q] : base_.route_quality)
-              q.discount(now, quality_prior_, options_.quality_kept_on_drift);
+              discount(q);
           }
         } else if constexpr (std::is_same_v<T, policy_block>) {
           const policy_effect effect = model_policy_effect(b);

@@ -16,6 +16,13 @@ quality_watch::side watch_side_from(const nlohmann::json& j) {
   return {j.at(0).get<double>(), j.at(1).get<double>(), j.at(2).get<double>()};
 }
 
+nlohmann::json spans_json(const feedback_by_time& recent) {
+  auto spans = nlohmann::json::array();
+  for (const auto& s : recent.spans)
+    spans.push_back({s.from, s.good, s.answers});
+  return spans;
+}
+
 nlohmann::json posterior_json(const quality_posterior& q) {
   const quality_change& c = q.change;
   return nlohmann::json::array({q.alpha,
@@ -24,13 +31,14 @@ nlohmann::json posterior_json(const quality_posterior& q) {
                                 q.at,
                                 watch_side_json(q.watch.down),
                                 watch_side_json(q.watch.up),
-                                {to_string(c.cause), c.at, c.from, c.to, c.answers}});
+                                {to_string(c.cause), c.at, c.from, c.to, c.answers},
+                                spans_json(q.recent)});
 }
 
 quality_posterior posterior_from(const nlohmann::json& j) {
   // Checkpoints written before evidence faded have no time: it starts fading
   // from the first use after the restore. Those written before the watch
-  // start it afresh.
+  // start it afresh, and with no feedback by time.
   auto q = quality_posterior::pseudo(j.at(0).get<double>(), j.at(1).get<double>());
   q.samples = j.at(2).get<double>();
   q.at = j.size() > 3 ? j.at(3).get<time_ms>() : 0;
@@ -43,6 +51,12 @@ quality_posterior posterior_from(const nlohmann::json& j) {
       q.change = {*cause, c.at(1).get<time_ms>(), c.at(2).get<double>(), c.at(3).get<double>(),
                   c.at(4).get<double>()};
   }
+  if (j.size() > 7)
+    for (const auto& s : j.at(7))
+      q.recent.spans.push_back(
+          {s.at(0).get<time_ms>(), s.at(1).get<double>(), s.at(2).get<double>()});
+  while (q.recent.spans.size() > feedback_by_time::max_spans)
+    q.recent.spans.pop_front();
   return q;
 }
 

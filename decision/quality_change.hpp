@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <deque>
 #include <optional>
 #include <string_view>
 
@@ -34,6 +36,48 @@ struct quality_change {
   double from = 0;     // the posterior mean before
   double to = 0;       // ... and after
   double answers = 0;  // the feedback of the run kept whole
+};
+
+// A posterior's feedback by when it came, in spans of a minute, the newest
+// 128 apart and all older ones in one: what a drift's observation period
+// holds of it.
+struct feedback_by_time {
+  static constexpr time_ms span_ms = 60'000;
+  static constexpr std::size_t max_spans = 128;
+  struct span {
+    time_ms from = 0;  // its first answer (the oldest span: its oldest)
+    double good = 0;
+    double answers = 0;
+  };
+  std::deque<span> spans;  // oldest first
+
+  void add(time_ms now, double quality) {
+    if (spans.empty() || now >= spans.back().from + span_ms) spans.push_back({now, 0, 0});
+    spans.back().good += quality;
+    spans.back().answers += 1;
+    if (spans.size() > max_spans) {
+      spans[1].from = spans[0].from;
+      spans[1].good += spans[0].good;
+      spans[1].answers += spans[0].answers;
+      spans.pop_front();
+    }
+  }
+
+  // The feedback of the spans that began at or after `t`, each faded to what
+  // it is worth at `now` as the posterior fades (half_life_ms <= 0: not).
+  span since(time_ms t, time_ms now, time_ms half_life_ms) const {
+    span out{t, 0, 0};
+    for (const auto& s : spans) {
+      if (s.from < t) continue;
+      const double kept =
+          half_life_ms > 0 && now > s.from
+              ? std::exp2(-static_cast<double>(now - s.from) / static_cast<double>(half_life_ms))
+              : 1.0;
+      out.good += s.good * kept;
+      out.answers += s.answers * kept;
+    }
+    return out;
+  }
 };
 
 // Two one-sided CUSUM tests of each answer's feedback against the good rate

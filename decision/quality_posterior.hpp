@@ -19,10 +19,11 @@ namespace llmopt {
 struct quality_posterior {
   double alpha = 1;
   double beta = 1;
-  double samples = 0;     // feedback received, not counting the prior
-  time_ms at = 0;         // when the evidence was last faded; 0 = never
-  quality_watch watch;    // tells a change of the good rate from the feedback
-  quality_change change;  // the newest one told, by the watch or a drift signal
+  double samples = 0;       // feedback received, not counting the prior
+  time_ms at = 0;           // when the evidence was last faded; 0 = never
+  quality_watch watch;      // tells a change of the good rate from the feedback
+  feedback_by_time recent;  // the feedback by when it came
+  quality_change change;    // the newest one told, by the watch or a drift signal
 
   // `good` and `bad` pseudo-observations, and no feedback.
   static quality_posterior pseudo(double good, double bad) {
@@ -45,30 +46,47 @@ struct quality_posterior {
       run = watch.observe(quality, mean(), test);
     if (!run) {
       observe(quality);
+      recent.add(now, quality);
       return;
     }
     const double from = mean();
     alpha = prior.alpha + run->good;
     beta = prior.beta + run->answers - run->good;
     samples = run->answers;
+    // The run's answers are the newest; when each came is not kept.
+    recent.spans.assign(1, {now, run->good, run->answers});
     change = {quality_change_cause::feedback, now, from, mean(), run->answers};
   }
 
-  // A drift signal says the model changed: the feedback before it counts
-  // `kept` of what it did, except the run the watch follows for a drop (the
-  // answers since the good rate started to look lower), which may be the
-  // drift's own and counts whole.
-  void discount(time_ms now, const quality_posterior& prior, double kept) {
+  // A drift signal says the model changed: the feedback before its
+  // observation period (from `observed_from`; 0 when it gave none) counts
+  // `kept` of what it did. The feedback since counts whole, as does the
+  // run the watch follows for a drop (the answers since the good rate began
+  // to look lower, likely the drift's own) when it is the longer of the two.
+  // Both are the newest answers: the longer holds the other.
+  void discount(time_ms now, time_ms observed_from, time_ms half_life_ms,
+                const quality_posterior& prior, double kept) {
     if (kept >= 1) return;
-    const quality_watch::side run = watch.down;
-    const double good = std::max(0.0, alpha - prior.alpha - run.good);
-    const double bad = std::max(0.0, beta - prior.beta - (run.answers - run.good));
+    double whole_good = watch.down.good;
+    double whole_bad = watch.down.answers - watch.down.good;
+    if (observed_from > 0) {
+      const auto observed = recent.since(observed_from, now, half_life_ms);
+      if (observed.answers > whole_good + whole_bad) {
+        whole_good = observed.good;
+        whole_bad = observed.answers - observed.good;
+      }
+    }
+    whole_good = std::min(whole_good, alpha - prior.alpha);
+    whole_bad = std::min(whole_bad, beta - prior.beta);
+    const double before_good = alpha - prior.alpha - whole_good;
+    const double before_bad = beta - prior.beta - whole_bad;
+    const double whole = whole_good + whole_bad;
     const double from = mean();
-    alpha = prior.alpha + good * kept + run.good;
-    beta = prior.beta + bad * kept + run.answers - run.good;
-    samples = run.answers + std::max(0.0, samples - run.answers) * kept;
+    alpha = prior.alpha + before_good * kept + whole_good;
+    beta = prior.beta + before_bad * kept + whole_bad;
+    samples = whole + std::max(0.0, samples - whole) * kept;
     watch = {};
-    change = {quality_change_cause::drift, now, from, mean(), run.answers};
+    change = {quality_change_cause::drift, now, from, mean(), whole};
   }
 
   void observe(double quality) {

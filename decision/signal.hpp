@@ -136,9 +136,10 @@ struct anomaly_event {
 // sentinel: DriftSignal.
 struct drift_signal {
   drift_type type = drift_type::performance_drift;
-  double magnitude = 0;   // 0..1
-  double p_value = 1;     // 0..1
-  double confidence = 0;  // 0..1
+  double magnitude = 0;       // 0..1
+  double p_value = 1;         // 0..1
+  double confidence = 0;      // 0..1
+  time_ms observed_from = 0;  // when its observation period began; 0 = not given
   std::vector<std::string> affected_metrics;
   std::string recommendation;
 };

@@ -5,7 +5,8 @@
 //   modelId, provider (unless modelId is "provider:model"), magnitude,
 //   pValue, confidence (all in [0, 1]).
 //   Optional: baselinePeriod, observationPeriod ({start, end} timestamps,
-//   checked but not kept), affectedMetrics (strings), recommendation.
+//   checked; the observation period's start is kept), affectedMetrics
+//   (strings), recommendation.
 //
 // AnomalyEvent → anomaly_event. Kind: anomalyId.
 //   Required: anomalyId (or envelope id), detectedAt (or envelope time),
@@ -35,11 +36,13 @@ namespace {
 constexpr auto finite = number_domain::finite;
 constexpr auto unit = number_domain::unit_interval;
 
-void check_period(field_reader& r, std::string_view name) {
-  if (auto period = r.object(name)) {
-    period->optional_time("start");
-    period->optional_time("end");
-  }
+// A {start, end} period, checked; its start, if given.
+std::optional<time_ms> read_period(field_reader& r, std::string_view name) {
+  auto period = r.object(name);
+  if (!period) return std::nullopt;
+  auto start = period->optional_time("start");
+  period->optional_time("end");
+  return start;
 }
 
 typed_signal read_drift(field_reader& r, const envelope_defaults& env) {
@@ -52,8 +55,8 @@ typed_signal read_drift(field_reader& r, const envelope_defaults& env) {
   d.magnitude = r.number("magnitude", unit);
   d.p_value = r.number("pValue", unit);
   d.confidence = r.number("confidence", unit);
-  check_period(r, "baselinePeriod");
-  check_period(r, "observationPeriod");
+  read_period(r, "baselinePeriod");
+  d.observed_from = read_period(r, "observationPeriod").value_or(0);
   d.affected_metrics = r.strings("affectedMetrics");
   d.recommendation = r.optional_text("recommendation");
   s.body = std::move(d);

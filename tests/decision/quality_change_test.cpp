@@ -123,7 +123,7 @@ TEST_CASE("a drift keeps a tenth of the feedback before it and the run that look
   REQUIRE(q.watch.down.answers == 3);
   const double from = q.mean();
 
-  q.discount(3000, prior, 0.1);
+  q.discount(3000, 0, 0, prior, 0.1);  // no observation period
   CHECK(q.alpha == Approx(prior.alpha + 100 * 0.1));
   CHECK(q.beta == Approx(prior.beta + 3));
   CHECK(q.samples == Approx(3 + 100 * 0.1));
@@ -136,9 +136,60 @@ TEST_CASE("a drift keeps a tenth of the feedback before it and the run that look
 
   auto kept = prior;
   kept.observe(1.0);
-  kept.discount(3000, prior, 1.0);  // keeps all: no change
+  kept.discount(3000, 0, 0, prior, 1.0);  // keeps all: no change
   CHECK(kept.alpha == prior.alpha + 1);
   CHECK(kept.change.cause == quality_change_cause::none);
+}
+
+TEST_CASE(
+    "a drift keeps the feedback of its observation period whole, a tenth of what came before") {
+  constexpr time_ms minute = 60'000;
+  auto q = prior;
+  // Ten minutes of good answers, then five of half good ones: the watch
+  // follows no drop by the end (the good rate has settled between).
+  for (time_ms m = 0; m < 10; ++m)
+    for (int i = 0; i < 10; ++i)
+      q.observe_watching(1.0, m * minute + i + 1, prior, quality_change_test{0.15, 0, 20});
+  for (time_ms m = 10; m < 15; ++m)
+    for (int i = 0; i < 10; ++i)
+      q.observe_watching(i % 2, m * minute + i + 1, prior, quality_change_test{0.15, 0, 20});
+  REQUIRE(q.samples == 150);
+
+  // Observed from minute 10 on, evidence never faded (half-life 0).
+  auto observed = q;
+  observed.discount(15 * minute, 10 * minute, 0, prior, 0.1);
+  CHECK(observed.alpha == Approx(prior.alpha + 100 * 0.1 + 25));
+  CHECK(observed.beta == Approx(prior.beta + 25));
+  CHECK(observed.samples == Approx(50 + 100 * 0.1));
+  CHECK(observed.change.answers == Approx(50));
+
+  // Fading as the posterior does: the spans since minute 10 count what they
+  // are worth now, and the rest of the evidence is what came before.
+  auto faded = q;
+  faded.forget(15 * minute, 10 * minute, prior);  // as the aggregator fades first
+  const auto since = faded.recent.since(10 * minute, 15 * minute, 10 * minute);
+  CHECK(since.answers < 50);
+  CHECK(since.answers > 50 * 0.7);
+  faded.discount(15 * minute, 10 * minute, 10 * minute, prior, 0.1);
+  CHECK(faded.change.answers == Approx(since.answers));
+
+  // An observation period over all the feedback leaves all of it.
+  auto all = q;
+  all.discount(15 * minute, 1, 0, prior, 0.1);
+  CHECK(all.alpha == Approx(q.alpha));
+  CHECK(all.beta == Approx(q.beta));
+}
+
+TEST_CASE("feedback by time keeps 128 minutes apart and the rest in its oldest span") {
+  feedback_by_time recent;
+  for (time_ms m = 0; m < 200; ++m)
+    recent.add(m * 60'000, 1.0);
+  REQUIRE(recent.spans.size() == feedback_by_time::max_spans);
+  CHECK(recent.spans.front().from == 0);
+  CHECK(recent.spans.front().answers == 200 - 127);
+  CHECK(recent.since(0, 200 * 60'000, 0).answers == 200);
+  CHECK(recent.since(1, 200 * 60'000, 0).answers == 127);  // the oldest span began before
+  CHECK(recent.since(190 * 60'000, 200 * 60'000, 0).answers == 10);
 }
 
 TEST_CASE("a quality drift discounts a model's feedback once, on every route") {
@@ -189,6 +240,9 @@ TEST_CASE("the watch and the newest change survive a save and restore") {
   CHECK(after.change.at == before.change.at);
   CHECK(after.change.from == before.change.from);
   CHECK(after.change.to == before.change.to);
+  REQUIRE(after.recent.spans.size() == before.recent.spans.size());
+  CHECK(after.recent.spans.back().answers == before.recent.spans.back().answers);
+  CHECK(after.recent.spans.back().from == before.recent.spans.back().from);
 }
 
 TEST_CASE("a change's cause reads back by name, and an unknown one does not") {

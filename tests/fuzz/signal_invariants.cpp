@@ -126,6 +126,7 @@ struct body_printer {
     add(out, "magnitude", b.magnitude);
     add(out, "p", b.p_value);
     add(out, "confidence", b.confidence);
+    add(out, "observed_from", static_cast<long long>(b.observed_from));
     add(out, "metric", b.affected_metrics);
     add(out, "recommendation", b.recommendation);
   }
@@ -213,6 +214,9 @@ struct body_checker {
   void operator()(const drift_signal& b) const {
     FUZZ_CHECK(within(b.type, drift_type::concept_drift), call);
     FUZZ_CHECK(unit(b.magnitude) && unit(b.p_value) && unit(b.confidence), call);
+    FUZZ_CHECK(b.observed_from == 0 ||
+                   (b.observed_from >= earliest_time && b.observed_from <= latest_time),
+               call);
   }
   void operator()(const policy_block& b) const {
     FUZZ_CHECK(!b.policy_id.empty(), call);

@@ -23,8 +23,20 @@ TEST_CASE("sentinel: the spec's drift signal", "[sentinel]") {
   CHECK(d.magnitude == 0.42);
   CHECK(d.p_value == 0.003);
   CHECK(d.confidence == 0.97);
+  CHECK(d.observed_from == 1795256400000 - 80 * 60'000);  // 09:00, the observation's start
   CHECK(d.affected_metrics == std::vector<std::string>{"quality_score", "refusal_rate"});
   CHECK(d.recommendation == "shift");
+}
+
+TEST_CASE("sentinel: a drift without an observation period has none", "[sentinel]") {
+  auto s = parse_ok(topic_kind::sentinel, R"({"driftId":"d-20","detectedAt":1000,
+    "type":"quality_drift","modelId":"openai:gpt-4o","magnitude":0.3,"pValue":0.01,
+    "confidence":0.9,"baselinePeriod":{"start":0,"end":500}})");
+  CHECK(body_as<drift_signal>(s).observed_from == 0);
+  auto e = parse_error(topic_kind::sentinel, R"({"driftId":"d-21","detectedAt":1000,
+    "type":"quality_drift","modelId":"openai:gpt-4o","magnitude":0.3,"pValue":0.01,
+    "confidence":0.9,"observationPeriod":{"start":"yesterday"}})");
+  CHECK(e.detail.find("observationPeriod.start") != std::string::npos);
 }
 
 TEST_CASE("sentinel: probabilities outside [0, 1] are out_of_range", "[sentinel][detail]") {
