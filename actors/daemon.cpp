@@ -126,7 +126,7 @@ status start_kafka(daemon::parts& p, const settings& s) {
   p.broker = std::move(*broker);
   const auto& k = s.kafka;
   for (const auto* topic : {&k.topic_cost, &k.topic_latency, &k.topic_sentinel, &k.topic_shield,
-                            &k.topic_observatory, &k.topic_dlq, &k.topic_decisions})
+                            &k.topic_observatory, &k.topic_calls, &k.topic_dlq, &k.topic_decisions})
     if (auto st = p.broker->create_topic(*topic, k.embedded_partitions); !st) return st;
   p.bootstrap = p.broker->bootstrap();
   const std::string file = s.state_dir + "/kafka.bootstrap";

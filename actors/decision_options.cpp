@@ -50,7 +50,8 @@ signal_topic_map signal_topics_of(const settings& s) {
           {k.topic_latency, topic_kind::latency},
           {k.topic_sentinel, topic_kind::sentinel},
           {k.topic_shield, topic_kind::shield},
-          {k.topic_observatory, topic_kind::observatory}};
+          {k.topic_observatory, topic_kind::observatory},
+          {k.topic_calls, topic_kind::calls}};
 }
 
 }  // namespace llmopt

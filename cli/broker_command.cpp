@@ -63,8 +63,9 @@ int run_broker(const broker_args& args) {
     std::fprintf(stderr, "llmopt: %s\n", broker.err().detail.c_str());
     return 1;
   }
-  for (const auto* topic : {&k.topic_cost, &k.topic_latency, &k.topic_sentinel, &k.topic_shield,
-                            &k.topic_observatory, &k.topic_dlq, &k.topic_decisions}) {
+  for (const auto* topic :
+       {&k.topic_cost, &k.topic_latency, &k.topic_sentinel, &k.topic_shield, &k.topic_observatory,
+        &k.topic_calls, &k.topic_dlq, &k.topic_decisions}) {
     if (auto st = (*broker)->create_topic(*topic, partitions); !st) {
       std::fprintf(stderr, "llmopt: %s\n", st.err().detail.c_str());
       return 1;

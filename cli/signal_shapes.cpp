@@ -23,6 +23,7 @@ const std::vector<signal_shape>& signal_shapes() {
       {"span", "TelemetryTrace span", topic_kind::observatory, k::call_outcome, std::nullopt},
       {"structured_event", "StructuredEvent", topic_kind::observatory, k::structured_event,
        k::quality_feedback},
+      {"call", "llmopt call", topic_kind::calls, k::call_outcome, std::nullopt},
   };
   return shapes;
 }

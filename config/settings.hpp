@@ -24,6 +24,7 @@ struct kafka_settings {
   std::string topic_sentinel;
   std::string topic_shield;
   std::string topic_observatory;
+  std::string topic_calls;
   std::string topic_dlq;
   std::string topic_decisions;
   int embedded_partitions = 0;  // partitions per topic in the embedded broker

@@ -33,6 +33,8 @@ typed_signal read_signal(topic_kind family, field_reader& r, const envelope_defa
       return read_shield_signal(r, env);
     case topic_kind::observatory:
       return read_observatory_signal(r, env);
+    case topic_kind::calls:
+      return read_calls_signal(r, env);
   }
   r.fail(dead_letter::unknown_kind, {}, "unknown topic");
   return {};

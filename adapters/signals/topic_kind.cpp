@@ -5,12 +5,12 @@
 namespace llmopt {
 namespace {
 
-constexpr std::array<std::string_view, 5> topic_names{"cost", "latency", "sentinel", "shield",
-                                                      "observatory"};
+constexpr std::array<std::string_view, 6> topic_names{"cost",   "latency",     "sentinel",
+                                                      "shield", "observatory", "calls"};
 
 // How a CloudEvents type names each family, in topic_kind order.
-constexpr std::array<std::string_view, 5> event_type_names{"costops", "latencylens", "sentinel",
-                                                           "shield", "observatory"};
+constexpr std::array<std::string_view, 6> event_type_names{"costops", "latencylens", "sentinel",
+                                                           "shield",  "observatory", "llmopt.call"};
 
 }  // namespace
 
@@ -54,6 +54,8 @@ signal_source source_of(topic_kind topic) {
       return signal_source::shield;
     case topic_kind::observatory:
       return signal_source::observatory;
+    case topic_kind::calls:
+      return signal_source::router;
   }
   return signal_source::cost;
 }

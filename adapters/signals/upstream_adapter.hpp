@@ -36,6 +36,8 @@ typed_signal read_sentinel_signal(field_reader& r, const envelope_defaults& env)
 typed_signal read_shield_signal(field_reader& r, const envelope_defaults& env);
 // observatory: TelemetryTrace span, StructuredEvent (observatory_adapter.cpp).
 typed_signal read_observatory_signal(field_reader& r, const envelope_defaults& env);
+// calls: the calls llmopt instances make (calls_adapter.cpp).
+typed_signal read_calls_signal(field_reader& r, const envelope_defaults& env);
 
 // -- helpers shared by the adapters (upstream_adapter.cpp) ----------------------
 

@@ -75,8 +75,9 @@ TEST_CASE("compose creates every topic llmopt uses before llmopt starts") {
   const std::string script = topics["command"].dump();
   const auto k = default_settings().kafka;  // the compose config keeps the default names
   const auto s = compose_settings();
-  for (const auto* topic : {&k.topic_cost, &k.topic_latency, &k.topic_sentinel, &k.topic_shield,
-                            &k.topic_observatory, &k.topic_dlq, &k.topic_decisions}) {
+  for (const auto* topic :
+       {&k.topic_cost, &k.topic_latency, &k.topic_sentinel, &k.topic_shield, &k.topic_observatory,
+        &k.topic_calls, &k.topic_dlq, &k.topic_decisions}) {
     INFO(*topic);
     CHECK(script.find(*topic) != std::string::npos);
   }

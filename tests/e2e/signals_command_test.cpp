@@ -53,10 +53,11 @@ bool starts_with(const std::string& s, const std::string& prefix) {
 
 TEST_CASE("every shipped signal example is printed as its file and validates ok", "[e2e]") {
   const auto all = kinds();
-  REQUIRE(all.size() == 10);
+  REQUIRE(all.size() == 11);
   CHECK(all.at("cost") == "llm.signals.cost");
   CHECK(all.at("sentinel_alert") == "llm.signals.sentinel");
   CHECK(all.at("structured_event") == "llm.signals.observatory");
+  CHECK(all.at("call") == "llm.calls");
 
   std::set<std::string> files;
   for (const auto& f : std::filesystem::directory_iterator(examples_dir))

@@ -21,8 +21,9 @@ namespace {
 
 using namespace llmopt;
 
-constexpr topic_kind all_topics[] = {topic_kind::cost, topic_kind::latency, topic_kind::sentinel,
-                                     topic_kind::shield, topic_kind::observatory};
+constexpr topic_kind all_topics[] = {topic_kind::cost,        topic_kind::latency,
+                                     topic_kind::sentinel,    topic_kind::shield,
+                                     topic_kind::observatory, topic_kind::calls};
 constexpr std::size_t topic_count = sizeof all_topics / sizeof all_topics[0];
 
 // Limits other than the default: tiny messages, shallow nesting (0 is

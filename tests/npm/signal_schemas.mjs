@@ -52,6 +52,8 @@ const accepted = {
   'observatory/valid-event-camel.json': 'structured_event',
   'observatory/valid-event-quality-on-other-type.json': 'structured_event',
   'observatory/valid-feedback-quality-camel.json': 'structured_event',
+  'calls/valid-call-camel.json': 'call',
+  'calls/valid-call-minimal.json': 'call',
 };
 const rejected = {
   'cost/dlq-missing_field-cost-empty-eventId.json': 'cost',
@@ -108,6 +110,16 @@ const rejected = {
   'observatory/dlq-wrong_type-feedback-liked-string.json': 'structured_event',
   'observatory/dlq-out_of_range-feedback-quality-above-one.json': 'structured_event',
   'observatory/dlq-out_of_range-feedback-rating-7.json': 'structured_event',
+  'calls/dlq-missing_field-call-no-latencyMs.json': 'call',
+  'calls/dlq-missing_field-call-no-at.json': 'call',
+  'calls/dlq-missing_field-call-no-provider.json': 'call',
+  'calls/dlq-wrong_type-call-latencyMs-string.json': 'call',
+  'calls/dlq-wrong_type-call-fractional-outputTokens.json': 'call',
+  'calls/dlq-out_of_range-call-negative-latencyMs.json': 'call',
+  'calls/dlq-out_of_range-call-outputTokensPerS-too-large.json': 'call',
+  'calls/dlq-out_of_range-call-modelId-without-provider.json': 'call',
+  'calls/dlq-unknown_enum-call-status-cancelled.json': 'call',
+  'calls/dlq-bad_timestamp-call-at-no-zone.json': 'call',
 };
 // Envelopes: accepted ones pass the envelope schema and their data the
 // kind's; bad_envelope ones fail the envelope schema.
@@ -120,6 +132,7 @@ const accepted_envelopes = {
   'shield/valid-policy-block-envelope.json': 'policy_block',
   'observatory/valid-span-envelope.json': 'span',
   'observatory/valid-event-envelope.json': 'structured_event',
+  'calls/valid-call-envelope.json': 'call',
 };
 const rejected_envelopes = [
   'cost/dlq-bad_envelope-data-string.json',
@@ -132,6 +145,11 @@ const rejected_envelopes = [
   'shield/dlq-bad_envelope-content-type-xml.json',
 ];
 
+// The topic each corpus folder is read from (the default topic names):
+// llm.signals.<folder>, except where named here.
+const folder_topics = { calls: 'llm.calls' };
+const topic_of = (folder) => folder_topics[folder] ?? `llm.signals.${folder}`;
+
 // The parser's verdict on each file, from the binary: file -> {ok, reason}.
 function parser_verdicts(files) {
   const by_topic = {};
@@ -141,7 +159,7 @@ function parser_verdicts(files) {
     const lines = topic_files.map((f) => readFileSync(`${corpus}/${f}`, 'utf8').replace(/\n$/, ''));
     for (const [i, line] of lines.entries())
       if (line.includes('\n')) throw new Error(`${topic_files[i]} spans lines`);
-    const run = spawnSync(llmopt, ['signals', 'validate', '--json', '--topic', `llm.signals.${topic}`],
+    const run = spawnSync(llmopt, ['signals', 'validate', '--json', '--topic', topic_of(topic)],
                           { input: lines.join('\n') + '\n', encoding: 'utf8' });
     if (run.status !== 0 && run.status !== 1) throw new Error(`llmopt exited ${run.status}: ${run.stderr}`);
     const out = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -163,7 +181,7 @@ const verdicts = parser_verdicts([...Object.keys(accepted), ...Object.keys(rejec
 
 const kinds = Object.keys(schemas).filter((k) => k !== 'cloudevent');
 await check('schemas', 'one schema per kind plus the envelope', () =>
-  expect(kinds.length === 10 && schemas.cloudevent, 'ten kinds and cloudevent', Object.keys(schemas)));
+  expect(kinds.length === 11 && schemas.cloudevent, 'eleven kinds and cloudevent', Object.keys(schemas)));
 for (const kind of [...kinds, 'cloudevent'])
   await check('examples', kind, () => {
     const validate = schemas[kind];
