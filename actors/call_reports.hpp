@@ -1,11 +1,15 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <caf/actor.hpp>
 
 #include "actors/messages.hpp"
+#include "adapters/kafka/producer.hpp"
 #include "store/spend_ledger.hpp"
 
 namespace llmopt {
@@ -25,12 +29,24 @@ class curl_loop;
 // A report is thus at most `interval` late; the decision engine ticks every
 // second and breakers live on the loop itself, so neither notices.
 //
+// With calls shared (kafka.publish_calls), a model's call goes to the calls
+// topic instead of the aggregator, with an id unique to this process and
+// call; the collector reads it back as every instance's calls are read. A
+// call the producer cannot take (its queue full) goes to the aggregator as
+// before: counted here, if not elsewhere, rather than lost.
+//
 // Threading: every member runs on the curl loop's thread, except flush()
 // once the loop has stopped (daemon shutdown: what is left goes then).
 class call_reports {
  public:
+  struct sharing {
+    std::shared_ptr<kafka::producer> producer;
+    std::string topic;
+    std::string instance;  // unique to this process: the call ids' prefix
+  };
+
   call_reports(curl_loop& loop, caf::actor router, caf::actor aggregator, caf::actor store,
-               std::chrono::milliseconds interval);
+               std::chrono::milliseconds interval, std::optional<sharing> shared = std::nullopt);
 
   void provider_called(provider_call call);
   void model_called(typed_signal call);
@@ -47,6 +63,8 @@ class call_reports {
   std::chrono::milliseconds interval_;
   std::chrono::steady_clock::time_point last_sent_{};
   bool flush_due_ = false;  // a flush is scheduled on the loop
+  std::optional<sharing> shared_;
+  unsigned long long shared_calls_ = 0;
   provider_calls calls_;
   signal_batch signals_;
   spend_batch spend_;

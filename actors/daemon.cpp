@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <caf/all.hpp>
@@ -333,6 +335,15 @@ result<collector_config> make_collector_config(daemon::parts& p, const settings&
   return c;
 }
 
+// This process among the instances: host, process id and start time, so a
+// restarted instance's call ids never repeat its last life's.
+std::string instance_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "host");
+  return std::string(host) + "-" + std::to_string(::getpid()) + "-" +
+         std::to_string(wall_clock_ms());
+}
+
 status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) {
   p.actor_config = std::make_unique<caf::actor_system_config>();
   p.actor_config->set("scheduler.max-threads", 2);
@@ -374,6 +385,9 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
 
   auto collector = make_collector_config(p, s, env);
   if (!collector) return collector.err();
+  std::optional<call_reports::sharing> shared_calls;
+  if (s.kafka.publish_calls)
+    shared_calls = call_reports::sharing{collector->producer, s.kafka.topic_calls, instance_name()};
   collector->aggregator = p.aggregator;
   collector->router = p.router;
   p.collector = sys.spawn<caf::detached>(collector_actor, std::move(*collector));
@@ -381,7 +395,8 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
   p.restored.reset();
 
   p.reports = std::make_unique<call_reports>(*p.curl, p.router, p.aggregator, p.store,
-                                             std::chrono::milliseconds(report_interval_ms));
+                                             std::chrono::milliseconds(report_interval_ms),
+                                             std::move(shared_calls));
   p.guard =
       std::make_unique<spend_guard>(spend_guard_options_of(s), p.spent,
                                     [reports = p.reports.get()](std::vector<spend_entry> billed) {

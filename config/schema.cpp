@@ -169,6 +169,11 @@ const table_schema<settings>& settings_schema() {
           {text("kafka.topics.calls", "llm.calls",
                 "the calls llmopt instances make, key = model (calls)", non_empty),
            [](S& s) -> setting_ref { return &s.kafka.topic_calls; }},
+          {boolean("kafka.publish_calls", false,
+                   "publish this instance's calls on kafka.topics.calls and count them from there, "
+                   "as every instance's are: instances sharing a consumer group share what their "
+                   "calls show"),
+           [](S& s) -> setting_ref { return &s.kafka.publish_calls; }},
           {text("kafka.topics.dlq", "llm.signals.dlq",
                 "dead letters: malformed signals with a reason", non_empty),
            [](S& s) -> setting_ref { return &s.kafka.topic_dlq; }},

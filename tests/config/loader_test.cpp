@@ -99,6 +99,7 @@ TEST_CASE("an empty config is every default", "[config][loader]") {
   CHECK(s.kafka.topic_shield == "llm.signals.shield");
   CHECK(s.kafka.topic_observatory == "llm.signals.observatory");
   CHECK(s.kafka.topic_calls == "llm.calls");
+  CHECK_FALSE(s.kafka.publish_calls);
   CHECK(s.kafka.topic_dlq == "llm.signals.dlq");
   CHECK(s.kafka.topic_decisions == "llm.routing.decisions");
   CHECK(s.kafka.embedded_partitions == 4);
