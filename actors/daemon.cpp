@@ -376,15 +376,24 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
   if (!last_id) return last_id.err();
   auto engine_ptr =
       std::make_shared<decision_engine>(engine_options_of(s), s.routes, catalog_of(s), *last_id);
+  auto collector = make_collector_config(p, s, env);
+  if (!collector) return collector.err();
+
   decision_actor_config dc;
   dc.tick = std::chrono::milliseconds(s.decision.tick_ms);
   dc.aggregator = p.aggregator;
   dc.store = p.store;
   dc.router = p.router;
+  dc.publish = [producer = collector->producer,
+                topic = s.kafka.topic_decisions](const decision& d) {
+    // Not sent (the local queue full): the decision holds here and is in the
+    // store; the route's next decision is published.
+    if (auto sent = producer->produce(topic, d.route, decision_message(d)); !sent)
+      spdlog::warn("decision {} not published on {}: {}", d.id, topic, sent.err().detail);
+    producer->poll();
+  };
   p.decision = sys.spawn(decision_actor, engine_ptr, dc);
 
-  auto collector = make_collector_config(p, s, env);
-  if (!collector) return collector.err();
   std::optional<call_reports::sharing> shared_calls;
   if (s.kafka.publish_calls)
     shared_calls = call_reports::sharing{collector->producer, s.kafka.topic_calls, instance_name()};

@@ -60,6 +60,9 @@ void decide(self_ptr self, const decision_actor_config& config, decision_trigger
                              said.empty() ? std::string{} : said.front());
               }
               self->send(config.router, self->state.engine->table());
+              if (config.publish)
+                for (const auto& d : made)
+                  config.publish(d);
               self->send(config.store, decision_batch{std::move(made)});
             }
             self->state.deciding = false;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -37,6 +38,9 @@ struct decision_actor_config {
   caf::actor aggregator;  // asked for model views
   caf::actor store;       // receives decision_batch
   caf::actor router;      // receives the routing_table after every decision
+  // Called with every decision made, after the router has the new table
+  // (the daemon publishes it on kafka.topics.decisions); may be empty.
+  std::function<void(const decision&)> publish;
   std::function<time_ms()> clock = wall_clock_ms;  // virtual time in tests
 };
 

@@ -166,6 +166,10 @@ void to_json(nlohmann::json& j, const decision& d) {
                      {"candidates", d.candidates}};
 }
 
+std::string decision_message(const decision& d) {
+  return nlohmann::json(d).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void from_json(const nlohmann::json& j, decision& d) {
   d.id = j.at("id").get<long long>();
   d.at = j.at("at_ms").get<time_ms>();

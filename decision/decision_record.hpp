@@ -75,6 +75,10 @@ void from_json(const nlohmann::json& j, candidate_assessment& c);
 void to_json(nlohmann::json& j, const decision& d);
 void from_json(const nlohmann::json& j, decision& d);
 
+// to_json() of `d` as text, as kafka.topics.decisions carries it (key: the
+// route); text that is not UTF-8 is replaced, not thrown.
+std::string decision_message(const decision& d);
+
 // A multi-line explanation for operators (`llmopt decisions explain ID`).
 std::string explain(const decision& d);
 
