@@ -40,6 +40,9 @@ bool unit(double v) {
 bool opt_non_negative(const std::optional<double>& v) {
   return !v || non_negative(*v);
 }
+bool opt_within(const std::optional<double>& v, double max) {
+  return !v || (non_negative(*v) && *v <= max);
+}
 template <class E>
 bool within(E value, E last) {
   return static_cast<int>(value) >= 0 && static_cast<int>(value) <= static_cast<int>(last);
@@ -233,10 +236,14 @@ struct body_checker {
     FUZZ_CHECK(within(b.status, call_status::timeout), call);
     FUZZ_CHECK(non_negative(b.latency_ms), call);
     FUZZ_CHECK(b.input_tokens >= 0 && b.output_tokens >= 0, call);
-    FUZZ_CHECK(!b.cost_usd && !b.billed_usd, call);  // spans carry no pricing
-    // Nor stream timings: spec/signals.md gives a span no first-token time,
-    // and a value read from an invented field would be weighed by routes.
-    FUZZ_CHECK(!b.ttft_ms && !b.inter_token_ms && !b.output_tokens_per_s, call);
+    // A span carries no pricing nor stream timings (the span adapter reads
+    // none: a value from an invented field would be weighed by routes); a
+    // call from the calls topic may carry each, within its bounds.
+    FUZZ_CHECK(opt_non_negative(b.cost_usd) && opt_non_negative(b.billed_usd), call);
+    FUZZ_CHECK(opt_within(b.ttft_ms, max_call_duration_ms) &&
+                   opt_within(b.inter_token_ms, max_call_duration_ms) &&
+                   opt_within(b.output_tokens_per_s, max_output_tokens_per_s),
+               call);
   }
   void operator()(const quality_feedback& b) const { FUZZ_CHECK(unit(b.quality), call); }
   void operator()(const structured_event& b) const { FUZZ_CHECK(!b.type.empty(), call); }
