@@ -33,7 +33,9 @@ class curl_loop;
 // topic instead of the aggregator, with an id unique to this process and
 // call; the collector reads it back as every instance's calls are read. A
 // call the producer cannot take (its queue full) goes to the aggregator as
-// before: counted here, if not elsewhere, rather than lost.
+// before: counted here, if not elsewhere, rather than lost. One the broker
+// never acknowledges (down for longer than message.timeout.ms) is lost to
+// the statistics.
 //
 // Threading: every member runs on the curl loop's thread, except flush()
 // once the loop has stopped (daemon shutdown: what is left goes then).

@@ -286,6 +286,19 @@ status start_providers(daemon::parts& p, const settings& s, const env_lookup& en
   return ok_status();
 }
 
+result<std::shared_ptr<kafka::producer>> make_producer(const daemon::parts& p, const settings& s,
+                                                       const env_lookup& env) {
+  auto properties = resolve_properties(s.kafka.properties, env);
+  if (!properties) return properties.err();
+  kafka::producer_options producer;
+  producer.brokers = p.bootstrap;
+  producer.client_id = s.kafka.client_id;
+  producer.properties = std::move(*properties);
+  auto made = kafka::producer::create(std::move(producer));
+  if (!made) return made.err();
+  return std::shared_ptr<kafka::producer>(std::move(*made));
+}
+
 result<collector_config> make_collector_config(daemon::parts& p, const settings& s,
                                                const env_lookup& env) {
   const auto& k = s.kafka;
@@ -318,11 +331,7 @@ result<collector_config> make_collector_config(daemon::parts& p, const settings&
   if (!created) return created.err();
   c.consumer = std::move(*created);
 
-  kafka::producer_options producer;
-  producer.brokers = p.bootstrap;
-  producer.client_id = k.client_id;
-  producer.properties = *properties;
-  auto made = kafka::producer::create(std::move(producer));
+  auto made = make_producer(p, s, env);
   if (!made) return made.err();
   c.producer = std::move(*made);
 
@@ -378,14 +387,17 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
       std::make_shared<decision_engine>(engine_options_of(s), s.routes, catalog_of(s), *last_id);
   auto collector = make_collector_config(p, s, env);
   if (!collector) return collector.err();
+  // Decisions and calls out: a producer apart from the collector's, whose
+  // flush and failure count vouch for its dead letters alone.
+  auto publisher = make_producer(p, s, env);
+  if (!publisher) return publisher.err();
 
   decision_actor_config dc;
   dc.tick = std::chrono::milliseconds(s.decision.tick_ms);
   dc.aggregator = p.aggregator;
   dc.store = p.store;
   dc.router = p.router;
-  dc.publish = [producer = collector->producer,
-                topic = s.kafka.topic_decisions](const decision& d) {
+  dc.publish = [producer = *publisher, topic = s.kafka.topic_decisions](const decision& d) {
     // Not sent (the local queue full): the decision holds here and is in the
     // store; the route's next decision is published.
     if (auto sent = producer->produce(topic, d.route, decision_message(d)); !sent)
@@ -396,7 +408,7 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
 
   std::optional<call_reports::sharing> shared_calls;
   if (s.kafka.publish_calls)
-    shared_calls = call_reports::sharing{collector->producer, s.kafka.topic_calls, instance_name()};
+    shared_calls = call_reports::sharing{*publisher, s.kafka.topic_calls, instance_name()};
   collector->aggregator = p.aggregator;
   collector->router = p.router;
   p.collector = sys.spawn<caf::detached>(collector_actor, std::move(*collector));

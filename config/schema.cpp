@@ -170,9 +170,8 @@ const table_schema<settings>& settings_schema() {
                 "the calls llmopt instances make, key = model (calls)", non_empty),
            [](S& s) -> setting_ref { return &s.kafka.topic_calls; }},
           {boolean("kafka.publish_calls", false,
-                   "publish this instance's calls on kafka.topics.calls and count them from there, "
-                   "as every instance's are: instances sharing a consumer group share what their "
-                   "calls show"),
+                   "publish this instance's calls on kafka.topics.calls (key = model) and count "
+                   "them from there, like any instance's calls on the partitions it consumes"),
            [](S& s) -> setting_ref { return &s.kafka.publish_calls; }},
           {text("kafka.topics.dlq", "llm.signals.dlq",
                 "dead letters: malformed signals with a reason", non_empty),

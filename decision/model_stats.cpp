@@ -136,13 +136,16 @@ void model_stats::apply(const typed_signal& s, time_ms now) {
           base_.profile_at = s.at > 0 ? std::min(s.at, now) : now;
         } else if constexpr (std::is_same_v<T, quality_feedback>) {
           forget(now);
-          base_.quality.observe_watching(b.quality, now, quality_prior_, options_.quality_change);
+          const time_ms given = s.at > 0 ? std::min(s.at, now) : now;
+          base_.quality.observe_watching(b.quality, given, now, quality_prior_,
+                                         options_.quality_change);
           if (!b.route.empty()) {
             // A route's posterior starts from the model's prior, not from
             // feedback given on other routes.
             auto [it, added] = base_.route_quality.try_emplace(b.route, quality_prior_);
             if (added) it->second.at = now;
-            it->second.observe_watching(b.quality, now, quality_prior_, options_.quality_change);
+            it->second.observe_watching(b.quality, given, now, quality_prior_,
+                                        options_.quality_change);
           }
         } else if constexpr (std::is_same_v<T, anomaly_event>) {
           const std::string id = b.anomaly_id.empty() ? s.id : b.anomaly_id;

@@ -97,7 +97,12 @@ struct quality_watch {
   std::optional<side> observe(double quality, double rate, const quality_change_test& test) {
     rate = std::clamp(rate, 0.01, 0.99);
     auto step = [&](side& s, double changed) -> bool {
-      changed = std::clamp(changed, 0.005, 0.995);
+      // A changed rate outside (0, 1) is not tested: clamped, its test would
+      // rise on every answer and tell a change that is not there.
+      if (changed < 0.005 || changed > 0.995) {
+        s = {};
+        return false;
+      }
       const double llr =
           quality * std::log(changed / rate) + (1 - quality) * std::log((1 - changed) / (1 - rate));
       s.llr = std::max(0.0, s.llr + llr);

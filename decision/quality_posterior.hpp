@@ -38,15 +38,16 @@ struct quality_posterior {
 
   // observe(), after testing `quality` against the mean for a change: when
   // the watch tells one, the evidence is only the prior's and that of the
-  // run that told it (what the model does now).
-  void observe_watching(double quality, time_ms now, const quality_posterior& prior,
+  // run that told it (what the model does now). `given`: when the feedback
+  // was given (at most `now`), for the drift's observation period.
+  void observe_watching(double quality, time_ms given, time_ms now, const quality_posterior& prior,
                         const quality_change_test& test) {
     std::optional<quality_watch::side> run;
     if (test.threshold > 0 && evidence(prior) >= test.min_evidence)
       run = watch.observe(quality, mean(), test);
     if (!run) {
       observe(quality);
-      recent.add(now, quality);
+      recent.add(std::min(given, now), quality);
       return;
     }
     const double from = mean();
@@ -76,10 +77,13 @@ struct quality_posterior {
         whole_bad = observed.answers - observed.good;
       }
     }
-    whole_good = std::min(whole_good, alpha - prior.alpha);
-    whole_bad = std::min(whole_bad, beta - prior.beta);
-    const double before_good = alpha - prior.alpha - whole_good;
-    const double before_bad = beta - prior.beta - whole_bad;
+    // Evidence below the prior's (a prior changed since a restore) is none.
+    const double good = std::max(0.0, alpha - prior.alpha);
+    const double bad = std::max(0.0, beta - prior.beta);
+    whole_good = std::clamp(whole_good, 0.0, good);
+    whole_bad = std::clamp(whole_bad, 0.0, bad);
+    const double before_good = good - whole_good;
+    const double before_bad = bad - whole_bad;
     const double whole = whole_good + whole_bad;
     const double from = mean();
     alpha = prior.alpha + before_good * kept + whole_good;

@@ -32,11 +32,11 @@ int answers_to_tell(std::uint64_t seed, double before, int before_n, double afte
   answers draw{std::mt19937_64(seed)};
   auto q = prior;
   for (int i = 0; i < before_n; ++i) {
-    q.observe_watching(draw.next(before), 1000, prior, test_of_change);
+    q.observe_watching(draw.next(before), 1000, 1000, prior, test_of_change);
     if (q.change.cause != quality_change_cause::none) return -1;  // a false alarm
   }
   for (int i = 1; i <= limit; ++i) {
-    q.observe_watching(draw.next(after), 2000, prior, test_of_change);
+    q.observe_watching(draw.next(after), 2000, 2000, prior, test_of_change);
     if (q.change.cause != quality_change_cause::none) return i;
   }
   return 0;
@@ -67,7 +67,7 @@ TEST_CASE("the watch tells a drop or a rise of the good rate within about a hund
 }
 
 TEST_CASE("a steady good rate tells no change over tens of thousands of answers") {
-  for (double rate : {0.3, 0.68, 0.9}) {
+  for (double rate : {0.0, 0.3, 0.68, 0.9, 1.0}) {
     INFO("rate " << rate);
     CHECK(answers_to_tell(7, rate, 20'000, rate, 0) == 0);
   }
@@ -76,10 +76,10 @@ TEST_CASE("a steady good rate tells no change over tens of thousands of answers"
 TEST_CASE("a change told leaves the evidence of the run that told it, on the prior") {
   auto q = prior;
   for (int i = 0; i < 100; ++i)
-    q.observe_watching(1.0, 1000, prior, test_of_change);
+    q.observe_watching(1.0, 1000, 1000, prior, test_of_change);
   REQUIRE(q.mean() > 0.95);
   while (q.change.cause == quality_change_cause::none)
-    q.observe_watching(0.0, 5000, prior, test_of_change);
+    q.observe_watching(0.0, 5000, 5000, prior, test_of_change);
   const quality_change& c = q.change;
   CHECK(c.cause == quality_change_cause::feedback);
   CHECK(c.at == 5000);
@@ -98,16 +98,16 @@ TEST_CASE("too little feedback is not tested for a change") {
   test.min_evidence = 50;
   auto q = prior;
   for (int i = 0; i < 30; ++i)
-    q.observe_watching(1.0, 1000, prior, test);
+    q.observe_watching(1.0, 1000, 1000, prior, test);
   for (int i = 0; i < 19; ++i)
-    q.observe_watching(0.0, 1000, prior, test);
+    q.observe_watching(0.0, 1000, 1000, prior, test);
   CHECK(q.change.cause == quality_change_cause::none);
   CHECK(q.samples == 49);
 
   test.threshold = 0;  // tells none
   auto off = prior;
   for (int i = 0; i < 200; ++i)
-    off.observe_watching(i < 100 ? 1.0 : 0.0, 1000, prior, test);
+    off.observe_watching(i < 100 ? 1.0 : 0.0, 1000, 1000, prior, test);
   CHECK(off.change.cause == quality_change_cause::none);
   CHECK(off.samples == 200);
 }
@@ -115,10 +115,10 @@ TEST_CASE("too little feedback is not tested for a change") {
 TEST_CASE("a drift keeps a tenth of the feedback before it and the run that looked worse whole") {
   auto q = prior;
   for (int i = 0; i < 100; ++i)
-    q.observe_watching(1.0, 1000, prior, test_of_change);
+    q.observe_watching(1.0, 1000, 1000, prior, test_of_change);
   // Three bad answers: the watch follows a drop but has not told it.
   for (int i = 0; i < 3; ++i)
-    q.observe_watching(0.0, 2000, prior, test_of_change);
+    q.observe_watching(0.0, 2000, 2000, prior, test_of_change);
   REQUIRE(q.change.cause == quality_change_cause::none);
   REQUIRE(q.watch.down.answers == 3);
   const double from = q.mean();
@@ -149,10 +149,12 @@ TEST_CASE(
   // follows no drop by the end (the good rate has settled between).
   for (time_ms m = 0; m < 10; ++m)
     for (int i = 0; i < 10; ++i)
-      q.observe_watching(1.0, m * minute + i + 1, prior, quality_change_test{0.15, 0, 20});
+      q.observe_watching(1.0, m * minute + i + 1, m * minute + i + 1, prior,
+                         quality_change_test{0.15, 0, 20});
   for (time_ms m = 10; m < 15; ++m)
     for (int i = 0; i < 10; ++i)
-      q.observe_watching(i % 2, m * minute + i + 1, prior, quality_change_test{0.15, 0, 20});
+      q.observe_watching(i % 2, m * minute + i + 1, m * minute + i + 1, prior,
+                         quality_change_test{0.15, 0, 20});
   REQUIRE(q.samples == 150);
 
   // Observed from minute 10 on, evidence never faded (half-life 0).
@@ -214,6 +216,21 @@ TEST_CASE("a quality drift discounts a model's feedback once, on every route") {
   // The same drift again (a redelivery or an update of it) discounts nothing more.
   agg.apply(drift(gpt, "d-2", 0.6, 0.9), 2000);
   CHECK(agg.views(2000)[gpt].quality.samples == Approx(4));
+}
+
+TEST_CASE("feedback counts by when it was given, not when it was applied") {
+  // Forty good answers given at minute 1 and applied at minute 10 (a
+  // backlog), then a drift observed from minute 5: they came before it.
+  aggregator agg{aggregator_options{}, {model_spec{gpt, {2.5, 10}, 0.5}}};
+  for (int i = 0; i < 40; ++i) {
+    auto f = feedback(gpt, 1.0, "chat");
+    f.at = 60'000;
+    agg.apply(f, 600'000);
+  }
+  auto d = drift(gpt, "d-3", 0.5, 0.9);
+  std::get<drift_signal>(d.body).observed_from = 300'000;
+  agg.apply(d, 600'000);
+  CHECK(agg.views(600'000)[gpt].route_quality.at("chat").samples == Approx(4));
 }
 
 TEST_CASE("the watch and the newest change survive a save and restore") {
