@@ -1,6 +1,8 @@
 // model_stats::save and restore: one model's whole state as JSON, for the
 // checkpoints that carry the aggregates across restarts.
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "decision/model_stats.hpp"
@@ -35,6 +37,19 @@ nlohmann::json posterior_json(const quality_posterior& q) {
                                 spans_json(q.recent)});
 }
 
+// A span as saved, if it is one this version could have written: a time
+// within the years 0 to 9999 (epoch ms), finite feedback within its answers.
+std::optional<feedback_by_time::span> span_from(const nlohmann::json& s) {
+  constexpr double latest_ms = 253'402'300'800'000.0;  // 10000-01-01
+  const double from = s.at(0).get<double>();
+  const double good = s.at(1).get<double>();
+  const double answers = s.at(2).get<double>();
+  if (!(from >= 0 && from < latest_ms) || !(answers >= 0 && answers < 1e15) ||
+      !(good >= 0 && good <= answers))
+    return std::nullopt;
+  return feedback_by_time::span{static_cast<time_ms>(from), good, answers};
+}
+
 quality_posterior posterior_from(const nlohmann::json& j) {
   // Checkpoints written before evidence faded have no time: it starts fading
   // from the first use after the restore. Those written before the watch
@@ -53,8 +68,7 @@ quality_posterior posterior_from(const nlohmann::json& j) {
   }
   if (j.size() > 7)
     for (const auto& s : j.at(7))
-      q.recent.spans.push_back(
-          {s.at(0).get<time_ms>(), s.at(1).get<double>(), s.at(2).get<double>()});
+      if (auto span = span_from(s)) q.recent.spans.push_back(*span);
   while (q.recent.spans.size() > feedback_by_time::max_spans)
     q.recent.spans.pop_front();
   return q;

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <random>
 #include <utility>
@@ -260,6 +262,26 @@ TEST_CASE("the watch and the newest change survive a save and restore") {
   REQUIRE(after.recent.spans.size() == before.recent.spans.size());
   CHECK(after.recent.spans.back().answers == before.recent.spans.back().answers);
   CHECK(after.recent.spans.back().from == before.recent.spans.back().from);
+}
+
+TEST_CASE("a checkpoint's feedback spans out of their bounds are dropped on restore") {
+  aggregator agg{aggregator_options{}, {model_spec{gpt, {2.5, 10}, 0.5}}};
+  agg.apply(feedback(gpt, 1.0, "chat"), 60'000);
+  const std::string saved = agg.save();
+  auto doc = nlohmann::json::from_msgpack(saved);
+  auto& spans = doc["models"][0]["route_quality"]["chat"][7];
+  REQUIRE(spans.size() == 1);
+  spans.push_back({9.2e18, 1, 1});     // past year 9999: from + a span would overflow
+  spans.push_back({120'000, 2, 1});    // more good than answers
+  spans.push_back({-5, 0, 1});         // before 1970
+  spans.push_back({180'000, 0.5, 3});  // a span it could have written
+  const auto bytes = nlohmann::json::to_msgpack(doc);
+  aggregator copy{aggregator_options{}, {model_spec{gpt, {2.5, 10}, 0.5}}};
+  REQUIRE(copy.restore(std::string(bytes.begin(), bytes.end())).ok());
+  const auto kept = copy.views(200'000)[gpt].route_quality.at("chat").recent.spans;
+  REQUIRE(kept.size() == 2);
+  CHECK(kept.front().from == 60'000);
+  CHECK(kept.back().from == 180'000);
 }
 
 TEST_CASE("a change's cause reads back by name, and an unknown one does not") {
