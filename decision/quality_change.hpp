@@ -38,6 +38,14 @@ struct quality_change {
   double answers = 0;  // the feedback of the run kept whole
 };
 
+// What evidence `elapsed` old is still worth when it counts half every
+// `half_life_ms`: all of it when half_life_ms <= 0 (kept forever) or when it
+// is not older than now.
+inline double kept_after(time_ms elapsed, time_ms half_life_ms) {
+  if (half_life_ms <= 0 || elapsed <= 0) return 1;
+  return std::exp2(-static_cast<double>(elapsed) / static_cast<double>(half_life_ms));
+}
+
 // A posterior's feedback by when it came, in spans of a minute, the newest
 // 128 apart and all older ones in one: what a drift's observation period
 // holds of it.
@@ -69,10 +77,7 @@ struct feedback_by_time {
     span out{t, 0, 0};
     for (const auto& s : spans) {
       if (s.from < t) continue;
-      const double kept =
-          half_life_ms > 0 && now > s.from
-              ? std::exp2(-static_cast<double>(now - s.from) / static_cast<double>(half_life_ms))
-              : 1.0;
+      const double kept = kept_after(now - s.from, half_life_ms);
       out.good += s.good * kept;
       out.answers += s.answers * kept;
     }

@@ -103,7 +103,7 @@ struct quality_posterior {
   // half_life_ms <= 0 keeps it forever.
   void forget(time_ms now, time_ms half_life_ms, const quality_posterior& prior) {
     if (half_life_ms > 0 && at > 0 && now > at) {
-      const double kept = std::exp2(-static_cast<double>(now - at) / half_life_ms);
+      const double kept = kept_after(now - at, half_life_ms);
       alpha = prior.alpha + (alpha - prior.alpha) * kept;
       beta = prior.beta + (beta - prior.beta) * kept;
     }
