@@ -17,6 +17,7 @@
 #include "actors/collector_actor.hpp"
 #include "actors/config_actor.hpp"
 #include "actors/decision_actor.hpp"
+#include "actors/decision_exchange.hpp"
 #include "actors/decision_options.hpp"
 #include "actors/exposure.hpp"
 #include "actors/gateway.hpp"
@@ -71,7 +72,7 @@ struct daemon::parts {
   std::shared_ptr<const notify_socket> service_manager;
   std::unique_ptr<caf::actor_system_config> actor_config;
   std::unique_ptr<caf::actor_system> system;
-  caf::actor aggregator, store, router, decision, collector, key_watch, config;
+  caf::actor aggregator, store, router, decision, collector, key_watch, config, exchange;
   std::unique_ptr<gateway> http;
   bool stopped = false;
 };
@@ -353,6 +354,32 @@ std::string instance_name() {
          std::to_string(wall_clock_ms());
 }
 
+// The decision exchange of an instance that shares decisions: a member of
+// `<group_id>.deciders` on the decisions topic, and its follower.
+result<decision_exchange_config> decision_exchange_of(const daemon::parts& p, const settings& s,
+                                                      const env_lookup& env) {
+  auto properties = resolve_properties(s.kafka.properties, env);
+  if (!properties) return properties.err();
+  decision_exchange_config x;
+  x.brokers = p.bootstrap;
+  x.properties = *properties;
+  // A fetch that finds nothing new waits at the broker at most this long
+  // (librdkafka's default, 500 ms, would be how late a decision can be).
+  x.properties.emplace("fetch.wait.max.ms", "50");
+  x.topic = s.kafka.topic_decisions;
+  x.membership.brokers = p.bootstrap;
+  x.membership.group_id = s.kafka.group_id + ".deciders";
+  x.membership.client_id = s.kafka.client_id;
+  x.membership.topics = {s.kafka.topic_decisions};
+  x.membership.properties = *properties;
+  x.membership.properties["session.timeout.ms"] = std::to_string(s.kafka.session_timeout_ms);
+  // A survivor hears of the rebalance at its next heartbeat: at a tenth of
+  // the session timeout, a takeover comes that much after the timeout.
+  x.membership.properties.emplace("heartbeat.interval.ms",
+                                  std::to_string(std::max(100, s.kafka.session_timeout_ms / 10)));
+  return x;
+}
+
 status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) {
   p.actor_config = std::make_unique<caf::actor_system_config>();
   p.actor_config->set("scheduler.max-threads", 2);
@@ -392,23 +419,34 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
   auto publisher = make_producer(p, s, env);
   if (!publisher) return publisher.err();
 
+  const std::string instance = instance_name();
+  const bool sharing = s.kafka.share_decisions;
+  if (sharing) engine_ptr->share(1, {});  // nothing, until the deciders' group says
   decision_actor_config dc;
   dc.tick = std::chrono::milliseconds(s.decision.tick_ms);
   dc.aggregator = p.aggregator;
   dc.store = p.store;
   dc.router = p.router;
-  dc.publish = [producer = *publisher, topic = s.kafka.topic_decisions](const decision& d) {
+  dc.publish = [producer = *publisher, topic = s.kafka.topic_decisions](
+                   const decision& d, std::optional<int> partition) {
     // Not sent (the local queue full): the decision holds here and is in the
     // store; the route's next decision is published.
-    if (auto sent = producer->produce(topic, d.route, decision_message(d)); !sent)
+    if (auto sent = producer->produce(topic, d.route, decision_message(d), {}, partition); !sent)
       spdlog::warn("decision {} not published on {}: {}", d.id, topic, sent.err().detail);
     producer->poll();
   };
+  if (sharing) dc.instance = instance;
   p.decision = sys.spawn(decision_actor, engine_ptr, dc);
+  if (sharing) {
+    auto exchange = decision_exchange_of(p, s, env);
+    if (!exchange) return exchange.err();
+    exchange->decision = p.decision;
+    p.exchange = sys.spawn<caf::detached>(decision_exchange_actor, std::move(*exchange));
+  }
 
   std::optional<call_reports::sharing> shared_calls;
   if (s.kafka.publish_calls)
-    shared_calls = call_reports::sharing{*publisher, s.kafka.topic_calls, instance_name()};
+    shared_calls = call_reports::sharing{*publisher, s.kafka.topic_calls, instance};
   collector->aggregator = p.aggregator;
   collector->router = p.router;
   p.collector = sys.spawn<caf::detached>(collector_actor, std::move(*collector));
@@ -629,7 +667,8 @@ void daemon::stop() {
               [](caf::error& e) {
                 spdlog::warn("shutdown: no final checkpoint: {}", caf::to_string(e));
               });
-    for (auto* a : {&p.key_watch, &p.collector, &p.decision, &p.router, &p.aggregator, &p.store}) {
+    for (auto* a : {&p.key_watch, &p.exchange, &p.collector, &p.decision, &p.router, &p.aggregator,
+                    &p.store}) {
       if (!*a) continue;
       self->send_exit(*a, caf::exit_reason::user_shutdown);
       self->wait_for(*a);

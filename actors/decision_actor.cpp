@@ -43,6 +43,8 @@ void decide(self_ptr self, const decision_actor_config& config, decision_trigger
       .then(
           [=](const model_views& views) mutable {
             auto made = self->state.engine->decide(*views, config.clock(), trigger);
+            for (auto& d : made)
+              d.decided_by = config.instance;
             for (const auto& d : made) {
               ++self->state.decisions_by_trigger[metric_label(trigger)];
               auto& now_constrained = self->state.constrained[d.route];
@@ -62,7 +64,10 @@ void decide(self_ptr self, const decision_actor_config& config, decision_trigger
               self->send(config.router, self->state.engine->table());
               if (config.publish)
                 for (const auto& d : made)
-                  config.publish(d);
+                  config.publish(d, config.instance.empty()
+                                        ? std::nullopt
+                                        : std::optional<int>(route_partition(
+                                              d.route, self->state.engine->partitions())));
               self->send(config.store, decision_batch{std::move(made)});
             }
             self->state.deciding = false;
@@ -116,6 +121,30 @@ caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
         self->state.waiting.push_back(promise);
         decide(self, config, std::move(trigger));
         return promise;
+      },
+      [=](followed_decisions& followed) {
+        std::vector<decision> applied;
+        for (auto& d : followed.decisions)
+          if (self->state.engine->follow(d)) {
+            spdlog::info("decision {} route {}: followed, decided by {}", d.id, d.route,
+                         d.decided_by.empty() ? std::string("an instance") : d.decided_by);
+            applied.push_back(std::move(d));
+          }
+        if (applied.empty()) return;
+        self->send(config.router, self->state.engine->table());
+        self->send(config.store, followed_decisions{std::move(applied)});
+      },
+      [=](const decided_partitions& assigned) {
+        auto taken = self->state.engine->share(assigned.partitions, assigned.decided);
+        std::string partitions;
+        for (int p : assigned.decided)
+          partitions += (partitions.empty() ? "" : ",") + std::to_string(p);
+        spdlog::info("decision: deciding partitions [{}] of {}: {} route(s) newly decided here",
+                     partitions, assigned.partitions, taken.size());
+        if (!taken.empty())
+          decide(self, config,
+                 takeover_trigger(config.instance + " decides partitions [" + partitions + "] of " +
+                                  std::to_string(assigned.partitions)));
       },
       [=](const decisions_query& q) {
         const auto& st = self->state;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,8 +40,13 @@ struct decision_actor_config {
   caf::actor store;       // receives decision_batch
   caf::actor router;      // receives the routing_table after every decision
   // Called with every decision made, after the router has the new table
-  // (the daemon publishes it on kafka.topics.decisions); may be empty.
-  std::function<void(const decision&)> publish;
+  // (the daemon publishes it on kafka.topics.decisions), and the partition
+  // of that topic it belongs on when instances share decisions
+  // (nullopt: by key); may be empty.
+  std::function<void(const decision&, std::optional<int> partition)> publish;
+  // This instance, as its decisions name their maker (decided_by), when
+  // instances share decisions; empty alone.
+  std::string instance;
   std::function<time_ms()> clock = wall_clock_ms;  // virtual time in tests
 };
 
@@ -52,7 +58,10 @@ struct decision_actor_config {
 // Receives: tick_atom (self), (urgent_atom, decision_trigger) from the
 // aggregator, (rescore_atom, decision_trigger): decides like urgent_atom
 // and replies with the routing table once that decision is made; breaker_change from the request
-// path: the model is excluded while its breaker is not closed, decided at once.
+// path: the model is excluded while its breaker is not closed, decided at once;
+// followed_decisions from the decision exchange, applied (engine.follow)
+// and passed to the store; decided_partitions, which set what this
+// instance decides (engine.share): routes newly its own are decided at once.
 caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
                              std::shared_ptr<decision_engine> engine, decision_actor_config config);
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -73,6 +74,20 @@ using model_views = std::shared_ptr<const std::unordered_map<model_key, model_vi
 
 struct decision_batch {
   std::vector<decision> decisions;
+};
+
+// Decisions other instances made, read from the decisions topic
+// (kafka.share_decisions): to the decision actor, and those it applied on
+// to the store, which keeps the ones it has not stored yet.
+struct followed_decisions {
+  std::vector<decision> decisions;
+};
+
+// The partitions of the decisions topic this instance decides, as the
+// deciders' consumer group assigned them, out of `partitions`.
+struct decided_partitions {
+  int partitions = 1;
+  std::set<int> decided;
 };
 
 // Billed calls for the spend ledger (sent by the request path to the store,
@@ -161,6 +176,8 @@ struct readiness_query {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::signal_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::model_views)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decision_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::followed_decisions)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decided_partitions)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decision_trigger)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::routing_table)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::provider_calls)

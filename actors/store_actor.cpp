@@ -42,6 +42,11 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, std::shared_pt
           spdlog::error("store: cannot record {} decision(s): {}", batch.decisions.size(),
                         st.err().detail);
       },
+      [=](const followed_decisions& followed) {
+        if (auto st = self->state.decisions->keep(followed.decisions); !st)
+          spdlog::error("store: cannot keep {} followed decision(s): {}", followed.decisions.size(),
+                        st.err().detail);
+      },
       [=](const spend_batch& batch) {
         auto st = self->state.ledger->append(batch.entries);
         if (!st)

@@ -173,6 +173,12 @@ const table_schema<settings>& settings_schema() {
                    "publish this instance's calls on kafka.topics.calls (key = model) and count "
                    "them from there, like any instance's calls on the partitions it consumes"),
            [](S& s) -> setting_ref { return &s.kafka.publish_calls; }},
+          {boolean("kafka.share_decisions", false,
+                   "decide with the other instances of kafka.group_id: each route is decided by "
+                   "one of them (the consumer group <group_id>.deciders on kafka.topics.decisions "
+                   "says which), and every instance applies the newest decision of every route "
+                   "from that topic"),
+           [](S& s) -> setting_ref { return &s.kafka.share_decisions; }},
           {text("kafka.topics.dlq", "llm.signals.dlq",
                 "dead letters: malformed signals with a reason", non_empty),
            [](S& s) -> setting_ref { return &s.kafka.topic_dlq; }},

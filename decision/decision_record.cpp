@@ -164,6 +164,7 @@ void to_json(nlohmann::json& j, const decision& d) {
                      {"trigger_data", d.trigger},
                      {"reason_data", d.reasons},
                      {"candidates", d.candidates}};
+  if (!d.decided_by.empty()) j["decided_by"] = d.decided_by;
 }
 
 std::string decision_message(const decision& d) {
@@ -175,11 +176,43 @@ void from_json(const nlohmann::json& j, decision& d) {
   d.at = j.at("at_ms").get<time_ms>();
   d.route = j.at("route").get<std::string>();
   d.candidates = j.value("candidates", std::vector<candidate_assessment>{});
+  d.decided_by = j.value("decided_by", std::string{});
   if (read_data(j, d)) return;
   d.trigger = recorded_trigger(j.value("trigger", std::string{}));
   d.reasons.clear();
   for (auto& words : j.value("reasons", std::vector<std::string>{}))
     d.reasons.push_back(decision_reason::recorded_as(std::move(words)));
+}
+
+result<decision> read_decision_message(std::string_view text, std::size_t max_bytes) {
+  constexpr int max_depth = 32;
+  if (text.size() > max_bytes)
+    return error{"too_large", "a decision of " + std::to_string(text.size()) +
+                                  " bytes, over the bound of " + std::to_string(max_bytes)};
+  struct too_deep {};
+  decision d;
+  try {
+    auto j = nlohmann::json::parse(text.begin(), text.end(),
+                                   [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+                                     if (depth > max_depth) throw too_deep{};
+                                     return true;
+                                   });
+    if (!j.is_object()) return error{"invalid_decision", "a decision is a JSON object"};
+    d = j.get<decision>();
+  } catch (const too_deep&) {
+    return error{"too_deep", "a decision nested over " + std::to_string(max_depth) + " deep"};
+  } catch (const nlohmann::json::exception& e) {
+    return error{"invalid_decision", e.what()};
+  }
+  if (d.id <= 0) return error{"invalid_decision", "id is not above 0", "id"};
+  if (d.route.empty()) return error{"invalid_decision", "route is empty", "route"};
+  for (std::size_t i = 0; i < d.candidates.size(); ++i) {
+    const double w = d.candidates[i].weight;
+    if (!(w >= 0 && w <= 1))
+      return error{"invalid_decision", "weight is not in [0, 1]",
+                   "candidates[" + std::to_string(i) + "].weight"};
+  }
+  return d;
 }
 
 std::string explain(const decision& d) {
@@ -188,6 +221,7 @@ std::string explain(const decision& d) {
   std::snprintf(line, sizeof line, "decision %lld  route %s  at %s\ntrigger: %s\n", d.id,
                 d.route.c_str(), format_time(d.at).c_str(), describe(d.trigger).c_str());
   out += line;
+  if (!d.decided_by.empty()) out += "decided by: " + d.decided_by + "\n";
   out += "reasons:\n";
   for (const auto& r : reason_lines(d))
     out += "  - " + r + "\n";

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "decision/latency_basis.hpp"
 #include "decision/model_key.hpp"
 #include "decision/quality_change.hpp"
+#include "decision/result.hpp"
 
 namespace llmopt {
 
@@ -58,6 +60,9 @@ struct decision {
   decision_trigger trigger;
   std::vector<decision_reason> reasons;  // most important first
   std::vector<candidate_assessment> candidates;
+  // The instance that made it, when instances share decisions
+  // (kafka.share_decisions); empty otherwise.
+  std::string decided_by;
 };
 
 // The reasons in words, one sentence each: "triggered by ..." first unless
@@ -78,6 +83,12 @@ void from_json(const nlohmann::json& j, decision& d);
 // to_json() of `d` as text, as kafka.topics.decisions carries it (key: the
 // route); text that is not UTF-8 is replaced, not thrown.
 std::string decision_message(const decision& d);
+
+// A decision read back from kafka.topics.decisions, as another instance
+// published it: outside input, so bounded (at most `max_bytes` of text,
+// nesting at most 32 deep) and checked (an id above 0, a route, each
+// candidate's weight in [0, 1]). An error names what is wrong.
+result<decision> read_decision_message(std::string_view text, std::size_t max_bytes = 1 << 20);
 
 // A multi-line explanation for operators (`llmopt decisions explain ID`).
 std::string explain(const decision& d);

@@ -11,8 +11,9 @@
 namespace llmopt {
 namespace {
 
-constexpr std::array<std::string_view, 8> trigger_kind_names{
-    "tick", "startup", "rescore", "circuit_open", "circuit_closed", "config", "signal", "recorded"};
+constexpr std::array<std::string_view, 9> trigger_kind_names{
+    "tick",   "startup", "rescore",  "circuit_open", "circuit_closed",
+    "config", "signal",  "recorded", "takeover"};
 
 decision_trigger of(trigger_cause c) {
   decision_trigger t;
@@ -34,6 +35,8 @@ std::string words(const trigger_cause& c) {
       return "configuration snapshot " + std::to_string(c.snapshot) + " from " + c.detail;
     case trigger_kind::signal:
       return c.signal ? describe(*c.signal) : "signal";
+    case trigger_kind::takeover:
+      return "took over as decider: " + c.detail;
     case trigger_kind::rescore:
     case trigger_kind::recorded:
       break;
@@ -162,6 +165,10 @@ decision_trigger signal_trigger(const typed_signal& s) {
 
 decision_trigger recorded_trigger(std::string words) {
   return of({trigger_kind::recorded, {}, {}, 0, std::move(words)});
+}
+
+decision_trigger takeover_trigger(std::string detail) {
+  return of({trigger_kind::takeover, {}, {}, 0, std::move(detail)});
 }
 
 std::string describe(const decision_trigger& t) {

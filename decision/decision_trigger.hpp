@@ -23,6 +23,8 @@ enum class trigger_kind {
   config,          // a new configuration applied: snapshot, and detail: its source
   signal,          // an urgent signal (is_urgent): `signal`
   recorded,        // read from a decision record older than trigger data: detail, its words
+  takeover,        // this instance became the decider of the route (kafka.share_decisions):
+                   // detail, which partition of the decisions topic
 };
 
 // Names as stored: "tick", "startup", ...; parse gives nullopt for any other.
@@ -62,6 +64,7 @@ decision_trigger circuit_trigger(const model_key& model, bool open);
 decision_trigger config_trigger(long long snapshot, std::string source);
 decision_trigger signal_trigger(const typed_signal& s);
 decision_trigger recorded_trigger(std::string words);
+decision_trigger takeover_trigger(std::string detail);
 
 // In words: "tick", "startup", "circuit open: openai:gpt-4o", "configuration
 // snapshot 7 from SIGHUP", a signal's
@@ -72,7 +75,7 @@ std::string describe(const decision_trigger& t);
 // The trigger's kind as a metric label, from a bounded set: "tick",
 // "startup", "rescore", "circuit_open", "circuit_closed", "config",
 // "signal_<kind of signal>" ("signal_anomaly", "signal_policy_block", ...),
-// "recorded".
+// "recorded", "takeover".
 std::string metric_label(const decision_trigger& t);
 
 // An array of causes: {"kind": ..., "signal": {...}, "model": ...,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "decision/world_model.hpp"
 
@@ -84,9 +85,56 @@ constraint ttft_slo_hold(const route_spec& route, const model_view* v, bool held
 
 }  // namespace
 
+int route_partition(const std::string& route, int partitions) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : route) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return partitions > 0 ? static_cast<int>(h % static_cast<std::uint64_t>(partitions)) : 0;
+}
+
+std::vector<std::string> decision_engine::share(int partitions, const std::set<int>& decided) {
+  std::vector<std::string> taken;
+  const int n = std::max(1, partitions);
+  for (const auto& route : routes_) {
+    const int p = route_partition(route.name, n);
+    if (decided.count(p) && !decides(route.name)) {
+      taken.push_back(route.name);
+      reconfigured_.insert(route.name);
+    }
+  }
+  partitions_ = n;
+  decided_partitions_ = decided;
+  return taken;
+}
+
+bool decision_engine::decides(const std::string& route) const {
+  return decided_partitions_.count(route_partition(route, partitions_)) > 0;
+}
+
+bool decision_engine::follow(const decision& d) {
+  last_id_ = std::max(last_id_, d.id);
+  if (decides(d.route)) return false;
+  if (std::none_of(routes_.begin(), routes_.end(),
+                   [&](const route_spec& r) { return r.name == d.route; }))
+    return false;
+  auto current = table_.find(d.route);
+  if (current != table_.end() && current->second.decision_id >= d.id) return false;
+  route_weights w;
+  w.route = d.route;
+  w.decision_id = d.id;
+  for (const auto& c : d.candidates)
+    w.weights.emplace_back(c.model, c.weight);
+  table_[d.route] = std::move(w);
+  constrained_[d.route] = constrained_models(d.candidates);
+  decided_at_[d.route] = d.at;
+  return true;
+}
+
 decision_engine::decision_engine(engine_options options, std::vector<route_spec> routes,
                                  std::vector<model_spec> models, long long last_decision_id)
-    : options_(options), routes_(std::move(routes)), next_id_(last_decision_id + 1) {
+    : options_(options), routes_(std::move(routes)), last_id_(last_decision_id) {
   for (auto& m : models)
     models_.emplace(m.id, std::move(m));
 }
@@ -288,10 +336,14 @@ std::vector<decision> decision_engine::decide(
     const decision_trigger& trigger) {
   std::vector<decision> made;
   for (const auto& route : routes_) {
+    if (!decides(route.name)) continue;
     auto candidates = assess_route(route, views, now);
     if (!is_material(route, candidates)) continue;
     decision d;
-    d.id = next_id_++;
+    const long long p = route_partition(route.name, partitions_);
+    d.id = last_id_ - last_id_ % partitions_ + p;
+    if (d.id <= last_id_) d.id += partitions_;
+    last_id_ = d.id;
     d.at = now;
     d.route = route.name;
     d.trigger = trigger;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -20,6 +21,11 @@ namespace llmopt {
 //
 // Pure and single-threaded: owned by the decision actor in the daemon and by
 // the simulator on virtual time.
+// The partition of the decisions topic that carries `route`'s decisions: a
+// hash of its name (64-bit FNV-1a) modulo `partitions`, the same in every
+// instance and every build.
+int route_partition(const std::string& route, int partitions);
+
 class decision_engine {
  public:
   // Decisions are numbered from last_decision_id + 1.
@@ -42,6 +48,27 @@ class decision_engine {
   // The request path's circuit breaker of `model` opened (`open`) or closed:
   // while open the model is excluded from every route ("circuit open").
   void set_circuit_open(const model_key& model, bool open, time_ms since);
+
+  // Deciding with other instances (kafka.share_decisions). Routes are
+  // spread over the `partitions` of the decisions topic by
+  // route_partition(); this instance decides only the routes of the
+  // partitions in `decided` and follows the others' decisions. A decision's
+  // id is the smallest above every id made or followed here that leaves
+  // `id % partitions` equal to its route's partition: the deciders of
+  // different partitions never make the same id, and whoever decides a
+  // partition next goes on above the ids it has followed. Returns the
+  // routes decided here now and not before: each is decided at the next
+  // decide(). Alone (the default): one partition, decided here, so ids go
+  // 1, 2, 3...
+  std::vector<std::string> share(int partitions, const std::set<int>& decided);
+  // A decision another instance made, read from the decisions topic. It
+  // sets the route's weights when the route is known, decided elsewhere and
+  // the decision is newer (a higher id) than the weights it replaces; ids
+  // made here go on above it either way. True when it was applied.
+  bool follow(const decision& d);
+  // Whether this instance decides `route`.
+  bool decides(const std::string& route) const;
+  int partitions() const { return partitions_; }
 
   const routing_table& table() const { return table_; }
   const std::vector<route_spec>& routes() const { return routes_; }
@@ -70,7 +97,9 @@ class decision_engine {
   engine_options options_;
   std::vector<route_spec> routes_;
   std::unordered_map<model_key, model_spec> models_;
-  long long next_id_;
+  long long last_id_;  // the highest id made or followed
+  int partitions_ = 1;
+  std::set<int> decided_partitions_{0};
   routing_table table_;
   std::unordered_map<model_key, time_ms> circuit_open_since_;
   // Per route, constrained_models() at its last decision.

@@ -42,11 +42,20 @@ result<std::vector<decision>> read_all(statement& stmt) {
 }  // namespace
 
 status decision_log::append(const std::vector<decision>& batch) {
+  return insert(batch, "INSERT");
+}
+
+status decision_log::keep(const std::vector<decision>& batch) {
+  return insert(batch, "INSERT OR IGNORE");
+}
+
+status decision_log::insert(const std::vector<decision>& batch, const char* verb) {
   if (batch.empty()) return ok_status();
   auto tx = transaction::begin(db_);
   if (!tx) return tx.err();
   auto insert = db_.prepare(
-      R"(INSERT INTO decisions (id, at_ms, route, "trigger", body) VALUES (?1, ?2, ?3, ?4, ?5))");
+      std::string(verb) +
+      R"( INTO decisions (id, at_ms, route, "trigger", body) VALUES (?1, ?2, ?3, ?4, ?5))");
   if (!insert) return insert.err();
   for (const auto& d : batch) {
     auto body = encode(d);

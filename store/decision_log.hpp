@@ -31,6 +31,10 @@ class decision_log {
   // decision whose id is already stored (or repeated in the batch) fails the
   // whole batch. An empty batch is a no-op.
   status append(const std::vector<decision>& batch);
+  // The same for decisions followed from other instances' decisions topic,
+  // which a restart reads again: those whose id is stored are left as
+  // they are.
+  status keep(const std::vector<decision>& batch);
 
   // Up to `limit` decisions, newest first; of one route when `route` is set.
   // A limit <= 0 means no limit.
@@ -43,6 +47,8 @@ class decision_log {
   result<long long> last_id();
 
  private:
+  status insert(const std::vector<decision>& batch, const char* verb);
+
   database& db_;
 };
 

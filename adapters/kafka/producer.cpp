@@ -65,7 +65,8 @@ producer::~producer() {
 }
 
 status producer::produce(const std::string& topic, std::optional<std::string_view> key,
-                         std::optional<std::string_view> value, const header_list& headers) {
+                         std::optional<std::string_view> value, const header_list& headers,
+                         std::optional<int> partition) {
   if (topic.empty()) return kafka_error("produce: empty topic name");
   headers_ptr hdrs;
   if (!headers.empty()) {
@@ -75,7 +76,7 @@ status producer::produce(const std::string& topic, std::optional<std::string_vie
                           static_cast<ssize_t>(v.size()));
     }
   }
-  rd_kafka_vu_t vus[5] = {};
+  rd_kafka_vu_t vus[6] = {};
   vus[0].vtype = RD_KAFKA_VTYPE_TOPIC;
   vus[0].u.cstr = topic.c_str();
   vus[1].vtype = RD_KAFKA_VTYPE_KEY;
@@ -84,9 +85,15 @@ status producer::produce(const std::string& topic, std::optional<std::string_vie
   vus[2].u.mem = {bytes_or_null(value), value ? value->size() : 0};
   vus[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
   vus[3].u.i = RD_KAFKA_MSG_F_COPY;
-  vus[4].vtype = RD_KAFKA_VTYPE_HEADERS;
-  vus[4].u.headers = hdrs.get();
-  std::size_t count = hdrs ? 5 : 4;
+  std::size_t count = 4;
+  if (hdrs) {
+    vus[count].vtype = RD_KAFKA_VTYPE_HEADERS;
+    vus[count++].u.headers = hdrs.get();
+  }
+  if (partition) {
+    vus[count].vtype = RD_KAFKA_VTYPE_PARTITION;
+    vus[count++].u.i32 = *partition;
+  }
 
   unreported_.fetch_add(1);  // before: the report may come on another thread
   error_ptr err(rd_kafka_produceva(client_.get(), vus, count));

@@ -54,8 +54,11 @@ class producer {
   // a compacted topic). Fails, without blocking, when the local queue is full
   // (queue.buffering.max.messages / .kbytes, by default 100k messages or
   // 64 MB: poll() or flush() and retry) or the topic name is invalid.
+  // `partition`: the one to write to; nullopt lets the partitioner choose
+  // by key.
   status produce(const std::string& topic, std::optional<std::string_view> key,
-                 std::optional<std::string_view> value, const header_list& headers = {});
+                 std::optional<std::string_view> value, const header_list& headers = {},
+                 std::optional<int> partition = std::nullopt);
 
   // Serves delivery reports and error events without waiting.
   void poll();

@@ -1,12 +1,15 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "adapters/kafka/client_config.hpp"
+#include "adapters/kafka/handles.hpp"
 #include "adapters/kafka/message.hpp"
 #include "decision/result.hpp"
 
@@ -36,5 +39,43 @@ struct topic_contents {
 result<topic_contents> read_topic(const std::string& brokers, const property_map& properties,
                                   const std::string& topic, std::size_t max_messages,
                                   std::chrono::milliseconds timeout);
+
+// Follows a whole topic outside any consumer group: every partition from its
+// first retained offset on, then whatever is appended, for as long as it
+// lives. Nothing is committed, so each life reads the topic again; on a
+// compacted topic that is the newest record of each key and what
+// compaction has not reached yet. Partitions added after create() are not
+// followed.
+//
+// Threads: one (every member, the destructor included).
+class topic_follower {
+ public:
+  // Fails when the topic's partitions cannot be read within `timeout`
+  // (brokers down, no such topic).
+  static result<std::unique_ptr<topic_follower>> create(const std::string& brokers,
+                                                        const property_map& properties,
+                                                        const std::string& topic,
+                                                        std::chrono::milliseconds timeout);
+  ~topic_follower();
+  topic_follower(const topic_follower&) = delete;
+  topic_follower& operator=(const topic_follower&) = delete;
+
+  // Up to `max` records in the order of each partition; waits at most
+  // `timeout` for the first, then takes only what is already fetched.
+  std::vector<topic_record> poll(std::size_t max, std::chrono::milliseconds timeout);
+
+  int partitions() const { return partitions_; }
+  const std::string& topic() const { return topic_; }
+  // Every record the topic held at create() has been returned by poll().
+  bool caught_up() const { return ends_.empty(); }
+
+ private:
+  topic_follower() = default;
+
+  std::string topic_;
+  int partitions_ = 0;
+  std::map<int, long long> ends_;  // partition -> its end at create(), until reached
+  client_ptr client_;
+};
 
 }  // namespace llmopt::kafka

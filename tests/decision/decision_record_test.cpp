@@ -287,3 +287,51 @@ TEST_CASE("a record with a reason or trigger code this version does not know rea
   j["trigger_data"][0]["kind"] = "cron";
   CHECK(explain(j.get<decision>()) == explain(d));
 }
+
+TEST_CASE("a decision read back from the decisions topic is the one published, its maker named") {
+  decision d = two_candidates(latency_basis::total, latency_basis::total);
+  d.trigger = takeover_trigger("vm-1-2 decides partitions [0] of 4");
+  d.decided_by = "vm-1-2";
+  auto back = read_decision_message(decision_message(d));
+  REQUIRE(back);
+  CHECK(back->id == 7);
+  CHECK(back->decided_by == "vm-1-2");
+  CHECK(back->trigger.kind() == trigger_kind::takeover);
+  CHECK(explain(*back) == explain(d));
+  CHECK(explain(d).find("decided by: vm-1-2\n") != std::string::npos);
+  CHECK(explain(d).find("took over as decider: vm-1-2 decides partitions [0] of 4") !=
+        std::string::npos);
+  // Alone, a decision names no maker.
+  d.decided_by.clear();
+  CHECK(nlohmann::json(d).count("decided_by") == 0);
+  CHECK(explain(d).find("decided by") == std::string::npos);
+}
+
+TEST_CASE("what is not a decision on the decisions topic is refused, naming what is wrong") {
+  const std::string good =
+      decision_message(two_candidates(latency_basis::total, latency_basis::total));
+  auto refused = [](const std::string& text) {
+    auto r = read_decision_message(text);
+    REQUIRE_FALSE(r);
+    return r.err();
+  };
+  CHECK(refused("not json").code == "invalid_decision");
+  CHECK(refused("[1,2]").code == "invalid_decision");
+  CHECK(refused(R"({"id": 3})").code == "invalid_decision");  // no route
+  CHECK(refused(std::string(40, '[') + std::string(40, ']')).code == "too_deep");
+  REQUIRE(read_decision_message(good));
+  auto over = read_decision_message(good, good.size() - 1);
+  REQUIRE_FALSE(over);
+  CHECK(over.err().code == "too_large");
+  auto with = [&](const char* key, nlohmann::json value) {
+    auto j = nlohmann::json::parse(good);
+    j[key] = std::move(value);
+    return j.dump();
+  };
+  CHECK(refused(with("id", 0)).field == "id");
+  CHECK(refused(with("route", "")).field == "route");
+  CHECK(refused(with("id", "seven")).code == "invalid_decision");
+  auto heavy = nlohmann::json::parse(good);
+  heavy["candidates"][1]["weight"] = 1.5;
+  CHECK(refused(heavy.dump()).field == "candidates[1].weight");
+}

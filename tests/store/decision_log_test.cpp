@@ -159,6 +159,28 @@ TEST_CASE("a batch with a duplicate id fails and writes nothing") {
   REQUIRE(log.append({sample_decision(2, "chat")}));
 }
 
+TEST_CASE(
+    "keep stores followed decisions it does not have and leaves the stored ones as they are") {
+  llmopt::test::temp_dir dir;
+  auto db = open_migrated(dir.file("llmopt.db"));
+  decision_log log(db);
+  auto first = sample_decision(4, "chat");
+  first.decided_by = "vm-7-1";
+  REQUIRE(log.keep({first}));
+  auto changed = sample_decision(4, "other");
+  // Read again after a restart, with one new decision: only that one is added.
+  REQUIRE(log.keep({changed, sample_decision(9, "chat")}));
+  auto all = log.list(std::nullopt, 0);
+  REQUIRE(all);
+  CHECK(ids_of(*all) == std::vector<long long>{9, 4});
+  auto stored = log.find(4);
+  REQUIRE(stored);
+  REQUIRE(*stored);
+  CHECK((*stored)->route == "chat");
+  CHECK((*stored)->decided_by == "vm-7-1");
+  CHECK(*log.last_id() == 9);
+}
+
 TEST_CASE("a decision that cannot be encoded fails its batch without an exception") {
   llmopt::test::temp_dir dir;
   auto db = open_migrated(dir.file("llmopt.db"));

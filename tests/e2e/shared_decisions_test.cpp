@@ -1,0 +1,190 @@
+// Three instances with kafka.share_decisions, on one broker in its own
+// process (`llmopt broker`): one of them decides the route, every one serves
+// its decisions within 2 s under the same id and explanation, and when the
+// decider is SIGKILLed another takes over within the session timeout while
+// requests go on being served.
+
+#include <csignal>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/daemon_fixture.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/text.hpp"
+
+namespace llmopt::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string admin_secret = "admin-secret-value-51f0";
+constexpr int session_timeout_ms = 3000;
+
+std::string shared_config(const std::string& bootstrap) {
+  return simulated_config("${STATE_DIR}",
+                          "[admin]\ntoken = \"${ADMIN_TOKEN}\"\n[kafka]\nbrokers = \"" + bootstrap +
+                              "\"\nshare_decisions = true\n"
+                              "publish_calls = true\nsession_timeout_ms = " +
+                              std::to_string(session_timeout_ms) + "\n");
+}
+
+long long served_decision(running_daemon& d, const std::string& route) {
+  const auto table = d.routes();
+  return table.contains(route) ? table[route]["decision_id"].get<long long>() : 0;
+}
+
+// The newest decision of `route` in `d`'s decision log.
+nlohmann::json newest(running_daemon& d, const std::string& route) {
+  nlohmann::json best;
+  for (const auto& x : d.decisions({"--route", route}))
+    if (best.is_null() || x["id"].get<long long>() > best["id"].get<long long>()) best = x;
+  return best;
+}
+
+// An instance's name is host-pid-start: the daemon whose process it names.
+running_daemon* named(const std::vector<std::unique_ptr<running_daemon>>& all,
+                      const std::string& instance) {
+  for (const auto& d : all)
+    if (instance.find("-" + std::to_string(d->process().pid()) + "-") != std::string::npos)
+      return d.get();
+  return nullptr;
+}
+
+template <class F>
+bool within(std::chrono::milliseconds limit, F done) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(20ms);  // a poll of three HTTP servers, not a wait for an event
+  }
+  return true;
+}
+
+TEST_CASE(
+    "instances sharing decisions route by one table, and another decides when the decider dies",
+    "[e2e][cluster]") {
+  temp_dir dir;
+  child_process broker(
+      {LLMOPT_BINARY, "broker", "--partitions", "4", "--bootstrap-file", dir.file("bootstrap")});
+  const std::string bootstrap = await_broker(broker);
+  std::vector<std::unique_ptr<running_daemon>> all;
+  for (int i = 0; i < 3; ++i)
+    all.push_back(std::make_unique<running_daemon>(shared_config(bootstrap), admin_secret));
+
+  // Every instance serves the same decision of the route, made by one of
+  // them.
+  long long first = 0;
+  REQUIRE(within(15s, [&] {
+    first = served_decision(*all[0], "chat");
+    return first > 0 && served_decision(*all[1], "chat") == first &&
+           served_decision(*all[2], "chat") == first;
+  }));
+  auto made = newest(*all[0], "chat");
+  INFO(made.dump());
+  REQUIRE(made["id"] == first);
+  running_daemon* decider = named(all, made["decided_by"].get<std::string>());
+  REQUIRE(decider != nullptr);
+
+  // A new objective on the decider: its decision is served by all three
+  // within 2 s, under the same id and explanation.
+  auto cheaper = [](running_daemon& d) {
+    const std::string before = "objective = { quality = 0.6, cost = 0.2, latency = 0.2 }";
+    const std::string after = "objective = { quality = 0.2, cost = 0.7, latency = 0.1 }";
+    std::string config = read_file(d.config_path());
+    const auto at = config.find(before);
+    REQUIRE(at != std::string::npos);
+    return config.replace(at, before.size(), after);
+  };
+  auto posted = decider->admin("POST", "/admin/v1/config", cheaper(*decider));
+  INFO(posted.body);
+  REQUIRE(posted.status == 200);
+  long long second = 0;
+  REQUIRE(within(5s, [&] {
+    second = served_decision(*decider, "chat");
+    return second > first;
+  }));
+  const auto decided = std::chrono::steady_clock::now();
+  CHECK(within(2s, [&] {
+    for (auto& d : all)
+      if (served_decision(*d, "chat") != second) return false;
+    return true;
+  }));
+  const auto everywhere = std::chrono::steady_clock::now() - decided;
+  WARN("decision " << second << " served by all three "
+                   << std::chrono::duration_cast<std::chrono::milliseconds>(everywhere).count()
+                   << " ms after the decider");
+  std::string explained;
+  for (auto& d : all) {
+    REQUIRE(eventually(
+        [&] { return !newest(*d, "chat").is_null() && newest(*d, "chat")["id"] == second; }));
+    auto text = d->cli({"decisions", "explain", std::to_string(second)});
+    INFO(text.err);
+    REQUIRE(text.exit_code == 0);
+    CHECK(text.out.find("decided by: " + made["decided_by"].get<std::string>()) !=
+          std::string::npos);
+    if (explained.empty()) explained = text.out;
+    CHECK(text.out == explained);
+  }
+  // The others take the same objective, so whoever decides next weighs alike.
+  for (auto& d : all)
+    if (d.get() != decider)
+      REQUIRE(d->admin("POST", "/admin/v1/config", cheaper(*d)).status == 200);
+
+  // The decider dies. Requests go on being served by the others, and one
+  // of them takes the route over within the session timeout (plus the
+  // group's rebalance).
+  std::vector<running_daemon*> survivors;
+  for (auto& d : all)
+    if (d.get() != decider) survivors.push_back(d.get());
+  decider->process().signal(SIGKILL);
+  (void)decider->process().wait(10s);
+  const auto killed = std::chrono::steady_clock::now();
+  long long served = 0, refused = 0;
+  long long third = 0;
+  running_daemon* successor = nullptr;
+  const bool took_over = within(std::chrono::milliseconds(session_timeout_ms) + 10s, [&] {
+    for (auto* d : survivors) {
+      (d->chat("chat").status == 200 ? served : refused) += 1;
+      if (auto id = served_decision(*d, "chat"); id > second) {
+        third = id;
+        successor = d;
+      }
+    }
+    return third > 0;
+  });
+  const auto takeover = std::chrono::steady_clock::now() - killed;
+  REQUIRE(took_over);
+  WARN(
+      "route taken over " << std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count()
+                          << " ms after SIGKILL (session timeout " << session_timeout_ms
+                          << " ms); requests meanwhile: " << served << " served, " << refused
+                          << " refused");
+  CHECK(refused == 0);
+  CHECK(served > 0);
+  auto taken = newest(*successor, "chat");
+  INFO(taken.dump());
+  CHECK(taken["id"] == third);
+  CHECK(taken["trigger"].get<std::string>().find("took over as decider") != std::string::npos);
+  running_daemon* maker = named(all, taken["decided_by"].get<std::string>());
+  CHECK(maker != nullptr);
+  CHECK(maker != decider);
+  CHECK(within(2s, [&] {
+    for (auto* d : survivors)
+      if (served_decision(*d, "chat") != third) return false;
+    return true;
+  }));
+
+  // The killed instance comes back as a follower of what it missed.
+  decider->restart();
+  CHECK(within(10s, [&] { return served_decision(*decider, "chat") >= third; }));
+  CHECK(newest(*decider, "chat")["id"].get<long long>() >= third);
+}
+
+}  // namespace
+}  // namespace llmopt::test
