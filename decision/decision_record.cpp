@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -190,17 +191,26 @@ result<decision> read_decision_message(std::string_view text, std::size_t max_by
     return error{"too_large", "a decision of " + std::to_string(text.size()) +
                                   " bytes, over the bound of " + std::to_string(max_bytes)};
   struct too_deep {};
+  struct out_of_range {};
   decision d;
   try {
-    auto j = nlohmann::json::parse(text.begin(), text.end(),
-                                   [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-                                     if (depth > max_depth) throw too_deep{};
-                                     return true;
-                                   });
+    auto j = nlohmann::json::parse(
+        text.begin(), text.end(),
+        [](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+          if (depth > max_depth) throw too_deep{};
+          // Read into integers too: a float past their range
+          // would not convert.
+          if (event == nlohmann::json::parse_event_t::value && parsed.is_number_float() &&
+              !(std::abs(parsed.get<double>()) < 9e18))
+            throw out_of_range{};
+          return true;
+        });
     if (!j.is_object()) return error{"invalid_decision", "a decision is a JSON object"};
     d = j.get<decision>();
   } catch (const too_deep&) {
     return error{"too_deep", "a decision nested over " + std::to_string(max_depth) + " deep"};
+  } catch (const out_of_range&) {
+    return error{"invalid_decision", "a number of a decision is out of range"};
   } catch (const nlohmann::json::exception& e) {
     return error{"invalid_decision", e.what()};
   }

@@ -331,6 +331,7 @@ TEST_CASE("what is not a decision on the decisions topic is refused, naming what
   CHECK(refused(with("id", 0)).field == "id");
   CHECK(refused(with("route", "")).field == "route");
   CHECK(refused(with("id", "seven")).code == "invalid_decision");
+  CHECK(refused(with("id", 4e98)).detail.find("out of range") != std::string::npos);
   auto heavy = nlohmann::json::parse(good);
   heavy["candidates"][1]["weight"] = 1.5;
   CHECK(refused(heavy.dump()).field == "candidates[1].weight");
