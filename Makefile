@@ -27,7 +27,7 @@ clean:
 
 # libFuzzer runs (tests/fuzz/README.md), clang + ASan/UBSan in their own build
 # tree: the signal adapters, the request path, the configuration's
-# text and a decision from the decisions topic, each for FUZZ_SECONDS
+# text and the records instances share, each for FUZZ_SECONDS
 # (FUZZ_SECONDS=30 for a short run). Each target replays its regressions
 # first; its seeds are copied (with the regressions) into its corpus under
 # $(FUZZ_BUILD), which keeps what the fuzzer adds; crashes go to
@@ -47,8 +47,9 @@ FUZZ_RP_FIXTURES := tests/adapters/providers/fixtures
 FUZZ_RP_CORPUS = $(FUZZ_BUILD)/corpus-request-path
 # config_fuzz: the shipped configurations.
 FUZZ_CONFIG_CORPUS = $(FUZZ_BUILD)/corpus-config
-# decision_message_fuzz: decisions as the decisions topic carries them.
-FUZZ_DECISION_CORPUS = $(FUZZ_BUILD)/corpus-decisions
+# shared_topics_fuzz: decisions and instance reports, as the topics the
+# instances share carry them.
+FUZZ_SHARED_CORPUS = $(FUZZ_BUILD)/corpus-shared-topics
 FUZZ_RP_REGRESSIONS := $(wildcard tests/fuzz/regressions/request_path/*)
 FUZZ_RP_RUN = UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_BUILD)/request_path_fuzz \
   -artifact_prefix=$(FUZZ_BUILD)/artifacts/request_path-
@@ -59,8 +60,8 @@ fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DLLMOPT_FUZZ=ON -DLLMOPT_WERROR=OFF \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 	@cmake --build $(FUZZ_BUILD) --target signal_parser_fuzz request_path_fuzz config_fuzz \
-	  decision_message_fuzz -j$(JOBS)
-	@mkdir -p $(FUZZ_BUILD)/corpus $(FUZZ_RP_CORPUS) $(FUZZ_CONFIG_CORPUS) $(FUZZ_DECISION_CORPUS) \
+	  shared_topics_fuzz -j$(JOBS)
+	@mkdir -p $(FUZZ_BUILD)/corpus $(FUZZ_RP_CORPUS) $(FUZZ_CONFIG_CORPUS) $(FUZZ_SHARED_CORPUS) \
 	  $(FUZZ_BUILD)/artifacts
 	@find $(FUZZ_SEEDS) tests/fuzz/regressions -type f -not -path '*/request_path/*' | \
 	  while read -r f; do cp "$$f" "$(FUZZ_BUILD)/corpus/seed-$$(echo "$${f#tests/}" | tr / -)"; done
@@ -76,7 +77,7 @@ fuzz: deps
 	@cp config/*.toml deploy/*.toml $(FUZZ_CONFIG_CORPUS)/
 	UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_BUILD)/config_fuzz -artifact_prefix=$(FUZZ_BUILD)/artifacts/config- \
 	  $(FUZZ_CONFIG_CORPUS) $(FUZZ_LIMITS) -max_len=16384
-	@cp tests/fuzz/decisions/*.json $(FUZZ_DECISION_CORPUS)/
-	UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_BUILD)/decision_message_fuzz \
-	  -artifact_prefix=$(FUZZ_BUILD)/artifacts/decision- $(FUZZ_DECISION_CORPUS) $(FUZZ_LIMITS) \
+	@cp tests/fuzz/shared_topics/*.json $(FUZZ_SHARED_CORPUS)/
+	UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_BUILD)/shared_topics_fuzz \
+	  -artifact_prefix=$(FUZZ_BUILD)/artifacts/shared-topics- $(FUZZ_SHARED_CORPUS) $(FUZZ_LIMITS) \
 	  -max_len=16384

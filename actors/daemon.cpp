@@ -127,10 +127,8 @@ status start_kafka(daemon::parts& p, const settings& s) {
   auto broker = kafka::embedded_broker::start();
   if (!broker) return broker.err();
   p.broker = std::move(*broker);
-  const auto& k = s.kafka;
-  for (const auto* topic : {&k.topic_cost, &k.topic_latency, &k.topic_sentinel, &k.topic_shield,
-                            &k.topic_observatory, &k.topic_calls, &k.topic_dlq, &k.topic_decisions})
-    if (auto st = p.broker->create_topic(*topic, k.embedded_partitions); !st) return st;
+  for (const auto& topic : kafka_topics_of(s))
+    if (auto st = p.broker->create_topic(topic, s.kafka.embedded_partitions); !st) return st;
   p.bootstrap = p.broker->bootstrap();
   const std::string file = s.state_dir + "/kafka.bootstrap";
   std::ofstream(file, std::ios::trunc) << p.bootstrap << "\n";
@@ -367,6 +365,8 @@ result<decision_exchange_config> decision_exchange_of(const daemon::parts& p, co
   // (librdkafka's default, 500 ms, would be how late a decision can be).
   x.properties.emplace("fetch.wait.max.ms", "50");
   x.topic = s.kafka.topic_decisions;
+  x.reports_topic = s.kafka.topic_cluster;
+  x.stale_after = std::chrono::milliseconds(s.kafka.session_timeout_ms);
   x.membership.brokers = p.bootstrap;
   x.membership.group_id = s.kafka.group_id + ".deciders";
   x.membership.client_id = s.kafka.client_id;
@@ -435,14 +435,16 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
       spdlog::warn("decision {} not published on {}: {}", d.id, topic, sent.err().detail);
     producer->poll();
   };
-  if (sharing) dc.instance = instance;
-  p.decision = sys.spawn(decision_actor, engine_ptr, dc);
+  std::map<model_key, quality_posterior> priors;
+  for (const auto& m : catalog_of(s))
+    priors[m.id] =
+        quality_posterior::from_prior(m.quality_prior, s.decision.quality_prior_strength);
   if (sharing) {
-    auto exchange = decision_exchange_of(p, s, env);
-    if (!exchange) return exchange.err();
-    exchange->decision = p.decision;
-    p.exchange = sys.spawn<caf::detached>(decision_exchange_actor, std::move(*exchange));
+    dc.instance = instance;
+    dc.priors = priors;
+    dc.stale_after_ms = s.kafka.session_timeout_ms;
   }
+  p.decision = sys.spawn(decision_actor, engine_ptr, dc);
 
   std::optional<call_reports::sharing> shared_calls;
   if (s.kafka.publish_calls)
@@ -451,6 +453,17 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
   collector->router = p.router;
   p.collector = sys.spawn<caf::detached>(collector_actor, std::move(*collector));
   caf::anon_send(p.aggregator, peers_atom::value, p.decision, p.collector);
+  if (sharing) {
+    auto exchange = decision_exchange_of(p, s, env);
+    if (!exchange) return exchange.err();
+    exchange->instance = instance;
+    exchange->producer = *publisher;
+    exchange->priors = std::move(priors);
+    exchange->decision = p.decision;
+    exchange->aggregator = p.aggregator;
+    exchange->collector = p.collector;
+    p.exchange = sys.spawn<caf::detached>(decision_exchange_actor, std::move(*exchange));
+  }
   p.restored.reset();
 
   p.reports = std::make_unique<call_reports>(*p.curl, p.router, p.aggregator, p.store,
@@ -584,18 +597,19 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   g.max_json_depth = static_cast<std::size_t>(s.http.max_json_depth);
   g.auth_required = s.auth.required;
   g.admin_token = *admin_token;
-  auto http =
-      gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.keys, parts.curl.get(),
-                                    parts.router, parts.aggregator, parts.collector, parts.decision,
-                                    parts.config, parts.guard.get(), parts.upstream.get(),
-                                    parts.cache.get(), parts.reports.get(), parts.metrics.get(),
-                                    parts.store});
+  auto http = gateway::start(
+      std::move(g),
+      {parts.catalog, parts.snapshot, parts.keys, parts.curl.get(), parts.router, parts.aggregator,
+       parts.collector, parts.decision, parts.config, parts.guard.get(), parts.upstream.get(),
+       parts.cache.get(), parts.reports.get(), parts.metrics.get(), parts.store, parts.exchange});
   if (!http) return http.err();
   parts.http = std::move(*http);
   // For the CLI's commands that ask the running daemon (llmopt routes, ...),
   // as http.listen may name port 0.
   std::ofstream(s.state_dir + "/http.address", std::ios::trunc)
       << "http://" << parts.http->address() << "\n";
+  if (parts.exchange)
+    caf::anon_send(parts.exchange, address_atom::value, "http://" + parts.http->address());
   std::printf("llmopt: gateway listening on http://%s\n", parts.http->address().c_str());
   std::fflush(stdout);
   return d;

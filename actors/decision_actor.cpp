@@ -22,6 +22,25 @@ decision_trigger join(const std::vector<decision_trigger>& parts) {
   return out;
 }
 
+// The aggregator's views with every live peer's added: what all the
+// instances know of each model. Alone, the aggregator's.
+model_views with_peers(self_ptr self, const decision_actor_config& config, const model_views& own,
+                       time_ms now) {
+  auto& peers = self->state.peers;
+  for (auto it = peers.begin(); it != peers.end();)
+    it = now - it->second.at > config.stale_after_ms ? peers.erase(it) : std::next(it);
+  if (peers.empty()) return own;
+  auto all = std::make_shared<std::unordered_map<model_key, model_view>>(*own);
+  for (const auto& [instance, report] : peers)
+    for (const auto& view : report.models) {
+      auto mine = all->find(view.model);
+      auto prior = config.priors.find(view.model);
+      if (mine != all->end() && prior != config.priors.end())
+        add_peer_view(mine->second, view, prior->second);
+    }
+  return all;
+}
+
 void decide(self_ptr self, const decision_actor_config& config, decision_trigger trigger) {
   if (self->state.deciding) {
     auto& q = self->state.queued;
@@ -41,8 +60,10 @@ void decide(self_ptr self, const decision_actor_config& config, decision_trigger
   self->state.waiting.clear();
   self->request(config.aggregator, caf::infinite, views_atom::value)
       .then(
-          [=](const model_views& views) mutable {
-            auto made = self->state.engine->decide(*views, config.clock(), trigger);
+          [=](const model_views& own) mutable {
+            const time_ms now = config.clock();
+            auto views = with_peers(self, config, own, now);
+            auto made = self->state.engine->decide(*views, now, trigger);
             for (auto& d : made)
               d.decided_by = config.instance;
             for (const auto& d : made) {
@@ -145,6 +166,16 @@ caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
           decide(self, config,
                  takeover_trigger(config.instance + " decides partitions [" + partitions + "] of " +
                                   std::to_string(assigned.partitions)));
+      },
+      [=](peer_report& peer) {
+        auto& kept = self->state.peers[peer.report.instance];
+        if (peer.report.at >= kept.at) kept = std::move(peer.report);
+      },
+      [=](decided_atom) {
+        std::vector<std::string> routes;
+        for (const auto& r : self->state.engine->routes())
+          if (self->state.engine->decides(r.name)) routes.push_back(r.name);
+        return routes;
       },
       [=](const decisions_query& q) {
         const auto& st = self->state;

@@ -12,6 +12,7 @@
 
 #include "actors/wall_clock.hpp"
 #include "decision/engine.hpp"
+#include "decision/peer_view.hpp"
 
 namespace llmopt {
 
@@ -31,6 +32,9 @@ struct decision_state {
   std::map<std::string, std::vector<constrained_candidate>> constrained;
   // Rescore requests answered once the next decision that starts is made.
   std::vector<caf::response_promise> waiting;
+  // The newest report of every other instance sharing decisions: the views
+  // in it are added to the aggregator's when deciding.
+  std::map<std::string, instance_report> peers;
   static inline const char* name = "decision";
 };
 
@@ -47,6 +51,10 @@ struct decision_actor_config {
   // This instance, as its decisions name their maker (decided_by), when
   // instances share decisions; empty alone.
   std::string instance;
+  // Sharing: each model's quality prior (the peers' views carry evidence
+  // beyond it), and the age past which a peer's report is left out.
+  std::map<model_key, quality_posterior> priors;
+  time_ms stale_after_ms = 10000;
   std::function<time_ms()> clock = wall_clock_ms;  // virtual time in tests
 };
 

@@ -54,4 +54,13 @@ signal_topic_map signal_topics_of(const settings& s) {
           {k.topic_calls, topic_kind::calls}};
 }
 
+std::vector<std::string> kafka_topics_of(const settings& s) {
+  std::vector<std::string> out;
+  for (const auto& [topic, kind] : signal_topics_of(s))
+    out.push_back(topic);
+  for (const auto* topic : {&s.kafka.topic_dlq, &s.kafka.topic_decisions, &s.kafka.topic_cluster})
+    out.push_back(*topic);
+  return out;
+}
+
 }  // namespace llmopt

@@ -24,5 +24,8 @@ parse_limits parse_limits_of(const settings& s);
 // choice, and `llmopt signals validate --topic`'s.
 using signal_topic_map = std::map<std::string, topic_kind, std::less<>>;
 signal_topic_map signal_topics_of(const settings& s);
+// Every topic llmopt reads or writes (kafka.topics.*): what the embedded
+// broker and `llmopt broker` create.
+std::vector<std::string> kafka_topics_of(const settings& s);
 
 }  // namespace llmopt

@@ -180,6 +180,13 @@ void gateway::handle(http::request req, http::responder respond) {
     read_providers(parts_, [answer_with](nlohmann::json p) {
       answer_with({{"providers", std::move(p)}});
     });
+  } else if (path == "/admin/v1/cluster") {
+    if (!only("GET")) return;
+    if (!parts_.exchange) return answer_with({{"sharing", false}});
+    caf::anon_send(parts_.exchange, cluster_query{[answer_with](nlohmann::json cluster) {
+                     cluster["sharing"] = true;
+                     answer_with(std::move(cluster));
+                   }});
   } else if (path == "/admin/v1/breakers") {
     if (only("GET")) breakers(std::move(respond));
   } else if (path == "/admin/v1/config" || path == "/admin/v1/config/rollback") {

@@ -49,6 +49,7 @@ struct gateway_parts {
   call_reports* reports = nullptr;     // calls' outcomes to the actors, on the loop's thread
   gateway_metrics* metrics = nullptr;  // recorded on the loop's thread; outlives the gateway
   caf::actor store;                    // recent decisions, explained (the dashboard)
+  caf::actor exchange;  // the instances sharing decisions; unset alone (kafka.share_decisions)
 };
 
 // The HTTP front door and the admin API:
@@ -61,6 +62,8 @@ struct gateway_parts {
 //   GET  /admin/v1/pipeline    counters per source, collector and checkpoint state
 //   GET  /admin/v1/models      live window and lifetime totals per model
 //   GET  /admin/v1/providers   each provider key's calls by outcome, limits and pause
+//   GET  /admin/v1/cluster     the instances sharing decisions: who decides which
+//                              routes, each one's signal partitions and lag
 //   GET  /admin/v1/cache       the response cache: entries, bytes, hits, misses, joins, L2
 //   GET  /admin/v1/budgets     each budget in use: limit, spent, reserved
 //   GET  /admin/v1/breakers    each provider:model's circuit breaker

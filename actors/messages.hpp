@@ -21,6 +21,7 @@
 #include "decision/decision_record.hpp"
 #include "decision/model_spec.hpp"
 #include "decision/model_stats.hpp"
+#include "decision/peer_view.hpp"
 #include "decision/pipeline_counters.hpp"
 #include "decision/route.hpp"
 #include "decision/routing_table.hpp"
@@ -43,6 +44,10 @@ using checkpoint_atom = caf::atom_constant<caf::atom("ckpt")>;  // aggregator: s
 using drain_atom =
     caf::atom_constant<caf::atom("drain")>;  // collector: stop polling, await in-flight
 using peers_atom = caf::atom_constant<caf::atom("peers")>;  // actors spawned after the receiver
+using report_atom = caf::atom_constant<caf::atom("report")>;  // decision exchange: report now
+using address_atom =
+    caf::atom_constant<caf::atom("address")>;  // the gateway's URL, once it listens
+using decided_atom = caf::atom_constant<caf::atom("decided")>;  // decision: the routes decided here
 
 // -- signals --------------------------------------------------------------------
 
@@ -81,6 +86,23 @@ struct decision_batch {
 // to the store, which keeps the ones it has not stored yet.
 struct followed_decisions {
   std::vector<decision> decisions;
+};
+
+// Another instance's report (kafka.topics.cluster), to the decision actor,
+// which adds the views in it to its own when it decides.
+struct peer_report {
+  instance_report report;
+};
+
+// The signal partitions the collector consumes and their lag, for this
+// instance's report.
+struct consumed_partitions {
+  std::vector<instance_report::partition_lag> partitions;
+};
+
+// The instances that share decisions (GET /admin/v1/cluster).
+struct cluster_query {
+  std::function<void(nlohmann::json)> done;
 };
 
 // The partitions of the decisions topic this instance decides, as the
@@ -178,6 +200,9 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::model_views)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decision_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::followed_decisions)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decided_partitions)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::peer_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::cluster_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::consumed_partitions)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decision_trigger)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::routing_table)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::provider_calls)

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "actors/decision_options.hpp"
 #include "adapters/kafka/embedded_broker.hpp"
 #include "cli/commands.hpp"
 
@@ -63,10 +64,8 @@ int run_broker(const broker_args& args) {
     std::fprintf(stderr, "llmopt: %s\n", broker.err().detail.c_str());
     return 1;
   }
-  for (const auto* topic :
-       {&k.topic_cost, &k.topic_latency, &k.topic_sentinel, &k.topic_shield, &k.topic_observatory,
-        &k.topic_calls, &k.topic_dlq, &k.topic_decisions}) {
-    if (auto st = (*broker)->create_topic(*topic, partitions); !st) {
+  for (const auto& topic : kafka_topics_of(config->values)) {
+    if (auto st = (*broker)->create_topic(topic, partitions); !st) {
       std::fprintf(stderr, "llmopt: %s\n", st.err().detail.c_str());
       return 1;
     }

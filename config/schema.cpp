@@ -173,6 +173,11 @@ const table_schema<settings>& settings_schema() {
                    "publish this instance's calls on kafka.topics.calls (key = model) and count "
                    "them from there, like any instance's calls on the partitions it consumes"),
            [](S& s) -> setting_ref { return &s.kafka.publish_calls; }},
+          {text("kafka.topics.cluster", "llm.cluster",
+                "each instance's report to the others when they share decisions: its partitions, "
+                "what it decides and what its statistics hold, key = instance (compacted)",
+                non_empty),
+           [](S& s) -> setting_ref { return &s.kafka.topic_cluster; }},
           {boolean("kafka.share_decisions", false,
                    "decide with the other instances of kafka.group_id: each route is decided by "
                    "one of them (the consumer group <group_id>.deciders on kafka.topics.decisions "

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <cstdio>
 #include <ctime>
 
 #include <nlohmann/json.hpp>
 
+#include "decision/outside_json.hpp"
 #include "decision/printf_string.hpp"
 
 namespace llmopt {
@@ -186,31 +186,12 @@ void from_json(const nlohmann::json& j, decision& d) {
 }
 
 result<decision> read_decision_message(std::string_view text, std::size_t max_bytes) {
-  constexpr int max_depth = 32;
-  if (text.size() > max_bytes)
-    return error{"too_large", "a decision of " + std::to_string(text.size()) +
-                                  " bytes, over the bound of " + std::to_string(max_bytes)};
-  struct too_deep {};
-  struct out_of_range {};
+  auto j = parse_outside_json(text, max_bytes, 32);
+  if (!j) return error{j.err().code, "a decision: " + j.err().detail};
+  if (!j->is_object()) return error{"invalid_decision", "a decision is a JSON object"};
   decision d;
   try {
-    auto j = nlohmann::json::parse(
-        text.begin(), text.end(),
-        [](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-          if (depth > max_depth) throw too_deep{};
-          // Read into integers too: a float past their range
-          // would not convert.
-          if (event == nlohmann::json::parse_event_t::value && parsed.is_number_float() &&
-              !(std::abs(parsed.get<double>()) < 9e18))
-            throw out_of_range{};
-          return true;
-        });
-    if (!j.is_object()) return error{"invalid_decision", "a decision is a JSON object"};
-    d = j.get<decision>();
-  } catch (const too_deep&) {
-    return error{"too_deep", "a decision nested over " + std::to_string(max_depth) + " deep"};
-  } catch (const out_of_range&) {
-    return error{"invalid_decision", "a number of a decision is out of range"};
+    d = j->get<decision>();
   } catch (const nlohmann::json::exception& e) {
     return error{"invalid_decision", e.what()};
   }

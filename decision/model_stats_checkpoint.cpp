@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "decision/model_stats.hpp"
+#include "decision/model_stats_json.hpp"
 
 namespace llmopt {
 namespace {
@@ -74,6 +75,8 @@ quality_posterior posterior_from(const nlohmann::json& j) {
   return q;
 }
 
+}  // namespace
+
 nlohmann::json flags_json(const std::vector<active_flag>& flags) {
   auto out = nlohmann::json::array();
   for (const auto& f : flags)
@@ -119,8 +122,6 @@ latency_profile profile_from(const nlohmann::json& j) {
   if (!j.at(8).is_null()) p.tokens_per_second = j.at(8).get<double>();
   return p;
 }
-
-}  // namespace
 
 void model_stats::save(nlohmann::json& out) const {
   const auto& b = base_;

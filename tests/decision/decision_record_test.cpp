@@ -315,7 +315,7 @@ TEST_CASE("what is not a decision on the decisions topic is refused, naming what
     REQUIRE_FALSE(r);
     return r.err();
   };
-  CHECK(refused("not json").code == "invalid_decision");
+  CHECK(refused("not json").code == "invalid_json");
   CHECK(refused("[1,2]").code == "invalid_decision");
   CHECK(refused(R"({"id": 3})").code == "invalid_decision");  // no route
   CHECK(refused(std::string(40, '[') + std::string(40, ']')).code == "too_deep");
@@ -331,7 +331,7 @@ TEST_CASE("what is not a decision on the decisions topic is refused, naming what
   CHECK(refused(with("id", 0)).field == "id");
   CHECK(refused(with("route", "")).field == "route");
   CHECK(refused(with("id", "seven")).code == "invalid_decision");
-  CHECK(refused(with("id", 4e98)).detail.find("out of range") != std::string::npos);
+  CHECK(refused(with("id", 4e98)).code == "out_of_range");
   auto heavy = nlohmann::json::parse(good);
   heavy["candidates"][1]["weight"] = 1.5;
   CHECK(refused(heavy.dump()).field == "candidates[1].weight");

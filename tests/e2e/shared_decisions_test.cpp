@@ -7,6 +7,7 @@
 #include <csignal>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -90,6 +91,29 @@ TEST_CASE(
   REQUIRE(made["id"] == first);
   running_daemon* decider = named(all, made["decided_by"].get<std::string>());
   REQUIRE(decider != nullptr);
+
+  // GET /admin/v1/cluster on any instance: the three, who decides the
+  // route, and every signal partition consumed by exactly one of them.
+  nlohmann::json cluster;
+  CHECK(within(10s, [&] {
+    auto r = all[2]->admin("GET", "/admin/v1/cluster");
+    if (r.status != 200) return false;
+    cluster = nlohmann::json::parse(r.body);
+    std::size_t consumed = 0;
+    for (const auto& i : cluster["instances"])
+      consumed += i["signal_partitions"].size();
+    return cluster["instances"].size() == 3 && consumed == 6 * 4;
+  }));
+  INFO(cluster.dump(2));
+  CHECK(cluster["sharing"] == true);
+  CHECK(cluster["deciders"]["chat"] == made["decided_by"]);
+  std::set<std::pair<std::string, int>> partitions;
+  for (const auto& i : cluster["instances"]) {
+    CHECK(i["url"].get<std::string>().rfind("http://127.0.0.1:", 0) == 0);
+    for (const auto& p : i["signal_partitions"])
+      CHECK(partitions.emplace(p["topic"].get<std::string>(), p["partition"].get<int>()).second);
+  }
+  CHECK(partitions.size() == 6 * 4);
 
   // A new objective on the decider: its decision is served by all three
   // within 2 s, under the same id and explanation.
@@ -184,6 +208,122 @@ TEST_CASE(
   decider->restart();
   CHECK(within(10s, [&] { return served_decision(*decider, "chat") >= third; }));
   CHECK(newest(*decider, "chat")["id"].get<long long>() >= third);
+}
+
+// One route over a steady model and a better one that, on the first
+// instance only, cannot be reached. The breaker is out of the way (it
+// would stop the calls that tell the others).
+std::string flaky_config(const std::string& bootstrap, bool unreachable) {
+  const std::string flaky_provider =
+      unreachable ? "kind = \"openai_compatible\"\nbase_url = \"http://127.0.0.1:9/v1\"\n"
+                  : "kind = \"simulated\"\n";
+  const std::string flaky_simulation =
+      unreachable ? ""
+                  : "simulation = { latency_ms = { median = 10, p95 = 20 }, error_rate = 0.0, "
+                    "quality = 0.95 }\n";
+  return R"(state_dir = "${STATE_DIR}"
+[http]
+listen = "127.0.0.1:0"
+[auth]
+required = false
+[admin]
+token = "${ADMIN_TOKEN}"
+[decision]
+tick_ms = 200
+down_min_calls = 3
+[router]
+breaker_failures = 1000
+[kafka]
+brokers = ")" +
+         bootstrap + R"("
+share_decisions = true
+publish_calls = true
+session_timeout_ms = )" +
+         std::to_string(session_timeout_ms) + R"(
+[[providers]]
+name = "steady"
+kind = "simulated"
+[[providers]]
+name = "flaky"
+)" + flaky_provider +
+         R"(
+[[models]]
+id = "steady:m"
+price_in_per_mtok = 1
+price_out_per_mtok = 2
+quality_prior = 0.7
+simulation = { latency_ms = { median = 10, p95 = 20 }, error_rate = 0.0, quality = 0.7 }
+[[models]]
+id = "flaky:m"
+price_in_per_mtok = 1
+price_out_per_mtok = 2
+quality_prior = 0.95
+)" + flaky_simulation +
+         R"(
+[[routes]]
+name = "chat"
+candidates = ["flaky:m", "steady:m"]
+objective = { quality = 0.8, cost = 0.1, latency = 0.1 }
+cost_ref_usd = 0.01
+latency_ref_ms = 5000
+)";
+}
+
+TEST_CASE("a model failing on one instance's calls loses its traffic on all three",
+          "[e2e][cluster]") {
+  temp_dir dir;
+  child_process broker(
+      {LLMOPT_BINARY, "broker", "--partitions", "4", "--bootstrap-file", dir.file("bootstrap")});
+  const std::string bootstrap = await_broker(broker);
+  std::vector<std::unique_ptr<running_daemon>> all;
+  for (int i = 0; i < 3; ++i)
+    all.push_back(std::make_unique<running_daemon>(flaky_config(bootstrap, false), admin_secret));
+  REQUIRE(within(15s, [&] {
+    for (auto& d : all)
+      if (d->weight("chat", "flaky:m") < 0.5) return false;
+    return true;
+  }));
+  running_daemon* decider = named(all, newest(*all[0], "chat")["decided_by"].get<std::string>());
+  REQUIRE(decider != nullptr);
+  // flaky:m becomes unreachable from an instance that does not decide.
+  running_daemon& failing = *(all[0].get() == decider ? all[1] : all[0]);
+  std::string unreachable = flaky_config(bootstrap, true);
+  unreachable.replace(unreachable.find("${STATE_DIR}"), 12, failing.state_dir());
+  auto posted = failing.admin("POST", "/admin/v1/config", unreachable);
+  INFO(posted.body);
+  REQUIRE(posted.status == 200);
+
+  // Requests on that instance: its calls of flaky:m fail (each request is
+  // still answered, by steady:m). The calls go through llm.calls to the
+  // instance that counts flaky:m, whose report reaches the decider.
+  const auto started = std::chrono::steady_clock::now();
+  long long answered = 0, requests = 0;
+  bool gone_everywhere = false;
+  while (!gone_everywhere && std::chrono::steady_clock::now() - started < 10s) {
+    ++requests;
+    if (failing.chat("chat").status == 200) ++answered;
+    gone_everywhere = true;
+    for (auto& d : all)
+      gone_everywhere = gone_everywhere && d->weight("chat", "flaky:m") == 0;
+  }
+  const auto took = std::chrono::steady_clock::now() - started;
+  WARN("flaky:m lost its traffic on all three "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+       << " ms after the first request on the instance that cannot reach it (" << requests
+       << " requests, " << answered << " answered)");
+  REQUIRE(gone_everywhere);
+  CHECK(took < 3s);
+  CHECK(answered == requests);
+  // The decision says why, the same on every instance.
+  const long long id = all[1]->routes()["chat"]["decision_id"].get<long long>();
+  for (auto& d : all) {
+    CHECK(d->routes()["chat"]["decision_id"] == id);
+    REQUIRE(eventually([&] { return newest(*d, "chat")["id"] == id; }));
+    auto text = d->cli({"decisions", "explain", std::to_string(id)});
+    CHECK(text.out.find("flaky:m") != std::string::npos);
+    INFO(text.out);
+    CHECK(text.out.find("failed") != std::string::npos);
+  }
 }
 
 }  // namespace
