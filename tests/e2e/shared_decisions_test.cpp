@@ -5,6 +5,7 @@
 // requests go on being served.
 
 #include <csignal>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -57,6 +58,21 @@ running_daemon* named(const std::vector<std::unique_ptr<running_daemon>>& all,
   return nullptr;
 }
 
+// `llmopt broker` in its own process (4 partitions per topic) and three
+// instances of the configuration `config(bootstrap)` gives.
+struct three_instances {
+  temp_dir dir;
+  child_process broker{
+      {LLMOPT_BINARY, "broker", "--partitions", "4", "--bootstrap-file", dir.file("bootstrap")}};
+  std::string bootstrap = await_broker(broker);
+  std::vector<std::unique_ptr<running_daemon>> all;
+
+  explicit three_instances(const std::function<std::string(const std::string&)>& config) {
+    for (int i = 0; i < 3; ++i)
+      all.push_back(std::make_unique<running_daemon>(config(bootstrap), admin_secret));
+  }
+};
+
 template <class F>
 bool within(std::chrono::milliseconds limit, F done) {
   const auto until = std::chrono::steady_clock::now() + limit;
@@ -70,13 +86,8 @@ bool within(std::chrono::milliseconds limit, F done) {
 TEST_CASE(
     "instances sharing decisions route by one table, and another decides when the decider dies",
     "[e2e][cluster]") {
-  temp_dir dir;
-  child_process broker(
-      {LLMOPT_BINARY, "broker", "--partitions", "4", "--bootstrap-file", dir.file("bootstrap")});
-  const std::string bootstrap = await_broker(broker);
-  std::vector<std::unique_ptr<running_daemon>> all;
-  for (int i = 0; i < 3; ++i)
-    all.push_back(std::make_unique<running_daemon>(shared_config(bootstrap), admin_secret));
+  three_instances cluster_of(shared_config);
+  auto& all = cluster_of.all;
 
   // Every instance serves the same decision of the route, made by one of
   // them.
@@ -273,13 +284,9 @@ latency_ref_ms = 5000
 
 TEST_CASE("a model failing on one instance's calls loses its traffic on all three",
           "[e2e][cluster]") {
-  temp_dir dir;
-  child_process broker(
-      {LLMOPT_BINARY, "broker", "--partitions", "4", "--bootstrap-file", dir.file("bootstrap")});
-  const std::string bootstrap = await_broker(broker);
-  std::vector<std::unique_ptr<running_daemon>> all;
-  for (int i = 0; i < 3; ++i)
-    all.push_back(std::make_unique<running_daemon>(flaky_config(bootstrap, false), admin_secret));
+  three_instances cluster_of([](const std::string& b) { return flaky_config(b, false); });
+  auto& all = cluster_of.all;
+  const std::string& bootstrap = cluster_of.bootstrap;
   REQUIRE(within(15s, [&] {
     for (auto& d : all)
       if (d->weight("chat", "flaky:m") < 0.5) return false;
