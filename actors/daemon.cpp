@@ -367,16 +367,21 @@ result<decision_exchange_config> decision_exchange_of(const daemon::parts& p, co
   x.topic = s.kafka.topic_decisions;
   x.reports_topic = s.kafka.topic_cluster;
   x.stale_after = std::chrono::milliseconds(s.kafka.session_timeout_ms);
-  x.membership.brokers = p.bootstrap;
-  x.membership.group_id = s.kafka.group_id + ".deciders";
-  x.membership.client_id = s.kafka.client_id;
-  x.membership.topics = {s.kafka.topic_decisions};
-  x.membership.properties = *properties;
-  x.membership.properties["session.timeout.ms"] = std::to_string(s.kafka.session_timeout_ms);
+  kafka::consumer_options membership;
+  membership.brokers = p.bootstrap;
+  membership.group_id = s.kafka.group_id + ".deciders";
+  membership.client_id = s.kafka.client_id;
+  membership.topics = {s.kafka.topic_decisions};
+  membership.properties = *properties;
+  membership.properties["session.timeout.ms"] = std::to_string(s.kafka.session_timeout_ms);
   // A survivor hears of the rebalance at its next heartbeat: at a tenth of
   // the session timeout, a takeover comes that much after the timeout.
-  x.membership.properties.emplace("heartbeat.interval.ms",
-                                  std::to_string(std::max(100, s.kafka.session_timeout_ms / 10)));
+  membership.properties.emplace("heartbeat.interval.ms",
+                                std::to_string(std::max(100, s.kafka.session_timeout_ms / 10)));
+  x.group_id = membership.group_id;
+  auto member = kafka::consumer::create(std::move(membership));
+  if (!member) return member.err();
+  x.membership = std::move(*member);
   return x;
 }
 

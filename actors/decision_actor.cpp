@@ -22,13 +22,25 @@ decision_trigger join(const std::vector<decision_trigger>& parts) {
   return out;
 }
 
+// The candidates `d` excluded or held back: the route's constraints until
+// its next decision (GET /metrics).
+void note_constraints(decision_state& st, const decision& d) {
+  auto& now_constrained = st.constrained[d.route];
+  now_constrained.clear();
+  for (const auto& c : d.candidates)
+    if (!c.excluded.empty())
+      now_constrained.push_back({c.model, c.excluded, true});
+    else if (!c.held_back.empty())
+      now_constrained.push_back({c.model, c.held_back, false});
+}
+
 // The aggregator's views with every live peer's added: what all the
 // instances know of each model. Alone, the aggregator's.
 model_views with_peers(self_ptr self, const decision_actor_config& config, const model_views& own,
                        time_ms now) {
   auto& peers = self->state.peers;
   for (auto it = peers.begin(); it != peers.end();)
-    it = now - it->second.at > config.stale_after_ms ? peers.erase(it) : std::next(it);
+    it = now - it->second.received > config.stale_after_ms ? peers.erase(it) : std::next(it);
   if (peers.empty()) return own;
   auto all = std::make_shared<std::unordered_map<model_key, model_view>>(*own);
   for (const auto& [instance, report] : peers)
@@ -68,13 +80,7 @@ void decide(self_ptr self, const decision_actor_config& config, decision_trigger
               d.decided_by = config.instance;
             for (const auto& d : made) {
               ++self->state.decisions_by_trigger[metric_label(trigger)];
-              auto& now_constrained = self->state.constrained[d.route];
-              now_constrained.clear();
-              for (const auto& c : d.candidates)
-                if (!c.excluded.empty())
-                  now_constrained.push_back({c.model, c.excluded, true});
-                else if (!c.held_back.empty())
-                  now_constrained.push_back({c.model, c.held_back, false});
+              note_constraints(self->state, d);
             }
             if (!made.empty()) {
               for (const auto& d : made) {
@@ -144,15 +150,33 @@ caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
         return promise;
       },
       [=](followed_decisions& followed) {
+        auto& engine = *self->state.engine;
         std::vector<decision> applied;
-        for (auto& d : followed.decisions)
-          if (self->state.engine->follow(d)) {
-            spdlog::info("decision {} route {}: followed, decided by {}", d.id, d.route,
-                         d.decided_by.empty() ? std::string("an instance") : d.decided_by);
-            applied.push_back(std::move(d));
+        std::vector<std::string> contested;
+        for (auto& d : followed.decisions) {
+          // Another instance's decision of a route decided here, as new as
+          // this one's or newer: it decided while this one took over (or
+          // has not noticed it lost the route). Decided again, above it.
+          auto current = engine.table().find(d.route);
+          if (engine.decides(d.route) && d.decided_by != config.instance &&
+              current != engine.table().end() && d.id >= current->second.decision_id) {
+            spdlog::warn("decision {} route {}: made by {} though the route is decided here", d.id,
+                         d.route, d.decided_by);
+            engine.redecide(d.route);
+            contested.push_back(d.route);
           }
+          if (!engine.follow(d)) continue;
+          spdlog::debug("decision {} route {}: followed, decided by {}", d.id, d.route,
+                        d.decided_by);
+          note_constraints(self->state, d);
+          applied.push_back(std::move(d));
+        }
+        if (!contested.empty())
+          decide(self, config, takeover_trigger("another instance decided a route decided here"));
         if (applied.empty()) return;
-        self->send(config.router, self->state.engine->table());
+        spdlog::info("decision: followed {} decision(s), the newest {} of route {}", applied.size(),
+                     applied.back().id, applied.back().route);
+        self->send(config.router, engine.table());
         self->send(config.store, followed_decisions{std::move(applied)});
       },
       [=](const decided_partitions& assigned) {
@@ -168,8 +192,8 @@ caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
                                   std::to_string(assigned.partitions)));
       },
       [=](peer_report& peer) {
-        auto& kept = self->state.peers[peer.report.instance];
-        if (peer.report.at >= kept.at) kept = std::move(peer.report);
+        // In the order written: the last one received is the newest.
+        self->state.peers[peer.report.instance] = std::move(peer.report);
       },
       [=](decided_atom) {
         std::vector<std::string> routes;

@@ -73,23 +73,39 @@ void read_reports(self_ptr self, const decision_exchange_config& config) {
       unreadable(self, config.reports_topic, r, report.err());
       continue;
     }
-    auto& newest = st.by_instance[report->instance];
-    if (report->at < newest.at) continue;
-    newest = *report;
+    // One key's records come in the order they were written: the last
+    // one read is the newest, whatever its clock says.
+    report->received = wall_clock_ms();
+    st.by_instance[report->instance] = *report;
     if (report->instance != config.instance)
       self->send(config.decision, peer_report{std::move(*report)});
   }
 }
 
 // The partitions the deciders' group assigns this instance, once the
-// decisions topic is read to where it stood at start.
+// decisions topic is read to where it stood at start, and each partition
+// newly assigned to where it stood then: a new decider goes on above the
+// ids its predecessor made.
 void report_decided(self_ptr self, const decision_exchange_config& config) {
   auto& st = self->state;
   (void)st.membership->poll_batch(16, std::chrono::milliseconds(0));  // serves rebalances
-  if (!st.follower || !st.follower->caught_up()) return;
-  std::set<int> decided;
+  if (!st.follower) return;
+  std::set<int> assigned;
   for (const auto& [topic, partition] : st.membership->assignment())
-    if (topic == config.topic) decided.insert(partition);
+    if (topic == config.topic) assigned.insert(partition);
+  if (assigned != st.assigned) {
+    std::set<int> added;
+    for (int p : assigned)
+      if (!st.decided.count(p)) added.insert(p);
+    if (auto read = st.follower->expect_ends(added, std::chrono::seconds(2)); !read) {
+      if (st.error_log.admit(std::chrono::steady_clock::now()))
+        spdlog::warn("decision exchange: {}", read.err().detail);
+      return;  // asked again at the next poll
+    }
+    st.assigned = assigned;
+  }
+  if (!st.follower->caught_up()) return;
+  const std::set<int> decided = st.assigned;
   if (st.told && decided == st.decided) return;
   spdlog::info("decision exchange: deciding partitions {} of {} ({})", listed(decided),
                config.topic, st.follower->partitions());
@@ -101,6 +117,8 @@ void report_decided(self_ptr self, const decision_exchange_config& config) {
 // This instance's report, from the collector's partitions (as last asked),
 // the routes it decides and its aggregator's views.
 void publish_report(self_ptr self, const decision_exchange_config& config) {
+  if (self->state.reporting) return;  // the last one is still being put together
+  self->state.reporting = true;
   self->send(config.collector, pipeline_query{[self_handle = caf::actor(self)](nlohmann::json c) {
                consumed_partitions consumed;
                for (const auto& p : c.value("lag", nlohmann::json::array())) {
@@ -113,39 +131,57 @@ void publish_report(self_ptr self, const decision_exchange_config& config) {
                caf::anon_send(self_handle, std::move(consumed));
              }});
   self->request(config.decision, caf::infinite, decided_atom::value)
-      .then([=](const std::vector<std::string>& routes) {
-        self->request(config.aggregator, caf::infinite, views_atom::value)
-            .then([=](const model_views& views) {
-              auto& st = self->state;
-              instance_report r;
-              r.instance = config.instance;
-              r.at = wall_clock_ms();
-              r.url = st.url;
-              r.signal_partitions = st.signal_partitions;
-              r.decision_partitions = st.follower ? st.follower->partitions() : 0;
-              r.decided = st.decided;
-              r.routes = routes;
-              for (const auto& [model, view] : *views)
-                if (auto prior = config.priors.find(model); prior != config.priors.end())
-                  r.models.push_back(peer_view_of(view, prior->second));
-              if (auto sent = config.producer->produce(config.reports_topic, config.instance,
-                                                       report_message(r));
-                  !sent && st.error_log.admit(std::chrono::steady_clock::now()))
-                spdlog::warn("decision exchange: report not published: {}", sent.err().detail);
-              config.producer->poll();
-            });
-      });
+      .then(
+          [=](const std::vector<std::string>& routes) {
+            self->request(config.aggregator, caf::infinite, views_atom::value)
+                .then(
+                    [=](const model_views& views) {
+                      auto& st = self->state;
+                      instance_report r;
+                      r.instance = config.instance;
+                      r.at = wall_clock_ms();
+                      r.url = st.url;
+                      r.signal_partitions = st.signal_partitions;
+                      r.decision_partitions = st.follower ? st.follower->partitions() : 0;
+                      r.decided = st.decided;
+                      r.routes = routes;
+                      for (const auto& [model, view] : *views)
+                        if (auto prior = config.priors.find(model); prior != config.priors.end())
+                          r.models.push_back(peer_view_of(view, prior->second));
+                      if (auto sent = config.producer->produce(config.reports_topic,
+                                                               config.instance, report_message(r));
+                          !sent && st.error_log.admit(std::chrono::steady_clock::now()))
+                        spdlog::warn("decision exchange: report not published: {}",
+                                     sent.err().detail);
+                      config.producer->poll();
+                      st.reporting = false;
+                    },
+                    [=](const caf::error&) { self->state.reporting = false; });
+          },
+          [=](const caf::error&) { self->state.reporting = false; });
+}
+
+// Instances silent this many times the session timeout are forgotten (each
+// start of an instance is a new name).
+constexpr long long forgotten_after_stale = 10;
+
+void forget_silent(self_ptr self, const decision_exchange_config& config, time_ms now) {
+  auto& reports = self->state.by_instance;
+  const time_ms forgotten = forgotten_after_stale * config.stale_after.count();
+  for (auto it = reports.begin(); it != reports.end();)
+    it = now - it->second.received > forgotten ? reports.erase(it) : std::next(it);
 }
 
 nlohmann::json cluster_json(self_ptr self, const decision_exchange_config& config) {
-  const auto& st = self->state;
+  auto& st = self->state;
   const time_ms now = wall_clock_ms();
   const time_ms stale = config.stale_after.count();
+  forget_silent(self, config, now);
   auto instances = nlohmann::json::array();
   auto gone = nlohmann::json::array();
   nlohmann::json routes = nlohmann::json::object();
   for (const auto& [name, r] : st.by_instance) {
-    if (now - r.at > stale) {
+    if (now - r.received > stale) {
       gone.push_back(report_summary(r, now));
       continue;
     }
@@ -153,10 +189,10 @@ nlohmann::json cluster_json(self_ptr self, const decision_exchange_config& confi
     for (const auto& route : r.routes)
       routes[route] = name;
   }
-  return {{"instance", config.instance},         {"decisions_topic", config.topic},
-          {"group", config.membership.group_id}, {"instances", std::move(instances)},
-          {"deciders", std::move(routes)},       {"silent", std::move(gone)},
-          {"followed_decisions", st.followed},   {"unreadable_records", st.unreadable}};
+  return {{"instance", config.instance},       {"decisions_topic", config.topic},
+          {"group", config.group_id},          {"instances", std::move(instances)},
+          {"deciders", std::move(routes)},     {"silent", std::move(gone)},
+          {"followed_decisions", st.followed}, {"unreadable_records", st.unreadable}};
 }
 
 }  // namespace
@@ -165,14 +201,7 @@ caf::behavior decision_exchange_actor(caf::stateful_actor<decision_exchange_stat
                                       decision_exchange_config config) {
   log_surprises(self, "decision exchange");
   auto& st = self->state;
-  auto membership = kafka::consumer::create(config.membership);
-  if (!membership) {
-    spdlog::error("decision exchange: cannot join {}: {}", config.membership.group_id,
-                  membership.err().detail);
-    self->quit(caf::sec::runtime_error);
-    return {};
-  }
-  st.membership = std::move(*membership);
+  st.membership = std::move(config.membership);
   if (auto paused = st.membership->pause_all(); !paused)
     spdlog::warn("decision exchange: cannot pause {}: {}", config.topic, paused.err().detail);
   self->send(self, poll_atom::value);
@@ -190,6 +219,7 @@ caf::behavior decision_exchange_actor(caf::stateful_actor<decision_exchange_stat
           self->delayed_send(self, config.poll_timeout, poll_atom::value);
       },
       [=](report_atom) {
+        forget_silent(self, config, wall_clock_ms());
         publish_report(self, config);
         self->delayed_send(self, config.report_interval, report_atom::value);
       },

@@ -38,7 +38,11 @@ namespace llmopt {
 // end it had when it started, so its first ids go on above the ones
 // already made.
 struct decision_exchange_config {
-  kafka::consumer_options membership;  // group, topic, properties
+  // A member of `<group_id>.deciders` on the decisions topic: created by the
+  // daemon (so that a bad setting fails start-up), then used by the
+  // exchange alone.
+  std::shared_ptr<kafka::consumer> membership;
+  std::string group_id;
   std::string brokers;
   kafka::property_map properties;  // for the followers
   std::string topic;               // kafka.topics.decisions
@@ -58,12 +62,14 @@ struct decision_exchange_config {
 };
 
 struct decision_exchange_state {
-  std::unique_ptr<kafka::consumer> membership;
+  std::shared_ptr<kafka::consumer> membership;
   std::unique_ptr<kafka::topic_follower> follower;  // decisions
   std::unique_ptr<kafka::topic_follower> reports;   // the cluster topic
   std::chrono::steady_clock::time_point retry_at{};
   bool told = false;  // decided_partitions sent at least once
-  std::set<int> decided;
+  std::set<int> decided;   // as last told
+  std::set<int> assigned;  // as last seen; told once the follower has caught up on them
+  bool reporting = false;  // a report is being put together
   std::string url;                                                // this instance's gateway
   std::vector<instance_report::partition_lag> signal_partitions;  // the collector's, last asked
   std::map<std::string, instance_report> by_instance;             // the newest report of each

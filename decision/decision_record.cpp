@@ -195,7 +195,12 @@ result<decision> read_decision_message(std::string_view text, std::size_t max_by
   } catch (const nlohmann::json::exception& e) {
     return error{"invalid_decision", e.what()};
   }
-  if (d.id <= 0) return error{"invalid_decision", "id is not above 0", "id"};
+  // Ids and times go into sums and differences: bounded far from overflow.
+  constexpr long long max_exact = 1LL << 53;
+  if (d.id <= 0 || d.id > max_exact)
+    return error{"invalid_decision", "id is not in [1, 2^53]", "id"};
+  if (d.at < 0 || d.at > max_exact)
+    return error{"invalid_decision", "at_ms is not in [0, 2^53]", "at_ms"};
   if (d.route.empty()) return error{"invalid_decision", "route is empty", "route"};
   for (std::size_t i = 0; i < d.candidates.size(); ++i) {
     const double w = d.candidates[i].weight;

@@ -66,6 +66,9 @@ class decision_engine {
   // the decision is newer (a higher id) than the weights it replaces; ids
   // made here go on above it either way. True when it was applied.
   bool follow(const decision& d);
+  // `route`, decided here, is decided again at the next decide() whatever
+  // its scores (another instance decided it too).
+  void redecide(const std::string& route) { reconfigured_.insert(route); }
   // Whether this instance decides `route`.
   bool decides(const std::string& route) const;
   int partitions() const { return partitions_; }

@@ -12,7 +12,54 @@
 namespace llmopt {
 namespace {
 
-constexpr std::size_t max_entries = 4096;
+constexpr long long max_entries = 4096;
+
+const nlohmann::json& bounded(const nlohmann::json& j, const char* what) {
+  if (j.size() > static_cast<std::size_t>(max_entries))
+    throw std::invalid_argument(std::string(what) + " past 4096 entries");
+  return j;
+}
+
+// Counts and times of another instance go into sums and differences here:
+// bounded far from where they would overflow.
+constexpr long long max_count = 1'000'000'000'000'000LL;  // 1e15
+constexpr long long max_time = 1LL << 53;
+
+// An integer in [lo, hi]: a float is refused (converting one past an
+// int's range is undefined).
+long long integer_from(const nlohmann::json& j, long long lo, long long hi, const char* what) {
+  if (!j.is_number_integer()) throw std::invalid_argument(std::string(what) + " not an integer");
+  const auto n = j.get<long long>();
+  if (n < lo || n > hi)
+    throw std::invalid_argument(std::string(what) + " not in [" + std::to_string(lo) + ", " +
+                                std::to_string(hi) + "]");
+  return n;
+}
+
+long long count_from(const nlohmann::json& j) {
+  return integer_from(j, 0, max_count, "a count");
+}
+
+time_ms time_from(const nlohmann::json& j) {
+  return integer_from(j, 0, max_time, "a time");
+}
+
+// flags_json's arrays, checked before flags_from reads them.
+const nlohmann::json& checked_flags(const nlohmann::json& j) {
+  bounded(j, "flags");
+  for (const auto& f : j) {
+    integer_from(f.at(2), 0, static_cast<long long>(severity::critical), "a flag's level");
+    time_from(f.at(4));
+    time_from(f.at(5));
+  }
+  return j;
+}
+
+double amount_from(const nlohmann::json& j) {
+  const auto x = j.get<double>();
+  if (!(x >= 0 && x <= 1e15)) throw std::invalid_argument("an amount not in [0, 1e15]");
+  return x;
+}
 
 nlohmann::json or_null(const std::optional<double>& x) {
   return x ? nlohmann::json(*x) : nlohmann::json();
@@ -50,10 +97,8 @@ nlohmann::json evidence_json(const quality_posterior& q) {
 }
 
 quality_posterior evidence_from(const nlohmann::json& j) {
-  auto q = quality_posterior::pseudo(j.at(0).get<double>(), j.at(1).get<double>());
-  q.samples = j.at(2).get<double>();
-  if (q.alpha < 0 || q.beta < 0 || q.samples < 0)
-    throw std::invalid_argument("quality evidence below 0");
+  auto q = quality_posterior::pseudo(amount_from(j.at(0)), amount_from(j.at(1)));
+  q.samples = amount_from(j.at(2));
   return q;
 }
 
@@ -80,22 +125,11 @@ nlohmann::json change_json(const quality_change& c) {
 quality_change change_from(const nlohmann::json& j) {
   quality_change c;
   if (auto cause = parse_quality_change_cause(j.at(0).get<std::string>())) c.cause = *cause;
-  c.at = j.at(1).get<time_ms>();
+  c.at = time_from(j.at(1));
   c.from = j.at(2).get<double>();
   c.to = j.at(3).get<double>();
   c.answers = j.at(4).get<double>();
   return c;
-}
-
-long long count_from(const nlohmann::json& j) {
-  const auto n = j.get<long long>();
-  if (n < 0) throw std::invalid_argument("a count below 0");
-  return n;
-}
-
-const nlohmann::json& bounded(const nlohmann::json& j, const char* what) {
-  if (j.size() > max_entries) throw std::invalid_argument(std::string(what) + " past 4096 entries");
-  return j;
 }
 
 nlohmann::json view_json(const model_view& v) {
@@ -163,34 +197,32 @@ model_view view_from(const nlohmann::json& j) {
   v.recent_calls = count_from(c.at(2));
   v.recent_errors = count_from(c.at(3));
   v.failure_streak = count_from(c.at(4));
-  v.last_failure_at = c.at(5).get<time_ms>();
+  v.last_failure_at = time_from(c.at(5));
+  if (v.errors > v.calls || v.recent_errors > v.recent_calls || v.recent_calls > v.calls)
+    throw std::invalid_argument("more errors than calls, or more recent calls than calls");
   const auto& cost = j.at("cost");
   v.cost_samples = count_from(cost.at(0));
   v.cost_per_request = optional_from(cost.at(1));
   v.mean_input_tokens = optional_from(cost.at(2));
   v.mean_output_tokens = optional_from(cost.at(3));
   if (const auto& b = j.at("billed"); !b.is_null())
-    v.last_billed = model_view::billed_request{b.at(0).get<double>(), b.at(1).get<long long>(),
-                                               b.at(2).get<long long>(), b.at(3).get<time_ms>()};
+    v.last_billed = model_view::billed_request{amount_from(b.at(0)), count_from(b.at(1)),
+                                               count_from(b.at(2)), time_from(b.at(3))};
   if (const auto& p = j.at("profile"); !p.is_null()) v.profile = profile_from(p);
-  v.profile_at = j.at("profile_at").get<time_ms>();
+  v.profile_at = time_from(j.at("profile_at"));
   v.quality = evidence_from(j.at("quality"));
   v.quality.change = change_from(j.at("quality_change"));
   for (const auto& [route, q] : bounded(j.at("route_quality"), "route_quality").items())
     v.route_quality[route] = evidence_from(q);
-  v.anomalies = flags_from(bounded(j.at("anomalies"), "anomalies"), std::nullopt);
-  v.drifts = flags_from(bounded(j.at("drifts"), "drifts"), std::nullopt);
-  for (const auto* flags : {&v.anomalies, &v.drifts})
-    for (const auto& f : *flags)
-      if (f.level < severity::low || f.level > severity::critical)
-        throw std::invalid_argument("a flag's level out of range");
+  v.anomalies = flags_from(checked_flags(j.at("anomalies")), std::nullopt);
+  v.drifts = flags_from(checked_flags(j.at("drifts")), std::nullopt);
   for (const auto& [route, hold] : bounded(j.at("blocked_routes"), "blocked_routes").items())
     v.blocked_routes[route] =
         policy_hold{hold.at(0).get<std::string>(), hold.at(1).get<std::string>()};
   const auto& l = j.at("lifetime");
-  v.lifetime = {count_from(l.at(0)),  count_from(l.at(1)),   count_from(l.at(2)),
-                count_from(l.at(3)),  l.at(4).get<double>(), l.at(5).get<double>(),
-                l.at(6).get<double>()};
+  v.lifetime = {count_from(l.at(0)), count_from(l.at(1)),  count_from(l.at(2)),
+                count_from(l.at(3)), amount_from(l.at(4)), amount_from(l.at(5)),
+                amount_from(l.at(6))};
   return v;
 }
 
@@ -306,16 +338,21 @@ result<instance_report> read_report_message(std::string_view text, std::size_t m
   instance_report r;
   try {
     r.instance = j->at("instance").get<std::string>();
-    r.at = j->at("at").get<time_ms>();
+    r.at = time_from(j->at("at"));
     r.url = j->at("url").get<std::string>();
     for (const auto& p : bounded(j->at("signal_partitions"), "signal_partitions")) {
-      instance_report::partition_lag l{p.at(0).get<std::string>(), p.at(1).get<int>(), {}};
-      if (!p.at(2).is_null()) l.lag = p.at(2).get<long long>();
+      instance_report::partition_lag l{
+          p.at(0).get<std::string>(),
+          static_cast<int>(integer_from(p.at(1), 0, max_entries, "a partition")),
+          {}};
+      if (!p.at(2).is_null()) l.lag = count_from(p.at(2));
       r.signal_partitions.push_back(std::move(l));
     }
-    r.decision_partitions = j->at("decision_partitions").get<int>();
+    r.decision_partitions = static_cast<int>(
+        integer_from(j->at("decision_partitions"), 0, max_entries, "decision_partitions"));
     for (const auto& p : bounded(j->at("decided"), "decided"))
-      r.decided.insert(p.get<int>());
+      r.decided.insert(
+          static_cast<int>(integer_from(p, 0, r.decision_partitions - 1, "a decided partition")));
     for (const auto& route : bounded(j->at("routes"), "routes"))
       r.routes.push_back(route.get<std::string>());
     for (const auto& m : bounded(j->at("models"), "models"))
@@ -337,7 +374,7 @@ nlohmann::json report_summary(const instance_report& r, time_ms now) {
                        {"lag", p.lag ? nlohmann::json(*p.lag) : nlohmann::json()}});
   return {{"instance", r.instance},
           {"url", r.url},
-          {"reported_ms_ago", now - r.at},
+          {"reported_ms_ago", now - r.received},
           {"signal_partitions", std::move(signals)},
           {"decision_partitions", r.decision_partitions},
           {"decides_partitions", r.decided},

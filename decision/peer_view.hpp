@@ -45,6 +45,9 @@ struct instance_report {
   std::set<int> decided;            // ... the ones it decides
   std::vector<std::string> routes;  // the routes it decides
   std::vector<model_view> models;   // peer views (quality as evidence)
+  // Not carried: when this instance received it, by its own clock. Whether
+  // a peer is gone is judged by this, not by the peer's clock.
+  time_ms received = 0;
 };
 
 // `v` with its quality (and each route's) as evidence beyond `prior`.

@@ -42,20 +42,21 @@ result<std::vector<decision>> read_all(statement& stmt) {
 }  // namespace
 
 status decision_log::append(const std::vector<decision>& batch) {
-  return insert(batch, "INSERT");
+  return insert(batch, "");
 }
 
 status decision_log::keep(const std::vector<decision>& batch) {
-  return insert(batch, "INSERT OR IGNORE");
+  // Only a stored id is passed over; any other constraint still fails.
+  return insert(batch, " ON CONFLICT(id) DO NOTHING");
 }
 
-status decision_log::insert(const std::vector<decision>& batch, const char* verb) {
+status decision_log::insert(const std::vector<decision>& batch, const char* on_conflict) {
   if (batch.empty()) return ok_status();
   auto tx = transaction::begin(db_);
   if (!tx) return tx.err();
   auto insert = db_.prepare(
-      std::string(verb) +
-      R"( INTO decisions (id, at_ms, route, "trigger", body) VALUES (?1, ?2, ?3, ?4, ?5))");
+      R"(INSERT INTO decisions (id, at_ms, route, "trigger", body) VALUES (?1, ?2, ?3, ?4, ?5))" +
+      std::string(on_conflict));
   if (!insert) return insert.err();
   for (const auto& d : batch) {
     auto body = encode(d);

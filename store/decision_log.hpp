@@ -47,7 +47,7 @@ class decision_log {
   result<long long> last_id();
 
  private:
-  status insert(const std::vector<decision>& batch, const char* verb);
+  status insert(const std::vector<decision>& batch, const char* on_conflict);
 
   database& db_;
 };

@@ -159,11 +159,26 @@ std::vector<topic_record> topic_follower::poll(std::size_t max, std::chrono::mil
     if (!m) break;
     wait = 0;
     if (m->err) continue;  // transport errors: librdkafka retries
+    next_[m->partition] = m->offset + 1;
     if (auto end = ends_.find(m->partition); end != ends_.end() && m->offset + 1 >= end->second)
       ends_.erase(end);
     out.push_back(copy_of(std::move(m)));
   }
   return out;
+}
+
+status topic_follower::expect_ends(const std::set<int>& partitions,
+                                   std::chrono::milliseconds timeout) {
+  for (int p : partitions) {
+    int64_t low = 0, high = 0;
+    if (auto e = rd_kafka_query_watermark_offsets(client_.get(), topic_.c_str(), p, &low, &high,
+                                                  static_cast<int>(timeout.count())))
+      return kafka_error("reading the offsets of " + topic_ + "/" + std::to_string(p), e);
+    auto next = next_.find(p);
+    const long long at = next == next_.end() ? low : std::max<long long>(low, next->second);
+    if (high > at) ends_[p] = std::max(ends_[p], static_cast<long long>(high));
+  }
+  return ok_status();
 }
 
 }  // namespace llmopt::kafka

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -66,15 +67,20 @@ class topic_follower {
 
   int partitions() const { return partitions_; }
   const std::string& topic() const { return topic_; }
-  // Every record the topic held at create() has been returned by poll().
+  // Every record the topic held at create(), and those `partitions` held at
+  // the last expect_ends(), has been returned by poll().
   bool caught_up() const { return ends_.empty(); }
+  // Reads where `partitions` end now, so that caught_up() waits for poll()
+  // to get there.
+  status expect_ends(const std::set<int>& partitions, std::chrono::milliseconds timeout);
 
  private:
   topic_follower() = default;
 
   std::string topic_;
   int partitions_ = 0;
-  std::map<int, long long> ends_;  // partition -> its end at create(), until reached
+  std::map<int, long long> ends_;  // partition -> an end it is to reach, until reached
+  std::map<int, long long> next_;  // partition -> the offset poll() returns next
   client_ptr client_;
 };
 

@@ -332,6 +332,8 @@ TEST_CASE("what is not a decision on the decisions topic is refused, naming what
   CHECK(refused(with("route", "")).field == "route");
   CHECK(refused(with("id", "seven")).code == "invalid_decision");
   CHECK(refused(with("id", 4e98)).code == "out_of_range");
+  CHECK(refused(with("id", 9223372036854775807LL)).field == "id");  // past 2^53
+  CHECK(refused(with("at_ms", -5)).field == "at_ms");
   auto heavy = nlohmann::json::parse(good);
   heavy["candidates"][1]["weight"] = 1.5;
   CHECK(refused(heavy.dump()).field == "candidates[1].weight");

@@ -144,12 +144,24 @@ TEST_CASE("what is not an instance report is refused, naming why") {
   };
   CHECK(refused("{").code == "invalid_json");
   CHECK(refused(with("/instance", "")).field == "instance");
-  CHECK(refused(with("/models/0/calls/0", -1)).detail.find("below 0") != std::string::npos);
+  CHECK(refused(with("/models/0/calls/0", -1)).detail.find("a count not in") != std::string::npos);
+  CHECK(refused(with("/models/0/calls/0", 2e15)).detail.find("a count") != std::string::npos);
+  CHECK(refused(with("/models/0/calls/0", 5.5)).detail.find("not an integer") != std::string::npos);
+  CHECK(refused(with("/models/0/calls/1", 6)).detail.find("more errors than calls") !=
+        std::string::npos);
+  CHECK(refused(with("/models/0/calls/5", -1)).detail.find("a time") != std::string::npos);
+  CHECK(refused(with("/decision_partitions", 1e10)).detail.find("not an integer") !=
+        std::string::npos);
+  CHECK(refused(with("/decided", nlohmann::json::array({4}))).detail.find("decided partition") !=
+        std::string::npos);
   CHECK(refused(with("/models/0/quality/1", -2)).code == "invalid_report");
   CHECK(refused(with("/models/0/latency", "fast")).code == "invalid_report");
   CHECK(refused(with("/at", 1e300)).code == "out_of_range");
   CHECK(refused(with("/models/0/anomalies",
                      nlohmann::json::array({{"a", "availability_issue", 9, 0, 0, 0, ""}})))
+            .detail.find("level") != std::string::npos);
+  CHECK(refused(with("/models/0/anomalies",
+                     nlohmann::json::array({{"a", "availability_issue", 1e12, 0, 0, 0, ""}})))
             .detail.find("level") != std::string::npos);
   auto over = read_report_message(good, good.size() - 1);
   REQUIRE_FALSE(over);
