@@ -141,7 +141,7 @@ end
 for j = 1, nb do
   local h, held = KEYS[2 * nl + 2 * j - 1], KEYS[2 * nl + 2 * j]
   local expire_at = ARGV[6 + nl * 3 + (j - 1) * 3 + 3]
-  local reserved = tonumber(redis.call('HGET', h, 'reserved')) + usd
+  local reserved = (tonumber(redis.call('HGET', h, 'reserved')) or 0) + usd
   redis.call('HSET', h, 'reserved', num(reserved), 'r:' .. id, num(usd))
   redis.call('ZADD', held, hold_until, id)
   redis.call('PEXPIREAT', h, expire_at)
