@@ -36,9 +36,8 @@ void read_budgets(const gateway_parts& parts, std::function<void(nlohmann::json)
   if (!parts.guard) return done(nlohmann::json::array());
   auto* guard = parts.guard;
   auto* ledger = parts.ledger;
-  parts.loop->post([guard, ledger, done] {
-    done(ledger ? ledger->budgets_json() : guard->budgets_json());
-  });
+  parts.loop->post(
+      [guard, ledger, done] { done(ledger ? ledger->budgets_json() : guard->budgets_json()); });
 }
 
 }  // namespace llmopt

@@ -155,10 +155,9 @@ void exchange::start() {
     estimate.usd = std::max(estimate.usd, cost(a));
   if (!s_.ledger) return admit(s_.guard->admit(s_.who, s_.plan.route, estimate, wall_clock_ms()));
   auto self = shared_from_this();
-  s_.ledger->admit(s_.who, s_.plan.route, estimate, wall_clock_ms(), s_.timeout_ms,
-                   [self](std::variant<admission, refusal> verdict) {
-                     self->admit(std::move(verdict));
-                   });
+  s_.ledger->admit(
+      s_.who, s_.plan.route, estimate, wall_clock_ms(), s_.timeout_ms,
+      [self](std::variant<admission, refusal> verdict) { self->admit(std::move(verdict)); });
 }
 
 // The guard's or the shared ledger's verdict: refused, or let through (and

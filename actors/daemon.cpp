@@ -598,13 +598,11 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   g.max_json_depth = static_cast<std::size_t>(s.http.max_json_depth);
   g.auth_required = s.auth.required;
   g.admin_token = *admin_token;
-  auto http =
-      gateway::start(std::move(g), {parts.catalog, parts.snapshot, parts.keys, parts.curl.get(),
-                                    parts.router, parts.aggregator, parts.collector, parts.decision,
-                                    parts.config, parts.guard.get(), parts.ledger.get(),
-                                    parts.upstream.get(),
-                                    parts.cache.get(), parts.reports.get(), parts.metrics.get(),
-                                    parts.store});
+  auto http = gateway::start(
+      std::move(g), {parts.catalog, parts.snapshot, parts.keys, parts.curl.get(), parts.router,
+                     parts.aggregator, parts.collector, parts.decision, parts.config,
+                     parts.guard.get(), parts.ledger.get(), parts.upstream.get(), parts.cache.get(),
+                     parts.reports.get(), parts.metrics.get(), parts.store});
   if (!http) return http.err();
   parts.http = std::move(*http);
   // For the CLI's commands that ask the running daemon (llmopt routes, ...),

@@ -73,7 +73,13 @@ gateway_metrics::gateway_metrics()
                                   "limits because the shared ledger (budgets.redis) did not "
                                   "answer in time")
                             .Register(*registry_)
-                            .Add({})) {}
+                            .Add({})),
+      ledger_lost_settlements_(prometheus::BuildCounter()
+                                   .Name("llmopt_shared_ledger_lost_settlements_total")
+                                   .Help("Billed costs that never reached the shared ledger "
+                                         "(budgets.redis): Redis down, or its queue full")
+                                   .Register(*registry_)
+                                   .Add({})) {}
 
 gateway_metrics::~gateway_metrics() = default;
 
@@ -134,6 +140,10 @@ void gateway_metrics::refused(std::string_view reason) {
 
 void gateway_metrics::ledger_fallback() {
   ledger_fallbacks_.Increment();
+}
+
+void gateway_metrics::ledger_settlements_lost(unsigned long long count) {
+  ledger_lost_settlements_.Increment(static_cast<double>(count));
 }
 
 }  // namespace llmopt

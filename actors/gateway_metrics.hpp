@@ -33,6 +33,7 @@ namespace llmopt {
 //   llmopt_shared_ledger_fallbacks_total   decided by this instance alone: the
 //                                          shared ledger (budgets.redis) did not
 //                                          answer in time
+//   llmopt_shared_ledger_lost_settlements_total  costs that never reached it
 // Label values come from the config (declared models and routes) and from
 // llmopt's own outcome names, never from what a client sent, so the number
 // of series is bounded by the config.
@@ -61,6 +62,9 @@ class gateway_metrics {
   // A request the shared ledger did not answer in time for, decided by
   // this instance's own budgets and limits.
   void ledger_fallback();
+  // Settlements the shared ledger could not deliver (their reservations
+  // lapse at their deadlines; their costs are missing from its totals).
+  void ledger_settlements_lost(unsigned long long count);
 
   const prometheus::Registry& registry() const { return *registry_; }
 
@@ -76,6 +80,7 @@ class gateway_metrics {
   prometheus::Histogram& added_;
   prometheus::Family<prometheus::Counter>& refused_;
   prometheus::Counter& ledger_fallbacks_;
+  prometheus::Counter& ledger_lost_settlements_;
   std::unordered_map<std::string, std::unique_ptr<series>> series_;  // by model, route, outcome
 };
 

@@ -71,8 +71,8 @@ shared_budget shared_ledger::in_redis(const budget_scope& b, long long now_ms) c
 }
 
 void shared_ledger::admit(const caller& who, const std::string& route,
-                          const spend_estimate& estimate, long long now_ms,
-                          long long time_limit_ms, verdict_handler done) {
+                          const spend_estimate& estimate, long long now_ms, long long time_limit_ms,
+                          verdict_handler done) {
   auto p = std::make_shared<pending>();
   p->who = who;
   p->route = route;
@@ -161,10 +161,10 @@ void shared_ledger::decided(const pending& p, std::optional<ledger_verdict> verd
     auto& seen = seen_[b.scope];
     if (seen.soft_logged) continue;
     seen.soft_logged = true;
-    spdlog::warn("budget: the {} budget of {} is past its soft limit ({}% of ${}, on every "
-                 "instance)",
-                 to_string(b.period), b.owner, std::lround(soft_fraction * 100),
-                 usd_text(b.limit_usd));
+    spdlog::warn(
+        "budget: the {} budget of {} is past its soft limit ({}% of ${}, on every "
+        "instance)",
+        to_string(b.period), b.owner, std::lround(soft_fraction * 100), usd_text(b.limit_usd));
   }
   p.done(std::move(a));
 }
@@ -172,14 +172,27 @@ void shared_ledger::decided(const pending& p, std::optional<ledger_verdict> verd
 void shared_ledger::fell_back() {
   if (metrics_) metrics_->ledger_fallback();
   ++unreported_fallbacks_;
+  report();
+}
+
+// Counts the settlements lost since the last call, and warns of them and
+// of the requests decided alone: at once the first time, then at most
+// every 10 s.
+void shared_ledger::report() {
+  const unsigned long long lost = redis_->lost_settlements();
+  if (lost > lost_counted_ && metrics_) metrics_->ledger_settlements_lost(lost - lost_counted_);
+  lost_counted_ = lost;
+  if (!unreported_fallbacks_ && lost == lost_reported_) return;
   const long long now = steady_clock_ms();
   if (last_report_ms_ >= 0 && now - last_report_ms_ < report_every_ms) return;
   spdlog::warn(
-      "shared ledger: Redis at {}:{} did not answer within {} ms; {} request(s) decided by this "
-      "instance's own budgets and limits since the last report",
+      "shared ledger: Redis at {}:{} did not answer within {} ms; since the last report {} "
+      "request(s) were decided by this instance's own budgets and limits, and {} cost(s) did "
+      "not reach Redis",
       options_.address.host, options_.address.port, options_.address.timeout_ms,
-      unreported_fallbacks_);
+      unreported_fallbacks_, lost - lost_reported_);
   unreported_fallbacks_ = 0;
+  lost_reported_ = lost;
   last_report_ms_ = now;
 }
 
@@ -195,6 +208,7 @@ void shared_ledger::settle(const admission& a, std::vector<spend_entry> billed, 
       s.budgets.push_back(in_redis(b, now_ms));
     }
     redis_->settle(std::move(s));
+    report();
   }
   local_.settle(a, std::move(billed), now_ms);
 }

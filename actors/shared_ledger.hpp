@@ -37,7 +37,9 @@ class gateway_metrics;
 //   - settle() sends every request's billed cost to Redis, that of a request
 //     decided alone too (so the shared totals hold it once Redis answers),
 //     and to spend_guard, which records the ledger rows and keeps this
-//     instance's own view of what it spent, the one it falls back on.
+//     instance's own view of what it spent, the one it falls back on. A
+//     settlement Redis never got is counted, at the next settlement, in
+//     llmopt_shared_ledger_lost_settlements_total (and in the warning).
 //
 // Keys are named in Redis by their ledger id (caller::ledger_id), never by
 // their secret or their id on this instance.
@@ -79,6 +81,7 @@ class shared_ledger {
 
   void decided(const pending& p, std::optional<ledger_verdict> verdict);
   void fell_back();
+  void report();
   shared_budget in_redis(const budget_scope& b, long long now_ms) const;
 
   options options_;
@@ -90,7 +93,9 @@ class shared_ledger {
   unsigned long long reservations_ = 0;
   std::map<std::string, seen_budget> seen_;  // by local scope
   unsigned long long unreported_fallbacks_ = 0;
-  long long last_report_ms_ = -1;  // steady
+  unsigned long long lost_counted_ = 0;   // of redis_->lost_settlements(), in the metric
+  unsigned long long lost_reported_ = 0;  // ... in the warning
+  long long last_report_ms_ = -1;         // steady
 };
 
 }  // namespace llmopt

@@ -31,8 +31,7 @@ void add_rate_headers(header_list& headers, const std::string& unit, const rate_
 
 refusal rate_refusal(const caller& who, const std::string& unit, const rate_verdict& v,
                      long long amount, header_list headers) {
-  const std::string per =
-      unit == "requests" ? "requests per min (RPM)" : "tokens per min (TPM)";
+  const std::string per = unit == "requests" ? "requests per min (RPM)" : "tokens per min (TPM)";
   refusal r;
   r.headers = std::move(headers);
   if (v.retry_after_ms < 0) {
@@ -114,8 +113,8 @@ std::vector<budget_scope> spend_guard::budgets_of(const caller& who,
     budgets.push_back({"key:" + who.key_id, "key:" + who.ledger_id, *who.policy.budget_usd,
                        who.policy.period, "key " + who.key_name});
   if (auto it = options_.route_budgets.find(route); it != options_.route_budgets.end())
-    budgets.push_back({"route:" + route, "route:" + route, it->second.usd, it->second.period,
-                       "route " + route});
+    budgets.push_back(
+        {"route:" + route, "route:" + route, it->second.usd, it->second.period, "route " + route});
   return budgets;
 }
 
@@ -129,8 +128,8 @@ std::optional<refusal> spend_guard::check_limits(const caller& who, const spend_
   if (p.tpm && (!l.tokens || l.tokens->limit() != *p.tpm))
     l.tokens.emplace(options_.limit_kind, *p.tpm);
   for (const auto& [unit, limiter, amount] :
-       {std::tuple<std::string, rate_limiter*, long long>{
-            "requests", l.requests ? &*l.requests : nullptr, 1},
+       {std::tuple<std::string, rate_limiter*, long long>{"requests",
+                                                          l.requests ? &*l.requests : nullptr, 1},
         {"tokens", l.tokens ? &*l.tokens : nullptr, estimate.tokens}}) {
     if (!limiter) continue;
     auto v = limiter->take(now_ms, amount);

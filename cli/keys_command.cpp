@@ -71,8 +71,7 @@ int create(const keys_args& args) {
   if (args.import) {
     // One line, bounded: a key is 71 characters.
     char line[256] = {};
-    if (!std::fgets(line, sizeof line, stdin))
-      return failed("--import: no key on standard input");
+    if (!std::fgets(line, sizeof line, stdin)) return failed("--import: no key on standard input");
     std::string secret = line;
     while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back())))
       secret.pop_back();

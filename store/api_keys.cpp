@@ -68,9 +68,8 @@ bool is_key_text(const std::string& text) {
   const std::string prefix = key_prefix;
   if (text.size() != prefix.size() + 64 || text.compare(0, prefix.size(), prefix) != 0)
     return false;
-  return std::all_of(text.begin() + static_cast<long>(prefix.size()), text.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
+  return std::all_of(text.begin() + static_cast<long>(prefix.size()), text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 result<new_api_key> api_keys::create(const std::string& name, const key_policy& policy,

@@ -402,8 +402,7 @@ void redis_ledger::execute(command& c, redis_connection& redis, scripts& loaded)
   if (auto* s = std::get_if<ledger_settlement>(&c.what)) {
     std::vector<std::string> keys;
     std::vector<std::string> args{s->reservation_id, number_text(s->billed_usd),
-                                  std::to_string(s->now_ms),
-                                  std::to_string(s->budgets.size())};
+                                  std::to_string(s->now_ms), std::to_string(s->budgets.size())};
     for (std::size_t i = 0; i < s->budgets.size(); ++i) {
       const auto& b = s->budgets[i];
       const long long reserved_in =

@@ -41,10 +41,10 @@ struct shared_budget {
 
 // A request asking to be let through: its limits, then its budgets.
 struct ledger_request {
-  std::string reservation_id;  // unique across instances
-  long long now_ms = 0;        // Unix ms, the instance's wall clock
-  long long hold_until_ms = 0; // the reservation lapses then if never settled
-  double usd = 0;              // the reservation: an upper estimate of its cost
+  std::string reservation_id;   // unique across instances
+  long long now_ms = 0;         // Unix ms, the instance's wall clock
+  long long hold_until_ms = 0;  // the reservation lapses then if never settled
+  double usd = 0;               // the reservation: an upper estimate of its cost
   std::vector<shared_limit> limits;
   std::vector<shared_budget> budgets;
 };

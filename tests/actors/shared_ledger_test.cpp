@@ -101,8 +101,7 @@ TEST_CASE("two instances spend one key's budget once", "[ledger]") {
   CHECK(one.recorded + two.recorded == 4);  // every billed call to its own ledger
   auto again = two.admit(team_key("key_b"), 0.25);
   REQUIRE(std::holds_alternative<admission>(again));
-  CHECK(header(std::get<admission>(again).headers, "x-llmopt-budget-remaining-usd") ==
-        "0.650000");
+  CHECK(header(std::get<admission>(again).headers, "x-llmopt-budget-remaining-usd") == "0.650000");
 }
 
 TEST_CASE("Redis silent or gone: the instance decides alone, within the bound, and counts it",

@@ -82,8 +82,8 @@ TEST_CASE("the shared ledger is off by default; its Redis is an address", "[conf
   CHECK(loaded->budgets.redis.empty());
   CHECK(loaded->budgets.redis_timeout_ms == 50);
 
-  auto shared = parse_settings("[budgets]\nredis = \"redis://10.0.0.5:6379\"\nredis_timeout_ms = 20\n",
-                               "c.toml", no_env());
+  auto shared = parse_settings(
+      "[budgets]\nredis = \"redis://10.0.0.5:6379\"\nredis_timeout_ms = 20\n", "c.toml", no_env());
   REQUIRE(shared.ok());
   CHECK(shared->budgets.redis == "redis://10.0.0.5:6379");
   CHECK(shared->budgets.redis_timeout_ms == 20);

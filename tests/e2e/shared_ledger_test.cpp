@@ -147,9 +147,10 @@ TEST_CASE("three instances sharing one Redis spend a key's budget once and hold 
       REQUIRE(eventually([&] { return ledger_sum(daemons[i]->state_dir()).second == served[i]; }));
       billed += ledger_sum(daemons[i]->state_dir()).first;
     }
-    std::printf("shared ledger: $1.00 budget, 300 requests over 3 instances: served %lld+%lld+%lld, "
-                "refused %lld, billed $%.6f (largest reservation $%.6f)\n",
-                served[0], served[1], served[2], refused, billed, largest_reservation);
+    std::printf(
+        "shared ledger: $1.00 budget, 300 requests over 3 instances: served %lld+%lld+%lld, "
+        "refused %lld, billed $%.6f (largest reservation $%.6f)\n",
+        served[0], served[1], served[2], refused, billed, largest_reservation);
     CHECK(billed <= 1.00 + largest_reservation);
     CHECK(billed > 0.5);  // and it was spent, not refused for nothing
 
@@ -160,6 +161,11 @@ TEST_CASE("three instances sharing one Redis spend a key's budget once and hold 
     CHECK(alone.status == 200);
     CHECK(metric(*daemons[0], "llmopt_shared_ledger_fallbacks_total") >= 1);
     CHECK(metric(*daemons[1], "llmopt_shared_ledger_fallbacks_total") == 0);
+    // Its cost could not reach Redis either: counted (at the next settlement).
+    CHECK(eventually([&] {
+      chat_with(*daemons[0], key);
+      return metric(*daemons[0], "llmopt_shared_ledger_lost_settlements_total") >= 1;
+    }));
   }
 
   SECTION("a 600 RPM key over the three holds within 5%") {
@@ -186,9 +192,10 @@ TEST_CASE("three instances sharing one Redis spend a key's budget once and hold 
         c.join();
     }
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    std::printf("shared ledger: 600 RPM key, 900 requests over 3 instances in %.1f s: "
-                "%lld admitted, %lld refused (429), %lld other\n",
-                took.count(), admitted.load(), limited.load(), other.load());
+    std::printf(
+        "shared ledger: 600 RPM key, 900 requests over 3 instances in %.1f s: "
+        "%lld admitted, %lld refused (429), %lld other\n",
+        took.count(), admitted.load(), limited.load(), other.load());
     // Within one minute every request falls in the same window.
     REQUIRE(took < std::chrono::seconds(55));
     CHECK(other == 0);

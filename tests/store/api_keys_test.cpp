@@ -92,7 +92,7 @@ TEST_CASE("a key imported on another instance is the same key in the shared ledg
 
   // Only what reads as a key; the error never repeats what was given.
   for (const std::string& bad : {std::string("llmopt-short"), "sk-" + std::string(64, 'a'),
-                                "llmopt-" + std::string(64, 'G'), std::string()}) {
+                                 "llmopt-" + std::string(64, 'G'), std::string()}) {
     auto refused = api_keys(there).import("x", bad, {}, 3);
     REQUIRE_FALSE(refused);
     if (!bad.empty()) CHECK(refused.err().detail.find(bad) == std::string::npos);

@@ -163,8 +163,7 @@ TEST_CASE("a new period starts from Redis's counter, or from the seed when Redis
   CHECK(today_figures->budgets[0].reserved_usd == 0);
 }
 
-TEST_CASE("a reservation never settled (its instance crashed) lapses at its deadline",
-          "[ledger]") {
+TEST_CASE("a reservation never settled (its instance crashed) lapses at its deadline", "[ledger]") {
   redis_server redis;
   const auto dollar = budget("route:chat", 1.0);
   {
@@ -207,8 +206,7 @@ TEST_CASE("a key's RPM is a sliding window shared by every instance", "[ledger]"
   CHECK(outcome_of(one, request(7, t0 + 60'001)) == outcome::rate_limited);
 }
 
-TEST_CASE("TPM counts tokens; a request larger than the limit is refused for good",
-          "[ledger]") {
+TEST_CASE("TPM counts tokens; a request larger than the limit is refused for good", "[ledger]") {
   redis_server redis;
   redis_ledger ledger(at(redis.port()));
   auto tokens = [](const std::string& id, long long amount, long long now) {
@@ -245,8 +243,7 @@ TEST_CASE("a limit that refuses reserves no budget", "[ledger]") {
   redis_ledger ledger(at(redis.port()));
   const auto dollar = budget("key:abc", 1.0);
   const shared_limit one_a_minute{"abc:requests", rate_limit_kind::sliding_window, 1, 1};
-  CHECK(outcome_of(ledger, reserve("a", 0.25, t0, {dollar}, {one_a_minute})) ==
-        outcome::admitted);
+  CHECK(outcome_of(ledger, reserve("a", 0.25, t0, {dollar}, {one_a_minute})) == outcome::admitted);
   CHECK(outcome_of(ledger, reserve("b", 0.25, t0, {dollar}, {one_a_minute})) ==
         outcome::rate_limited);
   auto figures = admit(ledger, reserve("c", 0, t0, {dollar}));
@@ -254,8 +251,7 @@ TEST_CASE("a limit that refuses reserves no budget", "[ledger]") {
   CHECK(figures->budgets[0].reserved_usd == 0.25);
 }
 
-TEST_CASE("Redis gone or silent is answered within the bound, and back is used again",
-          "[ledger]") {
+TEST_CASE("Redis gone or silent is answered within the bound, and back is used again", "[ledger]") {
   redis_server redis;
   redis_ledger ledger(at(redis.port()));
   const auto dollar = budget("route:chat", 1.0);
@@ -272,6 +268,12 @@ TEST_CASE("Redis gone or silent is answered within the bound, and back is used a
   CHECK_FALSE(admit(ledger, reserve("c", 0.25, t0, {dollar})));
   CHECK_FALSE(admit(ledger, reserve("d", 0.25, t0, {dollar})));
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(1000));
+  // A settlement that cannot reach Redis is counted.
+  settle(ledger, "a", 0.1, t0, {dollar});
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (ledger.lost_settlements() == 0 && std::chrono::steady_clock::now() < until) {
+  }
+  CHECK(ledger.lost_settlements() == 1);
 }
 
 TEST_CASE("a Redis restarted without the scripts gets them again", "[ledger]") {
