@@ -300,31 +300,9 @@ struct redis_ledger::scripts {
 
 namespace {
 
-// EVALSHA of `source` (loaded first when Redis does not know it); the reply,
-// or null on any failure.
-redis_connection::reply_ptr evaluate(redis_connection& redis, std::string_view source,
-                                     std::string& sha, const std::vector<std::string>& keys,
-                                     const std::vector<std::string>& args) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (sha.empty()) {
-      auto loaded = redis.run({"SCRIPT", "LOAD", source});
-      if (!loaded || loaded->type != REDIS_REPLY_STRING || loaded->len > max_number_text)
-        return nullptr;
-      sha.assign(loaded->str, loaded->len);
-    }
-    const std::string key_count = std::to_string(keys.size());
-    std::vector<std::string_view> argv{"EVALSHA", sha, key_count};
-    argv.insert(argv.end(), keys.begin(), keys.end());
-    argv.insert(argv.end(), args.begin(), args.end());
-    if (!redis.ready() || !redis.append(argv)) return nullptr;
-    auto reply = redis.next_reply();
-    if (!reply) return nullptr;
-    if (reply->type != REDIS_REPLY_ERROR) return reply;
-    if (std::string_view(reply->str, reply->len).substr(0, 8) != "NOSCRIPT") return nullptr;
-    sha.clear();
-  }
-  return nullptr;
-}
+// Commands taken from the queue and sent together, their replies read
+// after: one round trip for a burst instead of one per request.
+constexpr std::size_t max_batch = 256;
 
 const std::string& admit_source() {
   static const std::string source = std::string(common_lua) + std::string(admit_lua);
@@ -334,6 +312,106 @@ const std::string& admit_source() {
 const std::string& settle_source() {
   static const std::string source = std::string(common_lua) + std::string(settle_lua);
   return source;
+}
+
+// One EVALSHA of one of the scripts.
+struct script_call {
+  const std::string* source = nullptr;
+  std::string* sha = nullptr;  // as loaded on this connection
+  std::vector<std::string> keys;
+  std::vector<std::string> args;
+
+  std::vector<std::string_view> argv(const std::string& key_count) const {
+    std::vector<std::string_view> out{"EVALSHA", *sha, key_count};
+    out.insert(out.end(), keys.begin(), keys.end());
+    out.insert(out.end(), args.begin(), args.end());
+    return out;
+  }
+};
+
+bool load(redis_connection& redis, const script_call& call) {
+  if (!call.sha->empty()) return true;
+  auto loaded = redis.run({"SCRIPT", "LOAD", *call.source});
+  if (!loaded || loaded->type != REDIS_REPLY_STRING || loaded->len > max_number_text) return false;
+  call.sha->assign(loaded->str, loaded->len);
+  return true;
+}
+
+bool is_noscript(const redisReply& reply) {
+  return reply.type == REDIS_REPLY_ERROR &&
+         std::string_view(reply.str, reply.len).substr(0, 8) == "NOSCRIPT";
+}
+
+// Every call, pipelined; each one's reply, null where it failed (an error
+// reply, or the connection broke before its reply came). A call whose
+// script Redis lost meanwhile (a restart between load and call) is loaded
+// and sent once more, alone.
+std::vector<redis_connection::reply_ptr> evaluate_all(redis_connection& redis,
+                                                      const std::vector<script_call>& calls) {
+  std::vector<redis_connection::reply_ptr> replies(calls.size());
+  if (!redis.ready()) return replies;
+  for (const auto& c : calls)
+    if (!load(redis, c)) return replies;
+  std::vector<std::string> key_counts;
+  for (const auto& c : calls)
+    key_counts.push_back(std::to_string(c.keys.size()));
+  for (std::size_t i = 0; i < calls.size(); ++i)
+    if (!redis.append(calls[i].argv(key_counts[i]))) return replies;
+  std::vector<std::size_t> lost_script;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    auto reply = redis.next_reply();
+    if (!reply) return replies;  // the connection broke: no later reply comes
+    if (is_noscript(*reply))
+      lost_script.push_back(i);
+    else if (reply->type != REDIS_REPLY_ERROR)
+      replies[i] = std::move(reply);
+  }
+  for (auto i : lost_script) {
+    calls[i].sha->clear();
+    if (!load(redis, calls[i]) || !redis.append(calls[i].argv(key_counts[i]))) continue;
+    auto reply = redis.next_reply();
+    if (reply && reply->type != REDIS_REPLY_ERROR) replies[i] = std::move(reply);
+  }
+  return replies;
+}
+
+script_call call_of(const ledger_request& r, std::string& sha) {
+  script_call call{&admit_source(), &sha, {}, {}};
+  call.args = {std::to_string(r.now_ms),
+               r.reservation_id,
+               number_text(r.usd),
+               std::to_string(r.hold_until_ms),
+               std::to_string(r.limits.size()),
+               std::to_string(r.budgets.size())};
+  for (const auto& l : r.limits) {
+    const auto key = rate_key(l.counter);
+    call.keys.insert(call.keys.end(), {key, key + ":sum"});
+    call.args.insert(call.args.end(), {l.kind == rate_limit_kind::token_bucket ? "b" : "w",
+                                       std::to_string(l.per_minute), std::to_string(l.amount)});
+  }
+  for (const auto& b : r.budgets) {
+    const auto key = budget_key(b.scope, b.period_start_ms);
+    call.keys.insert(call.keys.end(), {key, key + ":held"});
+    call.args.insert(call.args.end(), {number_text(b.limit_usd), number_text(b.seed_spent_usd),
+                                       std::to_string(b.expire_at_ms)});
+  }
+  return call;
+}
+
+script_call call_of(const ledger_settlement& s, std::string& sha) {
+  script_call call{&settle_source(), &sha, {}, {}};
+  call.args = {s.reservation_id, number_text(s.billed_usd), std::to_string(s.now_ms),
+               std::to_string(s.budgets.size())};
+  for (std::size_t i = 0; i < s.budgets.size(); ++i) {
+    const auto& b = s.budgets[i];
+    const long long reserved_in = i < s.reserved_in.size() ? s.reserved_in[i] : b.period_start_ms;
+    const auto held = budget_key(b.scope, reserved_in);
+    call.keys.insert(call.keys.end(),
+                     {held, held + ":held", budget_key(b.scope, b.period_start_ms)});
+    call.args.insert(call.args.end(),
+                     {number_text(b.seed_spent_usd), std::to_string(b.expire_at_ms)});
+  }
+  return call;
 }
 
 }  // namespace
@@ -385,59 +463,50 @@ void redis_ledger::run() {
   redis_connection redis(options_.address);
   scripts loaded;
   for (;;) {
-    command c;
+    std::vector<command> batch;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
-      c = std::move(queue_.front());
-      queue_.pop_front();
+      while (!queue_.empty() && batch.size() < max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
     }
-    execute(c, redis, loaded);
+    execute(batch, redis, loaded);
   }
 }
 
-void redis_ledger::execute(command& c, redis_connection& redis, scripts& loaded) {
+void redis_ledger::execute(std::vector<command>& batch, redis_connection& redis, scripts& loaded) {
   if (!redis.connected()) loaded = {};
-  if (auto* s = std::get_if<ledger_settlement>(&c.what)) {
-    std::vector<std::string> keys;
-    std::vector<std::string> args{s->reservation_id, number_text(s->billed_usd),
-                                  std::to_string(s->now_ms), std::to_string(s->budgets.size())};
-    for (std::size_t i = 0; i < s->budgets.size(); ++i) {
-      const auto& b = s->budgets[i];
-      const long long reserved_in =
-          i < s->reserved_in.size() ? s->reserved_in[i] : b.period_start_ms;
-      const auto held = budget_key(b.scope, reserved_in);
-      keys.insert(keys.end(), {held, held + ":held", budget_key(b.scope, b.period_start_ms)});
-      args.insert(args.end(), {number_text(b.seed_spent_usd), std::to_string(b.expire_at_ms)});
+  // Admissions asked too long ago are answered at once, unsent: their
+  // requests are decided without Redis.
+  const auto stale = steady::now() - std::chrono::milliseconds(options_.address.timeout_ms);
+  std::vector<command*> sent;
+  std::vector<script_call> calls;
+  for (auto& c : batch) {
+    if (auto* s = std::get_if<ledger_settlement>(&c.what)) {
+      calls.push_back(call_of(*s, loaded.settle));
+    } else if (c.asked < stale) {
+      c.done(std::nullopt);
+      continue;
+    } else {
+      calls.push_back(call_of(std::get<ledger_request>(c.what), loaded.admit));
     }
-    if (!evaluate(redis, settle_source(), loaded.settle, keys, args)) ++lost_settlements_;
-    return;
+    sent.push_back(&c);
   }
-  auto& r = std::get<ledger_request>(c.what);
-  if (steady::now() - c.asked > std::chrono::milliseconds(options_.address.timeout_ms))
-    return c.done(std::nullopt);
-  std::vector<std::string> keys;
-  std::vector<std::string> args{std::to_string(r.now_ms),
-                                r.reservation_id,
-                                number_text(r.usd),
-                                std::to_string(r.hold_until_ms),
-                                std::to_string(r.limits.size()),
-                                std::to_string(r.budgets.size())};
-  for (const auto& l : r.limits) {
-    const auto key = rate_key(l.counter);
-    keys.insert(keys.end(), {key, key + ":sum"});
-    args.insert(args.end(), {l.kind == rate_limit_kind::token_bucket ? "b" : "w",
-                             std::to_string(l.per_minute), std::to_string(l.amount)});
+  if (calls.empty()) return;
+  auto replies = evaluate_all(redis, calls);
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    auto& c = *sent[i];
+    if (!c.done) {
+      if (!replies[i]) ++lost_settlements_;
+      continue;
+    }
+    const auto& r = std::get<ledger_request>(c.what);
+    c.done(replies[i] ? read_verdict(*replies[i], r.limits.size(), r.budgets.size())
+                      : std::nullopt);
   }
-  for (const auto& b : r.budgets) {
-    const auto key = budget_key(b.scope, b.period_start_ms);
-    keys.insert(keys.end(), {key, key + ":held"});
-    args.insert(args.end(), {number_text(b.limit_usd), number_text(b.seed_spent_usd),
-                             std::to_string(b.expire_at_ms)});
-  }
-  auto reply = evaluate(redis, admit_source(), loaded.admit, keys, args);
-  c.done(reply ? read_verdict(*reply, r.limits.size(), r.budgets.size()) : std::nullopt);
 }
 
 }  // namespace llmopt

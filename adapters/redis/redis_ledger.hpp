@@ -105,7 +105,9 @@ struct ledger_settlement {
 // are assumed to agree within what NTP gives, far below a minute.
 //
 // hiredis blocks, so every command runs on this class's own thread, fed by
-// a bounded queue, like redis_cache: an admission still queued
+// a bounded queue, like redis_cache; what is queued goes to Redis in one
+// pipelined batch (up to 256 commands), so a burst of requests costs one
+// round trip, not one each. An admission still queued
 // `timeout_ms` after it was asked, or one that finds the queue full, is
 // answered nullopt without being sent, and a command waits at most
 // `timeout_ms` for Redis; so `done` runs within about 2 * timeout_ms, Redis
@@ -142,7 +144,7 @@ class redis_ledger {
   struct command;
   struct scripts;
   void run();
-  void execute(command& c, redis_connection& redis, scripts& loaded);
+  void execute(std::vector<command>& batch, redis_connection& redis, scripts& loaded);
 
   options options_;
   std::atomic<unsigned long long> lost_settlements_{0};

@@ -42,7 +42,6 @@ candidates = ["openai:metered"]
 
 [budgets]
 redis = ")" + redis.address() + R"("
-redis_timeout_ms = 200
 )");
 }
 
@@ -143,7 +142,6 @@ TEST_CASE("three instances sharing one Redis spend a key's budget once and hold 
     // What the three ledgers billed, once each has every call.
     double billed = 0;
     for (int i = 0; i < 3; ++i) {
-      CHECK(served[i] > 0);  // each instance served some
       REQUIRE(eventually([&] { return ledger_sum(daemons[i]->state_dir()).second == served[i]; }));
       billed += ledger_sum(daemons[i]->state_dir()).first;
     }
@@ -151,8 +149,14 @@ TEST_CASE("three instances sharing one Redis spend a key's budget once and hold 
         "shared ledger: $1.00 budget, 300 requests over 3 instances: served %lld+%lld+%lld, "
         "refused %lld, billed $%.6f (largest reservation $%.6f)\n",
         served[0], served[1], served[2], refused, billed, largest_reservation);
+    // The budget is shared: which instances spent it is a race (one of
+    // them may come too late for any of it), but not one alone.
+    CHECK((served[0] > 0) + (served[1] > 0) + (served[2] > 0) >= 2);
     CHECK(billed <= 1.00 + largest_reservation);
     CHECK(billed > 0.5);  // and it was spent, not refused for nothing
+    // Every request was decided by Redis (none by an instance alone).
+    for (auto& d : daemons)
+      CHECK(metric(*d, "llmopt_shared_ledger_fallbacks_total") == 0);
 
     // Redis gone: each instance decides alone (its own view of the key's
     // spending is a third of it, so it serves), and counts it.
@@ -202,7 +206,8 @@ TEST_CASE("three instances sharing one Redis spend a key's budget once and hold 
     CHECK(admitted >= 570);
     CHECK(admitted <= 630);
     CHECK(admitted + limited == threads * per_thread);
-    CHECK(metric(*daemons[0], "llmopt_shared_ledger_fallbacks_total") == 0);
+    for (auto& d : daemons)
+      CHECK(metric(*d, "llmopt_shared_ledger_fallbacks_total") == 0);
   }
 }
 
