@@ -76,7 +76,7 @@ TEST_CASE("bad cache settings name the key", "[config][cache]") {
                  Catch::Contains("a route declared in [[routes]]") && Catch::Contains("\"nope\""));
 }
 
-TEST_CASE("the shared ledger is off by default; its Redis is an address", "[config][budgets]") {
+TEST_CASE("the shared ledger is off by default, and its Redis is an address", "[config][budgets]") {
   auto loaded = parse_settings("", "c.toml", no_env());
   REQUIRE(loaded.ok());
   CHECK(loaded->budgets.redis.empty());

@@ -206,7 +206,7 @@ TEST_CASE("a key's RPM is a sliding window shared by every instance", "[ledger]"
   CHECK(outcome_of(one, request(7, t0 + 60'001)) == outcome::rate_limited);
 }
 
-TEST_CASE("TPM counts tokens; a request larger than the limit is refused for good", "[ledger]") {
+TEST_CASE("TPM counts tokens, and a request larger than the limit is refused for good", "[ledger]") {
   redis_server redis;
   redis_ledger ledger(at(redis.port()));
   auto tokens = [](const std::string& id, long long amount, long long now) {
@@ -317,7 +317,7 @@ const std::string one_figure = "*1\r\n*3\r\n$1\r\n1\r\n$4\r\n0.25\r\n$3\r\n0.5\r
 
 }  // namespace
 
-TEST_CASE("the admit reply is read with bounds; anything else is no answer", "[ledger]") {
+TEST_CASE("the admit reply is read with bounds, and anything else is no answer", "[ledger]") {
   auto good = read("*4\r\n:1\r\n:0\r\n" + one_verdict + one_figure);
   REQUIRE(good);
   CHECK(good->result == outcome::admitted);
