@@ -206,7 +206,8 @@ TEST_CASE("a key's RPM is a sliding window shared by every instance", "[ledger]"
   CHECK(outcome_of(one, request(7, t0 + 60'001)) == outcome::rate_limited);
 }
 
-TEST_CASE("TPM counts tokens, and a request larger than the limit is refused for good", "[ledger]") {
+TEST_CASE("TPM counts tokens, and a request larger than the limit is refused for good",
+          "[ledger]") {
   redis_server redis;
   redis_ledger ledger(at(redis.port()));
   auto tokens = [](const std::string& id, long long amount, long long now) {
