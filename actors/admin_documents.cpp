@@ -1,6 +1,7 @@
 #include "actors/admin_documents.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/shared_ledger.hpp"
 #include "actors/spend_guard.hpp"
 #include "actors/upstream_guard.hpp"
 #include "actors/wall_clock.hpp"
@@ -34,7 +35,9 @@ void read_providers(const gateway_parts& parts, std::function<void(nlohmann::jso
 void read_budgets(const gateway_parts& parts, std::function<void(nlohmann::json)> done) {
   if (!parts.guard) return done(nlohmann::json::array());
   auto* guard = parts.guard;
-  parts.loop->post([guard, done] { done(guard->budgets_json()); });
+  auto* ledger = parts.ledger;
+  parts.loop->post(
+      [guard, ledger, done] { done(ledger ? ledger->budgets_json() : guard->budgets_json()); });
 }
 
 }  // namespace llmopt

@@ -23,6 +23,9 @@ struct caller {
   std::string key_id;    // the key's public id (never the secret)
   std::string key_name;  // as given to `llmopt keys create --name`
   key_policy policy;
+  // The key's name in the shared ledger (budgets.redis), the same on every
+  // instance that holds the key (api_keys.hpp, key_ledger_id).
+  std::string ledger_id;
 };
 
 }  // namespace llmopt

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
+#include "actors/shared_ledger.hpp"
 #include "actors/wall_clock.hpp"
 #include "adapters/providers/bounded_json.hpp"
 
@@ -44,6 +45,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
   // On the loop thread.
   void start();
+  void admit(std::variant<admission, refusal> verdict);
   void begin();
   void served_by_cache() const;
   void next_attempt();
@@ -53,6 +55,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   const planned_attempt& current() const { return s_.plan.attempts[*current_]; }
   long long tokens() const { return s_.request.needs.context_tokens; }
   bool past_deadline(long long now) const { return deadline_ms_ > 0 && now >= deadline_ms_; }
+  double cost(const planned_attempt& a) const;
   bool try_candidate(std::size_t index);
   bool take_budget(long long now);
   void call(std::size_t index, long long now);
@@ -130,32 +133,50 @@ api_error passed_on(const upstream_reply& r) {
 }
 
 exchange::~exchange() {
-  if (admitted_) s_.guard->settle(*admitted_, std::move(billed_));
+  if (!admitted_) return;
+  if (s_.ledger)
+    s_.ledger->settle(*admitted_, std::move(billed_), wall_clock_ms());
+  else
+    s_.guard->settle(*admitted_, std::move(billed_), wall_clock_ms());
+}
+
+// What a candidate could cost this request at most: its prompt and all the
+// output it may ask for.
+double exchange::cost(const planned_attempt& a) const {
+  const long long output = s_.request.max_output_tokens.value_or(s_.default_max_tokens);
+  return a.price->cost_usd(s_.request.estimated_input_tokens, output);
 }
 
 void exchange::start() {
-  if (s_.guard) {
-    const long long input = s_.request.estimated_input_tokens;
-    const long long output = s_.request.max_output_tokens.value_or(s_.default_max_tokens);
-    auto cost = [&](const planned_attempt& a) { return a.price->cost_usd(input, output); };
-    spend_estimate estimate{input + output, 0};
-    for (const auto& a : s_.plan.attempts)
-      estimate.usd = std::max(estimate.usd, cost(a));
-    auto verdict = s_.guard->admit(s_.who, s_.plan.route, estimate, wall_clock_ms());
-    if (auto* refused = std::get_if<refusal>(&verdict)) {
-      if (s_.metrics)
-        s_.metrics->refused(refused->error.code == "insufficient_quota"
-                                ? "budget"
-                                : "rate_limit_" + refused->error.type);
-      auto r = with_headers(error_answer(s_.api, refused->error));
-      r.headers.insert(r.headers.end(), refused->headers.begin(), refused->headers.end());
-      return s_.reply(std::move(r));
-    }
-    admitted_ = std::move(std::get<admission>(verdict));
-    if (admitted_->past_soft_limit)
-      std::stable_sort(s_.plan.attempts.begin(), s_.plan.attempts.end(),
-                       [&](const auto& a, const auto& b) { return cost(a) < cost(b); });
+  if (!s_.guard) return begin();
+  const long long output = s_.request.max_output_tokens.value_or(s_.default_max_tokens);
+  spend_estimate estimate{s_.request.estimated_input_tokens + output, 0};
+  for (const auto& a : s_.plan.attempts)
+    estimate.usd = std::max(estimate.usd, cost(a));
+  if (!s_.ledger) return admit(s_.guard->admit(s_.who, s_.plan.route, estimate, wall_clock_ms()));
+  auto self = shared_from_this();
+  s_.ledger->admit(
+      s_.who, s_.plan.route, estimate, wall_clock_ms(), s_.timeout_ms,
+      [self](std::variant<admission, refusal> verdict) { self->admit(std::move(verdict)); });
+}
+
+// The guard's or the shared ledger's verdict: refused, or let through (and
+// what it reserved is settled when the exchange goes).
+void exchange::admit(std::variant<admission, refusal> verdict) {
+  if (auto* refused = std::get_if<refusal>(&verdict)) {
+    if (s_.metrics)
+      s_.metrics->refused(refused->error.code == "insufficient_quota"
+                              ? "budget"
+                              : "rate_limit_" + refused->error.type);
+    auto r = with_headers(error_answer(s_.api, refused->error));
+    r.headers.insert(r.headers.end(), refused->headers.begin(), refused->headers.end());
+    return s_.reply(std::move(r));
   }
+  admitted_ = std::move(std::get<admission>(verdict));
+  if (abandoned_) return;  // the client left while the shared ledger answered
+  if (admitted_->past_soft_limit)
+    std::stable_sort(s_.plan.attempts.begin(), s_.plan.attempts.end(),
+                     [&](const auto& a, const auto& b) { return cost(a) < cost(b); });
   begin();
 }
 

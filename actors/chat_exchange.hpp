@@ -21,6 +21,7 @@ namespace llmopt {
 
 class call_reports;
 class gateway_metrics;
+class shared_ledger;
 
 // The response cache's part in one request: where it is looked up and under
 // which key (cache_key.hpp); no key: the cache is bypassed.
@@ -47,6 +48,10 @@ struct exchange_setup {
   // Budgets and key limits (owned by the loop thread; null: none), and the
   // output tokens reserved for a request without max_tokens.
   spend_guard* guard = nullptr;
+  // With budgets.redis, the shared ledger in front of `guard` (owned by the
+  // loop thread likewise; null: off): admission then waits for its answer,
+  // on the loop, before anything else happens.
+  shared_ledger* ledger = nullptr;
   long long default_max_tokens = 4096;
   // Shared upstream state (breakers, provider limits, retry budget): owned
   // by the loop's owner, outlives every exchange. REQUIRES: non-null.
@@ -61,7 +66,9 @@ struct exchange_setup {
 };
 
 // Serves one request from its planned attempts, in order:
-//   - first the key's rate limits and the budgets (spend_guard): a refused
+//   - first the key's rate limits and the budgets (spend_guard, or with
+//     budgets.redis the shared_ledger, whose answer comes back later on the
+//     loop; a client gone meanwhile only settles what it reserved): a refused
 //     request makes no call; one past a soft limit tries the cheaper
 //     candidates first. What it reserved is settled on what its calls were
 //     billed (their usage at the candidate's price, or the provider's own

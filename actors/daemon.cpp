@@ -25,6 +25,7 @@
 #include "actors/key_watch.hpp"
 #include "actors/messages.hpp"
 #include "actors/router_actor.hpp"
+#include "actors/shared_ledger.hpp"
 #include "actors/spend_guard.hpp"
 #include "actors/store_actor.hpp"
 #include "actors/upstream_guard.hpp"
@@ -54,6 +55,10 @@ struct daemon::parts {
   // Used on the curl loop thread only; outlives the loop, whose last
   // exchanges settle with it.
   std::unique_ptr<spend_guard> guard;
+  // budgets.redis: in front of the guard, likewise on the loop thread; its
+  // Redis thread posts to the loop, so it stops before the loop goes, and
+  // goes itself after the loop, before the guard.
+  std::unique_ptr<shared_ledger> ledger;
   // Breakers, provider limits, retry budget: likewise on the loop thread only.
   std::unique_ptr<upstream_guard> upstream;
   // With one HTTP thread, the event loop that thread runs, shared by the
@@ -479,6 +484,15 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
                                     [reports = p.reports.get()](std::vector<spend_entry> billed) {
                                       reports->billed(std::move(billed));
                                     });
+  if (!s.budgets.redis.empty()) {
+    auto address = redis_address::parse(s.budgets.redis);
+    if (!address) return error{"startup", "budgets.redis: not host:port"};  // checked by the config
+    address->timeout_ms = s.budgets.redis_timeout_ms;
+    p.ledger = std::make_unique<shared_ledger>(shared_ledger::options{*address}, *p.guard, *p.curl,
+                                               p.metrics.get());
+    spdlog::info("budgets and key limits are shared through Redis at {}:{}", address->host,
+                 address->port);
+  }
   return ok_status();
 }
 
@@ -605,8 +619,9 @@ result<std::unique_ptr<daemon>> daemon::start(const settings& s, const std::stri
   auto http = gateway::start(
       std::move(g),
       {parts.catalog, parts.snapshot, parts.keys, parts.curl.get(), parts.router, parts.aggregator,
-       parts.collector, parts.decision, parts.config, parts.guard.get(), parts.upstream.get(),
-       parts.cache.get(), parts.reports.get(), parts.metrics.get(), parts.store, parts.exchange});
+       parts.collector, parts.decision, parts.config, parts.guard.get(), parts.ledger.get(),
+       parts.upstream.get(), parts.cache.get(), parts.reports.get(), parts.metrics.get(),
+       parts.store, parts.exchange});
   if (!http) return http.err();
   parts.http = std::move(*http);
   // For the CLI's commands that ask the running daemon (llmopt routes, ...),
@@ -649,9 +664,11 @@ void daemon::stop() {
   // The cache's Redis thread posts to the loop: it stops first; the cache
   // goes after the loop, whose last exchanges still report to it.
   if (p.cache) p.cache->stop();
+  if (p.ledger) p.ledger->stop();
   p.curl.reset();
   p.cache.reset();
   p.io.reset();  // after everything bound to it
+  p.ledger.reset();
   p.guard.reset();
   // The loop has stopped: what its last calls reported goes now, and the
   // handles to the actors with it (the store's thread ends only without them).

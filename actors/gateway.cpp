@@ -16,6 +16,7 @@
 #include "actors/gateway_metrics.hpp"
 #include "actors/messages.hpp"
 #include "actors/metrics_page.hpp"
+#include "actors/shared_ledger.hpp"
 #include "actors/wall_clock.hpp"
 #include "adapters/providers/anthropic_inbound.hpp"
 #include "adapters/providers/chat_request.hpp"
@@ -267,6 +268,7 @@ void gateway::chat(client_api api, const http::request& req, http::responder res
                        wall_clock_ms() / 1000,
                        std::move(*who),
                        parts_.guard,
+                       parts_.ledger,
                        catalog->default_max_tokens,
                        parts_.upstream,
                        guarding.retry,
@@ -294,6 +296,7 @@ void gateway::metrics(http::responder respond) {
   auto s = std::make_shared<metrics_sources>();
   auto* upstream = parts_.upstream;
   auto* guard = parts_.guard;
+  auto* ledger = parts_.ledger;
   auto* cache = parts_.cache;
   const gateway_metrics* calls = parts_.metrics;
   auto router = parts_.router;
@@ -322,7 +325,9 @@ void gateway::metrics(http::responder respond) {
   read_providers(parts, [=](nlohmann::json providers) {  // on the loop thread
     s->providers = std::move(providers);
     s->breakers = upstream->breakers_json(steady_clock_ms(), wall_offset_ms());
-    s->budgets = guard ? guard->budgets_json() : nlohmann::json::array();
+    s->budgets = ledger  ? ledger->budgets_json()
+                 : guard ? guard->budgets_json()
+                         : nlohmann::json::array();
     s->cache = cache ? cache->stats() : nlohmann::json{{"enabled", false}};
     read_pipeline(parts, [s, read_table](nlohmann::json pipeline) {
       s->pipeline = std::move(pipeline);

@@ -44,6 +44,7 @@ struct gateway_parts {
   caf::actor decision;                 // decisions by trigger, constrained candidates (metrics)
   caf::actor config;                   // the running configuration: reload, rollback
   spend_guard* guard = nullptr;        // budgets and key limits; used on the loop thread only
+  shared_ledger* ledger = nullptr;     // ... shared by instances (budgets.redis); null: off
   upstream_guard* upstream = nullptr;  // breakers, provider limits; the loop thread only
   answer_cache* cache = nullptr;  // the response cache, on the loop's thread; outlives the gateway
   call_reports* reports = nullptr;     // calls' outcomes to the actors, on the loop's thread

@@ -66,7 +66,20 @@ gateway_metrics::gateway_metrics()
                    .Name("llmopt_requests_refused_total")
                    .Help("Requests refused before any upstream call, by reason "
                          "(rate_limit_requests, rate_limit_tokens, budget)")
-                   .Register(*registry_)) {}
+                   .Register(*registry_)),
+      ledger_fallbacks_(prometheus::BuildCounter()
+                            .Name("llmopt_shared_ledger_fallbacks_total")
+                            .Help("Requests decided by this instance's own budgets and key "
+                                  "limits because the shared ledger (budgets.redis) did not "
+                                  "answer in time")
+                            .Register(*registry_)
+                            .Add({})),
+      ledger_lost_settlements_(prometheus::BuildCounter()
+                                   .Name("llmopt_shared_ledger_lost_settlements_total")
+                                   .Help("Billed costs that never reached the shared ledger "
+                                         "(budgets.redis): Redis down, or its queue full")
+                                   .Register(*registry_)
+                                   .Add({})) {}
 
 gateway_metrics::~gateway_metrics() = default;
 
@@ -123,6 +136,14 @@ void gateway_metrics::added(double seconds) {
 
 void gateway_metrics::refused(std::string_view reason) {
   refused_.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void gateway_metrics::ledger_fallback() {
+  ledger_fallbacks_.Increment();
+}
+
+void gateway_metrics::ledger_settlements_lost(unsigned long long count) {
+  ledger_lost_settlements_.Increment(static_cast<double>(count));
 }
 
 }  // namespace llmopt

@@ -30,6 +30,10 @@ namespace llmopt {
 //   llmopt_gateway_added_seconds       what llmopt added to an answer made of one call
 //   llmopt_requests_refused_total{reason}  refused before any call: a key's
 //                                          rate limit or a budget
+//   llmopt_shared_ledger_fallbacks_total   decided by this instance alone: the
+//                                          shared ledger (budgets.redis) did not
+//                                          answer in time
+//   llmopt_shared_ledger_lost_settlements_total  costs that never reached it
 // Label values come from the config (declared models and routes) and from
 // llmopt's own outcome names, never from what a client sent, so the number
 // of series is bounded by the config.
@@ -55,6 +59,12 @@ class gateway_metrics {
   // A request refused before any call: `reason` is one of
   // "rate_limit_requests", "rate_limit_tokens", "budget".
   void refused(std::string_view reason);
+  // A request the shared ledger did not answer in time for, decided by
+  // this instance's own budgets and limits.
+  void ledger_fallback();
+  // Settlements the shared ledger could not deliver (their reservations
+  // lapse at their deadlines; their costs are missing from its totals).
+  void ledger_settlements_lost(unsigned long long count);
 
   const prometheus::Registry& registry() const { return *registry_; }
 
@@ -69,6 +79,8 @@ class gateway_metrics {
   prometheus::Family<prometheus::Histogram>& per_output_token_;
   prometheus::Histogram& added_;
   prometheus::Family<prometheus::Counter>& refused_;
+  prometheus::Counter& ledger_fallbacks_;
+  prometheus::Counter& ledger_lost_settlements_;
   std::unordered_map<std::string, std::unique_ptr<series>> series_;  // by model, route, outcome
 };
 

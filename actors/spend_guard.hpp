@@ -36,13 +36,31 @@ struct spend_estimate {
   double usd = 0;
 };
 
+// A budget a request counts against.
+struct budget_scope {
+  std::string scope;  // "key:ID" (the key's id on this instance) or "route:NAME"
+  // The same budget as every instance names it in the shared ledger:
+  // "key:<ledger id>" (api_keys.hpp, key_ledger_id) or "route:NAME".
+  std::string shared_scope;
+  double limit_usd = 0;
+  budget_period period = budget_period::month;
+  std::string owner;  // "key NAME" or "route NAME", for messages
+};
+
 // A request let through, with what it holds until it is settled.
 struct admission {
   std::string key_id;
   std::string route;
   double reserved_usd = 0;
-  // The budgets it reserved on ("key:ID", "route:NAME").
+  // The budgets it reserved on in this instance ("key:ID", "route:NAME").
   std::vector<std::string> reservations;
+  // With the shared ledger (budgets.redis): the budgets whose shared
+  // totals its cost goes to. When Redis let it through, also its
+  // reservation there and when it was made (reservations is then empty);
+  // when this instance decided alone, shared_reservation is empty.
+  std::string shared_reservation;
+  long long reserved_at_ms = 0;
+  std::vector<budget_scope> shared_budgets;
   bool past_soft_limit = false;  // some budget of it is past its soft limit
   // x-ratelimit-* and x-llmopt-budget-* headers for the answer.
   std::vector<std::pair<std::string, std::string>> headers;
@@ -79,8 +97,18 @@ class spend_guard {
   std::variant<admission, refusal> admit(const caller& who, const std::string& route,
                                          const spend_estimate& estimate, long long now_ms);
   // Releases the reservation and charges `billed` (each already carrying
-  // key, route, model and decision), which go to the ledger.
-  void settle(const admission& a, std::vector<spend_entry> billed);
+  // key, route, model and decision), which go to the ledger. The budgets of
+  // a request the shared ledger let through are charged here too, so that
+  // this instance's own view holds what it spent (for when it must decide
+  // alone).
+  void settle(const admission& a, std::vector<spend_entry> billed, long long now_ms);
+
+  // The budgets a request of `who` on `route` counts against, key first.
+  std::vector<budget_scope> budgets_of(const caller& who, const std::string& route) const;
+  // What this instance's ledger held at its start of `scope`'s spending
+  // since `period_start_ms`.
+  double spent_at_start(const std::string& scope, long long period_start_ms) const;
+  const spend_guard_options& options() const { return options_; }
 
   // Every budget a request has touched: scope ("key:ID", "route:NAME"),
   // period start, limit, spent, reserved and remaining, in USD.
@@ -117,5 +145,21 @@ class spend_guard {
 
 // OpenAI's duration format in x-ratelimit-reset-*: "20ms", "1s", "6m0s".
 std::string reset_duration(long long ms);
+
+// -- answers shared with the shared ledger (shared_ledger.hpp) ---------------
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+// x-ratelimit-{limit,remaining,reset}-`unit` ("requests", "tokens").
+void add_rate_headers(header_list& headers, const std::string& unit, const rate_verdict& v);
+// A key over its RPM or TPM: 429 rate_limit_exceeded, with Retry-After
+// (none when `amount` is larger than the whole limit).
+refusal rate_refusal(const caller& who, const std::string& unit, const rate_verdict& v,
+                     long long amount, header_list headers);
+// A budget that cannot hold `needed`: 429 insufficient_quota.
+refusal budget_refusal(const budget_scope& b, double spent, double reserved, double needed,
+                       header_list headers);
+// Amounts in headers and messages: "%.6f".
+std::string usd_text(double usd);
 
 }  // namespace llmopt

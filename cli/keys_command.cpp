@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +25,7 @@ struct keys_args {
   std::string period = "month";
   std::optional<long long> rpm;
   std::optional<long long> tpm;
+  bool import = false;  // the key from standard input, not a new one
   // list
   bool json = false;
   // revoke
@@ -66,6 +68,18 @@ int create(const keys_args& args) {
   policy.tpm = args.tpm;
   auto db = open_keys_store(config->values);
   if (!db) return failed(db.err().detail);
+  if (args.import) {
+    // One line, bounded: a key is 71 characters.
+    char line[256] = {};
+    if (!std::fgets(line, sizeof line, stdin)) return failed("--import: no key on standard input");
+    std::string secret = line;
+    while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back())))
+      secret.pop_back();
+    auto imported = api_keys(*db).import(args.name, secret, policy, wall_clock_ms());
+    if (!imported) return failed("--import: " + imported.err().detail);
+    std::printf("id:  %s\n", imported->record.id.c_str());
+    return 0;
+  }
   auto created = api_keys(*db).create(args.name, policy, wall_clock_ms());
   if (!created) return failed(created.err().detail);
   std::printf("id:  %s\nkey: %s\n", created->record.id.c_str(), created->secret.c_str());
@@ -214,6 +228,10 @@ void add_keys_command(CLI::App& app, int& exit_code) {
       ->add_option_function<long long>(
           "--tpm", [args](long long v) { args->tpm = v; }, "tokens per minute")
       ->check(positive_integer());
+  create_cmd->add_flag("--import", args->import,
+                       "store the key read from standard input (one created on another "
+                       "instance, so that both count it as one in budgets.redis) instead of "
+                       "making a new one");
   create_cmd->callback([args, &exit_code] { exit_code = create(*args); });
 
   auto* list_cmd = keys->add_subcommand("list", "every key, without secrets");

@@ -82,6 +82,8 @@ config_changes changes_between(const settings& running, const settings& next) {
 bool applies_live(const std::string& name) {
   auto in = [&name](const char* section) { return name.rfind(section, 0) == 0; };
   if (name == "decision.tick_ms") return false;
+  // The shared ledger's connection is made once, at the start.
+  if (name == "budgets.redis" || name == "budgets.redis_timeout_ms") return false;
   return in("router.") || in("budgets.") || in("decision.");
 }
 

@@ -399,6 +399,16 @@ const table_schema<settings>& settings_schema() {
           {integer("budgets.default_max_tokens", 4096, 1, 10000000,
                    "output tokens a request without max_tokens reserves budget and TPM for"),
            [](S& s) -> setting_ref { return &s.budgets.default_max_tokens; }},
+          {text("budgets.redis", "",
+                "a Redis shared by instances that holds every budget and key rate limit "
+                "(host:port or redis://host:port), so N instances never spend N budgets; "
+                "empty: each instance counts alone",
+                redis_address),
+           [](S& s) -> setting_ref { return &s.budgets.redis; }},
+          {integer("budgets.redis_timeout_ms", 50, 1, 10000,
+                   "longest a request waits for the shared ledger; past it (or with Redis "
+                   "down) the request is decided by this instance's own budgets and limits"),
+           [](S& s) -> setting_ref { return &s.budgets.redis_timeout_ms; }},
           {choice("limits.kind", "sliding_window", {"sliding_window", "token_bucket"},
                   "how a key's rpm and tpm count: at most N in any minute, or a bucket of N "
                   "refilled at N a minute (bursts up to N)"),

@@ -126,6 +126,8 @@ struct budget_settings {
   double soft_fraction = 0;          // of a budget, where its soft limit is
   long long default_max_tokens = 0;  // reserved for a request without max_tokens
   std::string limit_kind;            // sliding_window or token_bucket
+  std::string redis;                 // the shared ledger's Redis (host:port); empty: none
+  int redis_timeout_ms = 0;
 };
 
 struct log_settings {

@@ -46,4 +46,8 @@ void budget_account::settle(double reserved, double billed) {
   spent_ += std::max(billed, 0.0);
 }
 
+void budget_account::charge(double billed) {
+  spent_ += std::max(billed, 0.0);
+}
+
 }  // namespace llmopt

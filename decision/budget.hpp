@@ -32,6 +32,9 @@ class budget_account {
   bool reserve(double usd);
   // Replaces a reservation of `reserved` by what was billed.
   void settle(double reserved, double billed);
+  // Counts what was billed for a request reserved elsewhere (another
+  // instance's view of the same budget, the shared ledger).
+  void charge(double billed);
   // A new period: `spent` so far (reservations in flight stay).
   void restart(double spent = 0) { spent_ = spent; }
   void set_limit(double limit_usd) { limit_ = limit_usd; }

@@ -1,5 +1,7 @@
 #include "store/api_keys.hpp"
 
+#include <algorithm>
+
 #include <openssl/rand.h>
 
 #include <nlohmann/json.hpp>
@@ -58,14 +60,34 @@ std::string key_secret_hash(const std::string& secret) {
   return sha256_hex(secret);
 }
 
+std::string key_ledger_id(const std::string& secret_sha256) {
+  return sha256_hex("llmopt-ledger:" + secret_sha256).substr(0, 32);
+}
+
+bool is_key_text(const std::string& text) {
+  const std::string prefix = key_prefix;
+  if (text.size() != prefix.size() + 64 || text.compare(0, prefix.size(), prefix) != 0)
+    return false;
+  return std::all_of(text.begin() + static_cast<long>(prefix.size()), text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 result<new_api_key> api_keys::create(const std::string& name, const key_policy& policy,
                                      time_ms now) {
   auto secret = random_hex(32);
   if (!secret) return secret.err();
+  return import(name, key_prefix + *secret, policy, now);
+}
+
+result<new_api_key> api_keys::import(const std::string& name, const std::string& secret,
+                                     const key_policy& policy, time_ms now) {
+  if (!is_key_text(secret))
+    return error{store_errc::general,
+                 "not an llmopt key: a key reads \"llmopt-\" and 64 lowercase hex digits"};
   auto id = random_hex(6);
   if (!id) return id.err();
   new_api_key out;
-  out.secret = key_prefix + *secret;
+  out.secret = secret;
   auto& k = out.record;
   k.id = "key_" + *id;
   k.name = name;

@@ -12,6 +12,8 @@
 
 namespace llmopt {
 
+class redis_connection;
+
 // What a GET from Redis found: the value, nothing (a miss), or an error
 // (Redis down, slow, or the queue full), which callers treat as a miss.
 // ttl_ms: the milliseconds the value has left in Redis, 0 when unknown.
@@ -61,9 +63,8 @@ class redis_cache {
 
  private:
   struct command;
-  struct connection;
   void run();
-  void execute(command& c, connection& redis);
+  void execute(command& c, redis_connection& redis);
 
   options options_;
   std::mutex mutex_;

@@ -74,7 +74,7 @@ TEST_CASE("without auth, no key or a foreign one is an empty caller, an llmopt k
 }
 
 TEST_CASE("a key's routes limit the targets it may use, an empty caller may use all") {
-  caller team{"key_team", "team", {}};
+  caller team{"key_team", "team", {}, {}};
   team.policy.routes = {"chat", "openai:gpt-4o-mini"};
   CHECK_FALSE(forbidden_target(team, "chat"));
   CHECK_FALSE(forbidden_target(team, "openai:gpt-4o-mini"));

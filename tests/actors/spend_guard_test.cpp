@@ -74,7 +74,7 @@ TEST_CASE("a budget refuses what it cannot hold and charges what was billed") {
   }
   CHECK(in_flight.size() == 33);  // 33 x 0.03 <= 1.00 < 34 x 0.03
   for (const auto& a : in_flight)
-    guard.settle(a, {billed(0.01)});
+    guard.settle(a, {billed(0.01)}, now);
   CHECK(ledger.size() == 33);
   // 0.33 spent: 22 more reservations fit (0.33 + 22 x 0.03 = 0.99).
   int more = 0;

@@ -75,3 +75,23 @@ TEST_CASE("bad cache settings name the key", "[config][cache]") {
              Catch::Contains("cache.sampled_routes[0]") &&
                  Catch::Contains("a route declared in [[routes]]") && Catch::Contains("\"nope\""));
 }
+
+TEST_CASE("the shared ledger is off by default, and its Redis is an address", "[config][budgets]") {
+  auto loaded = parse_settings("", "c.toml", no_env());
+  REQUIRE(loaded.ok());
+  CHECK(loaded->budgets.redis.empty());
+  CHECK(loaded->budgets.redis_timeout_ms == 50);
+
+  auto shared = parse_settings(
+      "[budgets]\nredis = \"redis://10.0.0.5:6379\"\nredis_timeout_ms = 20\n", "c.toml", no_env());
+  REQUIRE(shared.ok());
+  CHECK(shared->budgets.redis == "redis://10.0.0.5:6379");
+  CHECK(shared->budgets.redis_timeout_ms == 20);
+
+  CHECK_THAT(error_of("[budgets]\nredis = \"ledger.internal\"\n"),
+             Catch::Contains("budgets.redis") && Catch::Contains("host:port"));
+  CHECK_THAT(error_of("[budgets]\nredis = \"ledger.internal:70000\"\n"),
+             Catch::Contains("budgets.redis"));
+  CHECK_THAT(error_of("[budgets]\nredis_timeout_ms = 0\n"),
+             Catch::Contains("budgets.redis_timeout_ms"));
+}

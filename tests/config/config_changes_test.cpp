@@ -94,6 +94,9 @@ TEST_CASE("settings are live or need a restart by their section", "[config]") {
   CHECK(applies_live("budgets.soft_fraction"));
   CHECK(applies_live("decision.exploration_floor"));
   CHECK_FALSE(applies_live("decision.tick_ms"));
+  // The shared ledger connects once, at the start.
+  CHECK_FALSE(applies_live("budgets.redis"));
+  CHECK_FALSE(applies_live("budgets.redis_timeout_ms"));
   CHECK_FALSE(applies_live("http.listen"));
   CHECK_FALSE(applies_live("admin.token"));
   CHECK_FALSE(applies_live("auth.required"));

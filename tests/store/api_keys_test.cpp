@@ -72,6 +72,35 @@ TEST_CASE("two keys never share a secret or an id") {
   CHECK(a->record.id != b->record.id);
 }
 
+TEST_CASE("a key imported on another instance is the same key in the shared ledger") {
+  llmopt::test::temp_dir dir;
+  auto here = open_migrated(dir.file("here.db"));
+  auto there = open_migrated(dir.file("there.db"));
+  auto made = api_keys(here).create("team", {}, 1);
+  REQUIRE(made);
+  auto imported = api_keys(there).import("team", made->secret, {}, 2);
+  REQUIRE(imported);
+  // Another id on each instance, the same hash, hence the same ledger id.
+  CHECK(imported->record.id != made->record.id);
+  CHECK(imported->record.secret_sha256 == made->record.secret_sha256);
+  const auto ledger_id = made->record.as_caller().ledger_id;
+  CHECK(imported->record.as_caller().ledger_id == ledger_id);
+  CHECK(ledger_id.size() == 32);
+  // Neither the secret nor the hash the key tables hold.
+  CHECK(made->secret.find(ledger_id) == std::string::npos);
+  CHECK(made->record.secret_sha256.find(ledger_id) == std::string::npos);
+
+  // Only what reads as a key; the error never repeats what was given.
+  for (const std::string& bad : {std::string("llmopt-short"), "sk-" + std::string(64, 'a'),
+                                 "llmopt-" + std::string(64, 'G'), std::string()}) {
+    auto refused = api_keys(there).import("x", bad, {}, 3);
+    REQUIRE_FALSE(refused);
+    if (!bad.empty()) CHECK(refused.err().detail.find(bad) == std::string::npos);
+  }
+  // The same key twice on one instance is refused by the store.
+  CHECK_FALSE(api_keys(there).import("again", made->secret, {}, 4));
+}
+
 TEST_CASE("revoke marks the key once and tells an unknown id") {
   llmopt::test::temp_dir dir;
   auto db = open_migrated(dir.file("llmopt.db"));

@@ -47,4 +47,12 @@ void redis_server::kill() {
   REQUIRE(process_->wait(std::chrono::seconds(10)));
 }
 
+void redis_server::freeze() {
+  process_->signal(SIGSTOP);
+}
+
+void redis_server::thaw() {
+  process_->signal(SIGCONT);
+}
+
 }  // namespace llmopt::test

@@ -18,6 +18,9 @@ class redis_server {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   // SIGKILL, reaped: Redis gone.
   void kill();
+  // SIGSTOP / SIGCONT: Redis there (it accepts connections) but silent.
+  void freeze();
+  void thaw();
 
  private:
   int port_ = 0;
