@@ -48,7 +48,8 @@ FUZZ_RP_CORPUS = $(FUZZ_BUILD)/corpus-request-path
 # config_fuzz: the shipped configurations.
 FUZZ_CONFIG_CORPUS = $(FUZZ_BUILD)/corpus-config
 # shared_topics_fuzz: decisions and instance reports, as the topics the
-# instances share carry them.
+# instances share carry them. ledger_reply_fuzz: Redis's answers to the
+# shared ledger, as hiredis reads them.
 FUZZ_SHARED_CORPUS = $(FUZZ_BUILD)/corpus-shared-topics
 FUZZ_RP_REGRESSIONS := $(wildcard tests/fuzz/regressions/request_path/*)
 FUZZ_RP_RUN = UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_BUILD)/request_path_fuzz \
@@ -60,7 +61,7 @@ fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DLLMOPT_FUZZ=ON -DLLMOPT_WERROR=OFF \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 	@cmake --build $(FUZZ_BUILD) --target signal_parser_fuzz request_path_fuzz config_fuzz \
-	  shared_topics_fuzz -j$(JOBS)
+	  shared_topics_fuzz ledger_reply_fuzz -j$(JOBS)
 	@mkdir -p $(FUZZ_BUILD)/corpus $(FUZZ_RP_CORPUS) $(FUZZ_CONFIG_CORPUS) $(FUZZ_SHARED_CORPUS) \
 	  $(FUZZ_BUILD)/artifacts
 	@find $(FUZZ_SEEDS) tests/fuzz/regressions -type f -not -path '*/request_path/*' | \
@@ -81,3 +82,6 @@ fuzz: deps
 	UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_BUILD)/shared_topics_fuzz \
 	  -artifact_prefix=$(FUZZ_BUILD)/artifacts/shared-topics- $(FUZZ_SHARED_CORPUS) $(FUZZ_LIMITS) \
 	  -max_len=16384
+	@mkdir -p $(FUZZ_BUILD)/corpus-ledger && cp tests/fuzz/ledger_replies/* $(FUZZ_BUILD)/corpus-ledger/
+	UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_BUILD)/ledger_reply_fuzz -artifact_prefix=$(FUZZ_BUILD)/artifacts/ledger- \
+	  $(FUZZ_BUILD)/corpus-ledger $(FUZZ_LIMITS) -max_len=4096
