@@ -67,7 +67,17 @@ void read_decisions(self_ptr self, const decision_exchange_config& config) {
 void read_reports(self_ptr self, const decision_exchange_config& config) {
   auto& st = self->state;
   for (const auto& r : st.reports->poll(64, std::chrono::milliseconds(0))) {
-    if (!r.value) continue;
+    if (!r.value) {
+      // A tombstone: the instance stopped. Its views count no longer (a
+      // report of nothing, received never, is left out and dropped).
+      if (r.key && *r.key != config.instance) {
+        st.by_instance.erase(*r.key);
+        instance_report gone;
+        gone.instance = *r.key;
+        self->send(config.decision, peer_report{std::move(gone)});
+      }
+      continue;
+    }
     auto report = read_report_message(*r.value);
     if (!report) {
       unreadable(self, config.reports_topic, r, report.err());
@@ -204,6 +214,13 @@ caf::behavior decision_exchange_actor(caf::stateful_actor<decision_exchange_stat
   st.membership = std::move(config.membership);
   if (auto paused = st.membership->pause_all(); !paused)
     spdlog::warn("decision exchange: cannot pause {}: {}", config.topic, paused.err().detail);
+  // Stopping, it leaves a tombstone for its report: the others stop
+  // counting its views at once, and compaction drops its record.
+  self->attach_functor([producer = config.producer, topic = config.reports_topic,
+                        instance = config.instance](const caf::error&) {
+    if (producer->produce(topic, instance, std::nullopt))
+      (void)producer->flush(std::chrono::seconds(1));
+  });
   self->send(self, poll_atom::value);
   self->send(self, report_atom::value);
   return {

@@ -333,6 +333,26 @@ TEST_CASE("a model failing on one instance's calls loses its traffic on all thre
     INFO(text.out);
     CHECK(text.out.find("failed") != std::string::npos);
   }
+
+  // An instance that stops leaves a tombstone for its report: the others
+  // drop it at once, neither live nor silent.
+  running_daemon& stopping = *all[2];
+  const std::string pid = "-" + std::to_string(stopping.process().pid()) + "-";
+  auto listed = [&](const nlohmann::json& cluster) {
+    for (const char* kind : {"instances", "silent"})
+      for (const auto& i : cluster[kind])
+        if (i["instance"].get<std::string>().find(pid) != std::string::npos) return true;
+    return false;
+  };
+  auto cluster_seen_by = [&](running_daemon& d) {
+    auto r = d.admin("GET", "/admin/v1/cluster");
+    REQUIRE(r.status == 200);
+    return nlohmann::json::parse(r.body);
+  };
+  REQUIRE(within(5s, [&] { return listed(cluster_seen_by(*all[0])); }));
+  stopping.process().signal(SIGTERM);
+  REQUIRE(stopping.process().wait(30s));
+  CHECK(within(5s, [&] { return !listed(cluster_seen_by(*all[0])); }));
 }
 
 }  // namespace
