@@ -149,9 +149,9 @@ TEST_CASE("three instances sharing one Redis spend a key's budget once and hold 
         "shared ledger: $1.00 budget, 300 requests over 3 instances: served %lld+%lld+%lld, "
         "refused %lld, billed $%.6f (largest reservation $%.6f)\n",
         served[0], served[1], served[2], refused, billed, largest_reservation);
-    // The budget is shared: which instances spent it is a race (one of
-    // them may come too late for any of it), but not one alone.
-    CHECK((served[0] > 0) + (served[1] > 0) + (served[2] > 0) >= 2);
+    // Which instances spent it is a race (under load one of them may take
+    // all of it): the figures above say how it went; the bounds below are
+    // what sharing holds (alone, each instance could spend $1.00).
     CHECK(billed <= 1.00 + largest_reservation);
     CHECK(billed > 0.5);  // and it was spent, not refused for nothing
     // Every request was decided by Redis (none by an instance alone).
