@@ -47,9 +47,9 @@ FUZZ_RP_FIXTURES := tests/adapters/providers/fixtures
 FUZZ_RP_CORPUS = $(FUZZ_BUILD)/corpus-request-path
 # config_fuzz: the shipped configurations.
 FUZZ_CONFIG_CORPUS = $(FUZZ_BUILD)/corpus-config
-# shared_topics_fuzz: decisions and instance reports, as the topics the
-# instances share carry them. ledger_reply_fuzz: Redis's answers to the
-# shared ledger, as hiredis reads them.
+# shared_topics_fuzz: decisions, instance reports and checkpoint records, as
+# the topics the instances share carry them. ledger_reply_fuzz: Redis's
+# answers to the shared ledger, as hiredis reads them.
 FUZZ_SHARED_CORPUS = $(FUZZ_BUILD)/corpus-shared-topics
 FUZZ_RP_REGRESSIONS := $(wildcard tests/fuzz/regressions/request_path/*)
 FUZZ_RP_RUN = UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_BUILD)/request_path_fuzz \

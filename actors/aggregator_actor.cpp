@@ -42,47 +42,58 @@ checkpoint snapshot(self_ptr self, time_ms now) {
   return c;
 }
 
-// Saves a checkpoint, then has the collector commit its positions. `done`
-// runs once both happened (or failed).
+// Saves a checkpoint; `then` gets it once saved, or nullopt when the store
+// failed.
 void save_checkpoint(self_ptr self, const aggregator_actor_config& config,
-                     std::function<void(bool)> done) {
+                     std::function<void(std::optional<saved_checkpoint>)> then) {
   auto& st = self->state;
-  st.saving = true;
   st.dirty = false;
   checkpoint c = snapshot(self, config.clock());
-  commit_positions commit;
+  saved_checkpoint saved;
   for (const auto& p : c.positions)
-    commit.positions.push_back({p.topic, p.partition, p.offset});
+    saved.positions.push_back({p.topic, p.partition, p.offset});
   const time_ms at = c.at;
-  self->request(config.store, caf::infinite, std::move(c))
+  self->request(config.store, caf::infinite, std::move(c), st.published_checkpoint)
       .then(
-          [=](long long id) {
+          [=](long long id) mutable {
             self->state.last_checkpoint_id = id;
             self->state.last_checkpoint_at = at;
             self->state.last_checkpoint_error.clear();
-            if (!self->state.collector) {
-              self->state.saving = false;
-              done(true);
-              return;
-            }
-            self->request(self->state.collector, caf::infinite, commit)
-                .then(
-                    [=](bool) {
-                      self->state.saving = false;
-                      done(true);
-                    },
-                    [=](const caf::error&) {
-                      self->state.saving = false;
-                      done(true);  // saved; Kafka's copy of the offsets lags, which is safe
-                    });
+            saved.id = id;
+            then(std::move(saved));
           },
           [=](const caf::error& err) {
             spdlog::error("aggregator: checkpoint not saved: {}", caf::to_string(err));
             self->state.last_checkpoint_error = caf::to_string(err);
-            self->state.saving = false;
             self->state.dirty = true;
-            done(false);
+            then(std::nullopt);
           });
+}
+
+// Saves a checkpoint and has the collector publish and commit it; `done`
+// runs once both happened (or failed).
+void checkpoint_now(self_ptr self, const aggregator_actor_config& config,
+                    std::function<void(bool)> done) {
+  self->state.saving = true;
+  save_checkpoint(self, config, [=](std::optional<saved_checkpoint> saved) {
+    if (!saved || !self->state.collector) {
+      self->state.saving = false;
+      done(saved.has_value());
+      return;
+    }
+    const long long id = saved->id;
+    self->request(self->state.collector, caf::infinite, std::move(*saved))
+        .then(
+            [=](bool published) {
+              if (published) self->state.published_checkpoint = id;
+              self->state.saving = false;
+              done(true);
+            },
+            [=](const caf::error&) {
+              self->state.saving = false;
+              done(true);  // saved; Kafka's copy of the offsets lags, which is safe
+            });
+  });
 }
 
 nlohmann::json pipeline_json(self_ptr self) {
@@ -144,13 +155,30 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
       // The periodic checkpoint, when something changed since the last.
       [=](tick_atom) {
         self->delayed_send(self, config.checkpoint_interval, tick_atom::value);
-        if (self->state.dirty && !self->state.saving) save_checkpoint(self, config, [](bool) {});
+        if (self->state.dirty && !self->state.saving) checkpoint_now(self, config, [](bool) {});
       },
       // A checkpoint now (shutdown): answers once it is saved and committed.
       [=](checkpoint_atom) {
         auto promise = self->make_response_promise<bool>();
-        save_checkpoint(self, config, [promise](bool ok) mutable { promise.deliver(ok); });
+        checkpoint_now(self, config, [promise](bool ok) mutable { promise.deliver(ok); });
         return promise;
+      },
+      // Partitions are being revoked: a checkpoint of everything applied, for
+      // the collector to publish before it lets them go.
+      [=](handoff_atom) {
+        auto promise = self->make_response_promise<saved_checkpoint>();
+        save_checkpoint(self, config, [promise](std::optional<saved_checkpoint> saved) mutable {
+          if (saved)
+            promise.deliver(std::move(*saved));
+          else
+            promise.deliver(caf::make_error(caf::sec::runtime_error, "checkpoint not saved"));
+        });
+        return promise;
+      },
+      // The collector published this checkpoint's record itself (a handoff).
+      [=](published_atom, long long id) {
+        auto& published = self->state.published_checkpoint;
+        published = std::max(published, id);
       },
       [=](const pipeline_query& q) { q.done(pipeline_json(self)); },
       [=](const models_query& q) { q.done(models_json(self, config.clock())); },

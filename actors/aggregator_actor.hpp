@@ -33,6 +33,9 @@ struct aggregator_state {
   bool dirty = false;   // applied something since the last checkpoint
   bool saving = false;  // a checkpoint is being written
   long long last_checkpoint_id = 0;
+  // The newest checkpoint whose record the group has (the collector said so):
+  // the store keeps it until a newer one is published.
+  long long published_checkpoint = 0;
   time_ms last_checkpoint_at = 0;
   std::string last_checkpoint_error;
   caf::actor decision;   // told at once about urgent signals; set after spawn
@@ -43,8 +46,8 @@ struct aggregator_state {
 // Owns everything the pipeline has taken in (signal_intake: aggregates, the
 // dedup window, the counters) and the positions applied, and checkpoints them
 // together: every checkpoint_interval it hands a consistent snapshot to the
-// store, and once it is saved tells the collector to commit those positions
-// to Kafka.
+// store, and once it is saved has the collector publish it to the group and
+// commit those positions to Kafka.
 //
 // Receives:
 //   signal_batch     -> applies it; replies with the number of messages
@@ -52,6 +55,8 @@ struct aggregator_state {
 //   tick_atom        -> (self) the periodic checkpoint
 //   checkpoint_atom  -> saves a checkpoint now; replies once it is saved and
 //                       its positions are committed (for a clean shutdown)
+//   handoff_atom     -> saves a checkpoint now; replies with it (saved_checkpoint)
+//   (published_atom, id) -> the collector published checkpoint `id`'s record
 //   pipeline_query, models_query -> JSON for the admin API
 //   (peers_atom, decision, collector) -> the actors spawned after this one
 caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,

@@ -1,5 +1,8 @@
 #include "actors/collector_actor.hpp"
 
+#include <algorithm>
+#include <set>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/messages.hpp"
@@ -76,9 +79,30 @@ void maybe_drained(self_ptr self) {
   }
 }
 
+// Drops the messages of partitions a rebalance inside the poll that
+// fetched them took away: their next owner reads them.
+void drop_revoked(const kafka::consumer& consumer, std::vector<kafka::message>& messages) {
+  std::set<std::pair<std::string, int>> assigned;
+  for (auto& tp : consumer.assignment())
+    assigned.insert(std::move(tp));
+  const auto before = messages.size();
+  messages.erase(
+      std::remove_if(messages.begin(), messages.end(),
+                     [&](const kafka::message& m) {
+                       return assigned.count({std::string(m.topic()), m.partition()}) == 0;
+                     }),
+      messages.end());
+  if (messages.size() != before)
+    spdlog::info("collector: {} message(s) of revoked partitions left to their next owner",
+                 before - messages.size());
+}
+
 void poll_once(self_ptr self, const collector_config& config) {
   auto& st = self->state;
+  if (st.handoff) st.handoff->follow();
+  const long long revocations = st.consumer->revocations();
   auto messages = st.consumer->poll_batch(config.batch_max, config.poll_timeout);
+  if (st.consumer->revocations() != revocations) drop_revoked(*st.consumer, messages);
   report_consuming(self, config);
   if (messages.empty()) return;
 
@@ -150,6 +174,7 @@ caf::behavior collector_actor(caf::stateful_actor<collector_state>* self, collec
   st.consumer = std::move(config.consumer);
   st.producer = std::move(config.producer);
   st.positions = std::move(config.positions);
+  st.handoff = std::move(config.handoff);
   st.parser = std::make_unique<signal_parser>(config.limits);
   schedule_poll(self);
   return {
@@ -159,13 +184,17 @@ caf::behavior collector_actor(caf::stateful_actor<collector_state>* self, collec
         poll_once(self, config);
         schedule_poll(self);
       },
-      [=](const commit_positions& commit) {
-        if (auto stored = self->state.consumer->store_offsets(commit.positions); !stored)
+      [=](const saved_checkpoint& saved) {
+        // Committed only once the group knows the checkpoint: a committed
+        // offset never runs ahead of every record.
+        if (self->state.handoff && !self->state.handoff->publish(saved)) return false;
+        if (auto stored = self->state.consumer->store_offsets(saved.positions); !stored)
           spdlog::debug("collector: {}", stored.err().detail);
         return true;
       },
       [=](drain_atom) -> caf::result<bool> {
         self->state.draining = true;
+        if (self->state.handoff) self->state.handoff->retire();
         if (self->state.in_flight == 0) return true;
         self->state.drained = self->make_response_promise();
         return *self->state.drained;

@@ -9,17 +9,13 @@
 
 #include <caf/all.hpp>
 
+#include "actors/partition_handoff.hpp"
 #include "adapters/kafka/consumer.hpp"
 #include "adapters/kafka/producer.hpp"
 #include "adapters/signals/signal_parser.hpp"
 #include "decision/pipeline_counters.hpp"
 
 namespace llmopt {
-
-// The next offset of each partition the collector has handed on. Shared
-// between the collector and its consumer's start_offset callback, which the
-// consumer calls on the collector's thread only.
-using partition_positions = std::map<std::pair<std::string, int>, long long>;
 
 struct collector_config {
   // Created by the daemon (so that a bad broker address fails start-up) and
@@ -28,6 +24,8 @@ struct collector_config {
   std::shared_ptr<kafka::consumer> consumer;
   std::shared_ptr<kafka::producer> producer;  // for dead letters
   std::shared_ptr<partition_positions> positions;
+  // When the group shares checkpoints: the consumer's callbacks call it too.
+  std::shared_ptr<partition_handoff> handoff;
   std::map<std::string, topic_kind, std::less<>> topics;  // signal topic -> what it carries
   std::string dlq_topic;
   parse_limits limits;
@@ -43,6 +41,7 @@ struct collector_state {
   std::shared_ptr<kafka::consumer> consumer;
   std::shared_ptr<kafka::producer> producer;
   std::shared_ptr<partition_positions> positions;
+  std::shared_ptr<partition_handoff> handoff;
   std::unique_ptr<signal_parser> parser;
   long long in_flight = 0;  // messages handed to the aggregator, not yet applied
   bool paused = false;
@@ -69,12 +68,14 @@ struct collector_state {
 // their reason (retried until the broker has them), good ones to the
 // aggregator in one signal_batch with the counts and the partitions'
 // positions. Offsets are committed to Kafka only when the aggregator has
-// checkpointed them (commit_positions). When the messages in flight reach
-// the high watermark the partitions are paused (polling goes on, for the
-// group's sake) and resumed below the low watermark. Blocking: spawn it
-// detached.
+// checkpointed them (saved_checkpoint) and, when the group shares
+// checkpoints, the checkpoint's record is published (partition_handoff).
+// When the messages in flight reach the high watermark the partitions are
+// paused (polling goes on, for the group's sake) and resumed below the low
+// watermark. Blocking: spawn it detached.
 //
-// Receives: poll_atom (self), commit_positions (replies true), drain_atom
+// Receives: poll_atom (self), saved_checkpoint (replies whether it was
+// published and its offsets stored for commit), drain_atom
 // (stop polling; replies once nothing is in flight), pipeline_query.
 caf::behavior collector_actor(caf::stateful_actor<collector_state>* self, collector_config config);
 

@@ -24,6 +24,7 @@
 #include "actors/gateway_metrics.hpp"
 #include "actors/key_watch.hpp"
 #include "actors/messages.hpp"
+#include "actors/partition_handoff.hpp"
 #include "actors/router_actor.hpp"
 #include "actors/shared_ledger.hpp"
 #include "actors/spend_guard.hpp"
@@ -303,6 +304,46 @@ result<std::shared_ptr<kafka::producer>> make_producer(const daemon::parts& p, c
   return std::shared_ptr<kafka::producer>(std::move(*made));
 }
 
+// The partition handoff of an instance that shares decisions, with the
+// group's checkpoint records read to their end. The checkpoint to restore
+// becomes the one this store's newest record names: its newer ones counted
+// what the partitions' next owners count again.
+result<std::shared_ptr<partition_handoff>> partition_handoff_of(
+    daemon::parts& p, const settings& s, const kafka::property_map& properties,
+    std::shared_ptr<partition_positions> own, std::shared_ptr<kafka::producer> producer) {
+  auto store = store_identity(*p.db);
+  if (!store) return store.err();
+  const auto wait = std::chrono::milliseconds(std::max(10'000, s.kafka.session_timeout_ms));
+  auto records =
+      kafka::topic_follower::create(p.bootstrap, properties, s.kafka.topic_checkpoints, wait);
+  if (!records)
+    return error{records.err().code, "kafka.topics.checkpoints: " + records.err().detail};
+  partition_handoff::options o;
+  o.store = *store;
+  o.topic = s.kafka.topic_checkpoints;
+  o.records = std::move(*records);
+  o.producer = std::move(producer);
+  o.wait = wait;
+  auto handoff =
+      std::make_shared<partition_handoff>(std::move(o), group_positions{}, std::move(own));
+  handoff->catch_up();
+  auto recorded = handoff->recorded_checkpoint();
+  if (!recorded || (p.restored && p.restored->id == *recorded)) return handoff;
+  auto named = checkpoint_store(*p.db).by_id(*recorded);
+  if (!named) return named.err();
+  if (!named->has_value()) {
+    spdlog::error(
+        "the group's record names checkpoint {} of this store ({}), which is not kept; "
+        "restoring the newest, {}: signals it counted since may be counted twice",
+        *recorded, *store, p.restored ? p.restored->id : 0);
+    return handoff;
+  }
+  spdlog::info("restoring checkpoint {}, the one the group has a record of (not the newest, {})",
+               *recorded, p.restored ? p.restored->id : 0);
+  p.restored = std::move(**named);
+  return handoff;
+}
+
 result<collector_config> make_collector_config(daemon::parts& p, const settings& s,
                                                const env_lookup& env) {
   const auto& k = s.kafka;
@@ -310,9 +351,18 @@ result<collector_config> make_collector_config(daemon::parts& p, const settings&
   if (!properties) return properties.err();
   collector_config c;
   c.topics = signal_topics_of(s);
-  // Each partition resumes where the newest checkpoint left it, not where
-  // Kafka's committed offset (which lags the checkpoint) says.
   c.positions = std::make_shared<partition_positions>();
+  // Dead letters and checkpoint records out.
+  auto made = make_producer(p, s, env);
+  if (!made) return made.err();
+  c.producer = std::move(*made);
+  if (k.share_decisions) {
+    auto handoff = partition_handoff_of(p, s, *properties, c.positions, c.producer);
+    if (!handoff) return handoff.err();
+    c.handoff = std::move(*handoff);
+  }
+  // Each partition resumes where the restored checkpoint left it, not where
+  // Kafka's committed offset (which lags the checkpoint) says.
   if (p.restored)
     for (const auto& pos : p.restored->positions)
       (*c.positions)[{pos.topic, pos.partition}] = pos.offset;
@@ -325,19 +375,25 @@ result<collector_config> make_collector_config(daemon::parts& p, const settings&
   consumer.properties["session.timeout.ms"] = std::to_string(k.session_timeout_ms);
   for (const auto& [topic, kind] : c.topics)
     consumer.topics.push_back(topic);
-  consumer.start_offset = [positions = c.positions](const std::string& topic,
-                                                    int partition) -> std::optional<long long> {
-    auto it = positions->find({topic, partition});
-    if (it == positions->end()) return std::nullopt;
-    return it->second;
-  };
+  if (c.handoff) {
+    consumer.start_offset = [handoff = c.handoff](const std::string& topic, int partition) {
+      return handoff->start_offset(topic, partition);
+    };
+    consumer.before_assign = [handoff = c.handoff] { handoff->catch_up(); };
+    consumer.on_revoke = [handoff = c.handoff](const auto& partitions, bool lost) {
+      handoff->revoked(partitions, lost);
+    };
+  } else {
+    consumer.start_offset = [positions = c.positions](const std::string& topic,
+                                                      int partition) -> std::optional<long long> {
+      auto it = positions->find({topic, partition});
+      if (it == positions->end()) return std::nullopt;
+      return it->second;
+    };
+  }
   auto created = kafka::consumer::create(std::move(consumer));
   if (!created) return created.err();
   c.consumer = std::move(*created);
-
-  auto made = make_producer(p, s, env);
-  if (!made) return made.err();
-  c.producer = std::move(*made);
 
   c.dlq_topic = k.topic_dlq;
   c.limits = parse_limits_of(s);
@@ -391,6 +447,9 @@ result<decision_exchange_config> decision_exchange_of(const daemon::parts& p, co
 }
 
 status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) {
+  // First: when the group shares checkpoints, it names the one to restore.
+  auto collector = make_collector_config(p, s, env);
+  if (!collector) return collector.err();
   p.actor_config = std::make_unique<caf::actor_system_config>();
   p.actor_config->set("scheduler.max-threads", 2);
   // An idle worker polls its queue a hundred times, then sleeps on a
@@ -422,8 +481,6 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
   if (!last_id) return last_id.err();
   auto engine_ptr =
       std::make_shared<decision_engine>(engine_options_of(s), s.routes, catalog_of(s), *last_id);
-  auto collector = make_collector_config(p, s, env);
-  if (!collector) return collector.err();
   // Decisions and calls out: a producer apart from the collector's, whose
   // flush and failure count vouch for its dead letters alone.
   auto publisher = make_producer(p, s, env);
@@ -461,6 +518,7 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
     shared_calls = call_reports::sharing{*publisher, s.kafka.topic_calls, instance};
   collector->aggregator = p.aggregator;
   collector->router = p.router;
+  if (collector->handoff) collector->handoff->connect(sys, p.aggregator);
   p.collector = sys.spawn<caf::detached>(collector_actor, std::move(*collector));
   caf::anon_send(p.aggregator, peers_atom::value, p.decision, p.collector);
   if (sharing) {

@@ -58,7 +58,8 @@ std::vector<std::string> kafka_topics_of(const settings& s) {
   std::vector<std::string> out;
   for (const auto& [topic, kind] : signal_topics_of(s))
     out.push_back(topic);
-  for (const auto* topic : {&s.kafka.topic_dlq, &s.kafka.topic_decisions, &s.kafka.topic_cluster})
+  for (const auto* topic : {&s.kafka.topic_dlq, &s.kafka.topic_decisions, &s.kafka.topic_cluster,
+                            &s.kafka.topic_checkpoints})
     out.push_back(*topic);
   return out;
 }

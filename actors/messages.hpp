@@ -41,6 +41,10 @@ using rescore_atom = caf::atom_constant<caf::atom("rescore")>;      // decision:
 using views_atom = caf::atom_constant<caf::atom("views")>;          // aggregator: snapshot request
 using consuming_atom = caf::atom_constant<caf::atom("consuming")>;  // collector -> router
 using checkpoint_atom = caf::atom_constant<caf::atom("ckpt")>;  // aggregator: save a checkpoint now
+// aggregator: save a checkpoint now and answer with it (partitions are being revoked)
+using handoff_atom = caf::atom_constant<caf::atom("handoff")>;
+// aggregator: the collector published this checkpoint's record
+using published_atom = caf::atom_constant<caf::atom("published")>;
 using drain_atom =
     caf::atom_constant<caf::atom("drain")>;  // collector: stop polling, await in-flight
 using peers_atom = caf::atom_constant<caf::atom("peers")>;  // actors spawned after the receiver
@@ -67,8 +71,10 @@ struct signal_batch {
   std::vector<kafka::topic_partition_offset> positions;
 };
 
-// Positions the store has checkpointed: the collector may commit them.
-struct commit_positions {
+// A checkpoint the store has saved, with its positions: the collector
+// publishes its record (when the group shares checkpoints), then commits them.
+struct saved_checkpoint {
+  long long id = 0;
   std::vector<kafka::topic_partition_offset> positions;
 };
 
@@ -209,7 +215,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::provider_calls)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::breaker_change)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::table_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::readiness_query)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::commit_positions)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::saved_checkpoint)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::pipeline_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::models_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(llmopt::decisions_query)

@@ -55,8 +55,10 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, std::shared_pt
         return st.ok();
       },
       [=](const recent_decisions_query& q) { q.done(recent_decisions(self->state, q.limit)); },
-      [=](const checkpoint& c) -> caf::result<long long> {
-        auto saved = self->state.checkpoints->save(c);
+      // Keeps the newest three and `pinned`, the one the group knows this
+      // store by (checkpoint_record.hpp).
+      [=](const checkpoint& c, long long pinned) -> caf::result<long long> {
+        auto saved = self->state.checkpoints->save(c, 3, pinned);
         if (!saved) {
           spdlog::error("store: checkpoint not saved: {}", saved.err().detail);
           return caf::make_error(caf::sec::runtime_error, saved.err().detail);

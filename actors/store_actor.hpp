@@ -26,8 +26,10 @@ struct store_state {
 //   spend_batch    -> appends the billed calls in one transaction; replies
 //                     true when written
 //   recent_decisions_query -> answers with the newest decisions, explained
-//   checkpoint     -> saves it in one transaction; replies with its id, or
-//                     an error (the previous checkpoint then stays the newest)
+//   (checkpoint, pinned) -> saves it in one transaction, keeping the newest
+//                     three and the one numbered `pinned`; replies with its
+//                     id, or an error (the previous checkpoint then stays
+//                     the newest)
 caf::behavior store_actor(caf::stateful_actor<store_state>* self, std::shared_ptr<database> db);
 
 }  // namespace llmopt

@@ -155,7 +155,8 @@ result<timing> measure_pipeline(const ingest_bench_options& o, const std::string
       [](caf::event_based_actor*) -> caf::behavior { return {[](consuming_atom, bool) {}}; });
 
   collector_config c;
-  kafka::consumer_options consumer{bootstrap, "llmopt-bench-pipeline", "llmopt-bench", {}, {}, {}};
+  kafka::consumer_options consumer{
+      bootstrap, "llmopt-bench-pipeline", "llmopt-bench", {}, {}, {}, {}, {}};
   for (const auto& source : sources) {
     c.topics[topic_of(source)] = *parse_topic_kind(source);
     consumer.topics.push_back(topic_of(source));
@@ -196,7 +197,8 @@ result<timing> measure_pipeline(const ingest_bench_options& o, const std::string
 
 // A bare consumer that only counts.
 result<double> measure_raw(const ingest_bench_options& o, const std::string& bootstrap) {
-  kafka::consumer_options options{bootstrap, "llmopt-bench-raw", "llmopt-bench", {}, {}, {}};
+  kafka::consumer_options options{bootstrap, "llmopt-bench-raw", "llmopt-bench", {}, {}, {}, {},
+                                  {}};
   for (const auto& source : sources)
     options.topics.push_back(topic_of(source));
   auto consumer = kafka::consumer::create(std::move(options));

@@ -178,6 +178,13 @@ const table_schema<settings>& settings_schema() {
                 "what it decides and what its statistics hold, key = instance (compacted)",
                 non_empty),
            [](S& s) -> setting_ref { return &s.kafka.topic_cluster; }},
+          {text("kafka.topics.checkpoints", "llm.checkpoints",
+                "when instances share decisions, where each one's checkpoints count the signal "
+                "partitions up to, so a partition's next owner starts there and a restarted "
+                "instance restores the checkpoint the others know of, key = the store's identity "
+                "(compacted)",
+                non_empty),
+           [](S& s) -> setting_ref { return &s.kafka.topic_checkpoints; }},
           {boolean("kafka.share_decisions", false,
                    "decide with the other instances of kafka.group_id: each route is decided by "
                    "one of them (the consumer group <group_id>.deciders on kafka.topics.decisions "

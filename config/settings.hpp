@@ -27,6 +27,7 @@ struct kafka_settings {
   std::string topic_calls;
   bool publish_calls = false;  // this instance's calls go to topic_calls and are counted from there
   std::string topic_cluster;   // instance reports, key = instance (compacted)
+  std::string topic_checkpoints;  // checkpoint records, key = store identity (compacted)
   bool share_decisions = false;  // decide with the other instances of group_id (decision_exchange)
   std::string topic_dlq;
   std::string topic_decisions;

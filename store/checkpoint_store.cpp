@@ -1,5 +1,6 @@
 #include "store/checkpoint_store.hpp"
 
+#include "store/digest.hpp"
 #include "store/transaction.hpp"
 
 namespace llmopt {
@@ -41,14 +42,14 @@ status insert_positions(database& db, long long id,
   return ok_status();
 }
 
-// Deletes all but the newest `keep` checkpoints; their positions go with them
-// (ON DELETE CASCADE; database::open turns foreign keys on).
-status prune(database& db, int keep) {
+// Deletes all but the newest `keep` checkpoints and `pinned`; their positions
+// go with them (ON DELETE CASCADE; database::open turns foreign keys on).
+status prune(database& db, int keep, long long pinned) {
   auto drop = db.prepare(
-      "DELETE FROM checkpoints WHERE id NOT IN "
+      "DELETE FROM checkpoints WHERE id <> ?2 AND id NOT IN "
       "(SELECT id FROM checkpoints ORDER BY id DESC LIMIT ?1)");
   if (!drop) return drop.err();
-  drop->bind_int64(1, keep);
+  drop->bind_int64(1, keep).bind_int64(2, pinned);
   return drop->run();
 }
 
@@ -68,10 +69,13 @@ result<std::vector<partition_position>> read_positions(database& db, long long i
   }
 }
 
-result<std::optional<checkpoint>> read_newest(database& db) {
+// The newest checkpoint, or the one numbered `id` when it is above 0.
+result<std::optional<checkpoint>> read_one(database& db, long long id) {
   auto select = db.prepare(
-      "SELECT id, at_ms, aggregates, dedup, counters FROM checkpoints ORDER BY id DESC LIMIT 1");
+      "SELECT id, at_ms, aggregates, dedup, counters FROM checkpoints "
+      "WHERE ?1 <= 0 OR id = ?1 ORDER BY id DESC LIMIT 1");
   if (!select) return select.err();
+  select->bind_int64(1, id);
   auto row = select->step();
   if (!row) return row.err();
   if (!*row) return std::optional<checkpoint>{};
@@ -89,7 +93,7 @@ result<std::optional<checkpoint>> read_newest(database& db) {
 
 }  // namespace
 
-result<long long> checkpoint_store::save(const checkpoint& c, int keep) {
+result<long long> checkpoint_store::save(const checkpoint& c, int keep, long long pinned) {
   auto failed = [&](const error& e) {
     return error{e.code, "cannot save the checkpoint at " + std::to_string(c.at) + " to " +
                              db_.path() + ": " + e.detail};
@@ -103,7 +107,7 @@ result<long long> checkpoint_store::save(const checkpoint& c, int keep) {
   if (!id) return failed(id.err());
   auto placed = insert_positions(db_, *id, c.positions);
   if (!placed) return failed(placed.err());
-  auto pruned = prune(db_, keep);
+  auto pruned = prune(db_, keep, pinned);
   if (!pruned) return failed(pruned.err());
   auto committed = tx->commit();
   if (!committed) return failed(committed.err());
@@ -111,19 +115,42 @@ result<long long> checkpoint_store::save(const checkpoint& c, int keep) {
 }
 
 result<std::optional<checkpoint>> checkpoint_store::latest() {
+  return by_id(0);
+}
+
+result<std::optional<checkpoint>> checkpoint_store::by_id(long long id) {
   // One read transaction, so that the row and its positions come from one
   // snapshot: a save committed between the two SELECTs (keep = 1) deletes the
   // positions being read. (The unfinished first SELECT would hold a snapshot
   // too, but only as long as no one resets it early.)
   auto tx = transaction::begin_read(db_);
   if (!tx) return tx.err();
-  auto newest = read_newest(db_);
-  if (!newest)
-    return error{newest.err().code, "cannot read the latest checkpoint from " + db_.path() + ": " +
-                                        newest.err().detail};
+  auto found = read_one(db_, id);
+  if (!found)
+    return error{found.err().code, "cannot read " +
+                                       (id > 0 ? "checkpoint " + std::to_string(id)
+                                               : std::string("the latest checkpoint")) +
+                                       " from " + db_.path() + ": " + found.err().detail};
   auto ended = tx->commit();
   if (!ended) return ended.err();
-  return newest;
+  return found;
+}
+
+result<std::string> store_identity(database& db) {
+  auto select = db.prepare("SELECT id FROM store_identity LIMIT 1");
+  if (!select) return select.err();
+  auto row = select->step();
+  if (!row) return row.err();
+  if (*row) return select->column_text(0);
+  const std::string id = "store-" + random_hex(12);
+  if (id.size() == 6)
+    return error{store_errc::general, "libcrypto's random generator failed (RAND_bytes)"};
+  auto insert = db.prepare("INSERT INTO store_identity (id) VALUES (?1)");
+  if (!insert) return insert.err();
+  insert->bind_text(1, id);
+  auto done = insert->run();
+  if (!done) return done.err();
+  return id;
 }
 
 }  // namespace llmopt

@@ -45,17 +45,25 @@ class checkpoint_store {
   explicit checkpoint_store(database& db) : db_(db) {}
 
   // Saves `c` (its id is ignored) as the newest checkpoint and deletes all but
-  // the newest `keep` ones, with their positions, in one transaction: all or
-  // nothing. Returns the new id, higher than every id before it. Fails, changing
-  // nothing, when two positions name the same (topic, partition) or keep < 1.
-  result<long long> save(const checkpoint& c, int keep = 2);
+  // the newest `keep` ones and the one numbered `pinned` (0: none), with their
+  // positions, in one transaction: all or nothing. Returns the new id, higher
+  // than every id before it. Fails, changing nothing, when two positions name
+  // the same (topic, partition) or keep < 1.
+  result<long long> save(const checkpoint& c, int keep = 2, long long pinned = 0);
 
   // The newest checkpoint with its blobs and positions (ordered by topic, then
   // partition), read from one snapshot of the file; empty when there is none.
   result<std::optional<checkpoint>> latest();
+  // The checkpoint numbered `id`, the same way; empty when it is not kept.
+  result<std::optional<checkpoint>> by_id(long long id);
 
  private:
   database& db_;
 };
+
+// The name of this file's checkpoints among the instances of a group: made
+// at random the first time (in the store_identity table), the same for the
+// file's life, whatever process opens it.
+result<std::string> store_identity(database& db);
 
 }  // namespace llmopt

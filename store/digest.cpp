@@ -2,6 +2,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <vector>
 
 #include "decision/assert.hpp"
 
@@ -25,6 +28,12 @@ std::string hex_of(const unsigned char* bytes, std::size_t size) {
     out += digits[bytes[i] & 0xf];
   }
   return out;
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::vector<unsigned char> buffer(bytes);
+  if (RAND_bytes(buffer.data(), static_cast<int>(buffer.size())) != 1) return {};
+  return hex_of(buffer.data(), buffer.size());
 }
 
 std::string sha256_hex(std::string_view data) {

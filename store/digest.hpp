@@ -24,6 +24,10 @@ std::optional<sha256_digest> digest_from_hex(std::string_view hex);
 // Lowercase hex of any bytes.
 std::string hex_of(const unsigned char* bytes, std::size_t size);
 
+// `bytes` random bytes from libcrypto's RAND_bytes, as lowercase hex; empty
+// when the generator fails.
+std::string random_hex(std::size_t bytes);
+
 // Compares two digests in time independent of where they differ
 // (CRYPTO_memcmp), for credentials.
 bool same_digest(const sha256_digest& a, const sha256_digest& b);

@@ -85,6 +85,13 @@ CREATE TABLE api_keys (
   revoked_ms     INTEGER                 -- NULL while the key is valid
 );
 )sql"},
+    {"v5: store identity", R"sql(
+-- The name this file's checkpoints go by among the instances of a consumer
+-- group (kafka.topics.checkpoints): random, made once, one row.
+CREATE TABLE store_identity (
+  id TEXT NOT NULL
+);
+)sql"},
 };
 
 constexpr int known_version = static_cast<int>(std::size(steps));

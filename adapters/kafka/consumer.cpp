@@ -103,6 +103,20 @@ std::optional<long long> ask_start_offset(const start_offset_fn& f, const std::s
   return f(topic, partition);
 }
 
+// The hooks run inside a librdkafka callback, where an exception terminates.
+void ask_before_assign(const std::function<void()>& f) noexcept {
+  f();
+}
+
+void tell_revoked(
+    const std::function<void(const std::vector<std::pair<std::string, int>>&, bool)>& f,
+    const rd_kafka_topic_partition_list_t* list, bool lost) noexcept {
+  std::vector<std::pair<std::string, int>> partitions;
+  for (int i = 0; i < list->cnt; ++i)
+    partitions.emplace_back(list->elems[i].topic, list->elems[i].partition);
+  f(partitions, lost);
+}
+
 int milliseconds_until(clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
   return left.count() > 0 ? static_cast<int>(left.count()) : 0;
@@ -127,6 +141,8 @@ result<std::unique_ptr<consumer>> consumer::create(consumer_options options) {
   auto props = consumer_properties(options);
   self->name_ = props["client.id"];
   self->start_offset_ = std::move(options.start_offset);
+  self->before_assign_ = std::move(options.before_assign);
+  self->on_revoke_ = std::move(options.on_revoke);
   auto conf = make_conf(props);
   if (!conf) return conf.err();
   rd_kafka_conf_set_opaque(conf->get(), self.get());
@@ -311,9 +327,12 @@ void consumer::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_
   }
   if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
     spdlog::info("kafka consumer {}: revoked {}", name_, describe(partitions));
+    ++revocations_;
+    const bool lost = rd_kafka_assignment_lost(rk);
+    if (on_revoke_) tell_revoked(on_revoke_, partitions, lost);
     // Commit what was handled so the next owner does not repeat it; a lost
     // assignment can no longer commit.
-    if (!rd_kafka_assignment_lost(rk)) {
+    if (!lost) {
       auto c = rd_kafka_commit(rk, nullptr, 0);
       if (c && c != RD_KAFKA_RESP_ERR__NO_OFFSET) {
         record_error(std::string("committing on revoke: ") + rd_kafka_err2str(c));
@@ -334,6 +353,7 @@ void consumer::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_
 
 void consumer::assign(const rd_kafka_topic_partition_list_t* partitions, bool cooperative) {
   rd_kafka_t* rk = client_.get();
+  if (before_assign_ && partitions->cnt > 0) ask_before_assign(before_assign_);
   partition_list_ptr list = with_start_offsets(partitions);
   spdlog::info("kafka consumer {}: assigned {}", name_, describe(list.get()));
   if (cooperative) {

@@ -52,6 +52,15 @@ struct consumer_options {
   // offset beyond the log end, or before its start, is reset by
   // auto.offset.reset. Empty: every partition starts at its committed offset.
   start_offset_fn start_offset;
+  // Asked once per assignment, before start_offset, on the same terms: lets
+  // the application learn where the partitions' previous owners stopped.
+  std::function<void()> before_assign;
+  // Asked with the partitions a rebalance takes away, on the same terms,
+  // before they are given up and the offsets stored so far are committed;
+  // `lost` when the group already gave them to another member (this one
+  // missed its session timeout), which a commit can no longer reach.
+  std::function<void(const std::vector<std::pair<std::string, int>>& partitions, bool lost)>
+      on_revoke;
 };
 
 // The librdkafka properties create() gives the client: the defaults in
@@ -108,6 +117,10 @@ class consumer {
   // The partitions currently assigned to this member, as (topic, partition).
   std::vector<std::pair<std::string, int>> assignment() const;
   bool assigned() const;
+  // How many times partitions were taken away from this member: when it
+  // changed across a poll_batch(), messages of the partitions taken away
+  // may be in its result.
+  long long revocations() const { return revocations_; }
 
   // How far this member is behind each assigned partition: the log end
   // offset librdkafka last saw in a fetch reply (cached, no request) less
@@ -157,6 +170,9 @@ class consumer {
   error_throttle error_log_;
   std::string name_;  // client.id, for log lines
   start_offset_fn start_offset_;
+  std::function<void()> before_assign_;
+  std::function<void(const std::vector<std::pair<std::string, int>>&, bool)> on_revoke_;
+  long long revocations_ = 0;
   std::vector<rd_kafka_message_t*> batch_;  // poll_batch()'s buffer, reused
   // Destroyed first (reverse order), while the callbacks' state still
   // exists; the queue, a reference into the client, before the client.

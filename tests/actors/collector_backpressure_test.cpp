@@ -97,7 +97,7 @@ TEST_CASE(
 
   collector_config c;
   c.consumer = std::move(*kafka::consumer::create(
-      {(*broker)->bootstrap(), "backpressure", "test", {"llm.signals.cost"}, {}, {}}));
+      {(*broker)->bootstrap(), "backpressure", "test", {"llm.signals.cost"}, {}, {}, {}, {}}));
   c.producer = std::move(*kafka::producer::create({(*broker)->bootstrap(), "test", {}}));
   c.positions = std::make_shared<partition_positions>();
   c.topics = {{"llm.signals.cost", topic_kind::cost}};

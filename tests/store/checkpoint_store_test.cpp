@@ -178,6 +178,60 @@ TEST_CASE("save keeps the newest checkpoints and deletes older ones with their p
   CHECK(same_content(require_latest(store), checkpoint_at(6)));
 }
 
+TEST_CASE("a pinned checkpoint outlives pruning and is read back by its id") {
+  llmopt::test::temp_dir dir;
+  auto db = open_migrated(dir.file("llmopt.db"));
+  checkpoint_store store(db);
+  auto pinned = store.save(checkpoint_at(1));
+  REQUIRE(pinned);
+  long long newest = 0;
+  for (time_ms at = 2; at <= 6; ++at) {
+    auto id = store.save(checkpoint_at(at), 2, *pinned);
+    REQUIRE(id);
+    newest = *id;
+  }
+  CHECK(count_rows(db, "SELECT COUNT(*) FROM checkpoints") == 3);
+  auto kept = store.by_id(*pinned);
+  REQUIRE(kept);
+  REQUIRE(kept->has_value());
+  CHECK((*kept)->id == *pinned);
+  CHECK(same_content(**kept, checkpoint_at(1)));
+  auto gone = store.by_id(newest - 2);
+  REQUIRE(gone);
+  CHECK_FALSE(gone->has_value());
+
+  // Unpinned, it goes with the next save.
+  REQUIRE(store.save(checkpoint_at(7), 2));
+  auto pruned = store.by_id(*pinned);
+  REQUIRE(pruned);
+  CHECK_FALSE(pruned->has_value());
+}
+
+TEST_CASE("a store's identity is made once and kept by the file") {
+  llmopt::test::temp_dir dir;
+  std::string first;
+  {
+    auto db = open_migrated(dir.file("llmopt.db"));
+    auto id = store_identity(db);
+    REQUIRE(id);
+    first = *id;
+    CHECK(first.rfind("store-", 0) == 0);
+    CHECK(first.size() == 6 + 24);
+    auto again = store_identity(db);
+    REQUIRE(again);
+    CHECK(*again == first);
+  }
+  auto reopened = open_migrated(dir.file("llmopt.db"));
+  auto id = store_identity(reopened);
+  REQUIRE(id);
+  CHECK(*id == first);
+  llmopt::test::temp_dir other_dir;
+  auto other = open_migrated(other_dir.file("llmopt.db"));
+  auto other_id = store_identity(other);
+  REQUIRE(other_id);
+  CHECK(*other_id != first);
+}
+
 TEST_CASE("a save that fails part-way leaves the previous checkpoint as the latest") {
   llmopt::test::temp_dir dir;
   auto db = open_migrated(dir.file("llmopt.db"));

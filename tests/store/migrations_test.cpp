@@ -27,8 +27,8 @@ TEST_CASE("migrate brings a new file to the latest version and is idempotent") {
   REQUIRE(migrate(*db));
   auto after = schema_version(*db);
   REQUIRE(after);
-  CHECK(latest_schema_version() == 4);
-  CHECK(*after == 4);
+  CHECK(latest_schema_version() == 5);
+  CHECK(*after == 5);
   CHECK(has_table(*db, "decisions"));
   CHECK(has_table(*db, "config_snapshots"));
   CHECK(has_table(*db, "checkpoints"));
@@ -39,7 +39,7 @@ TEST_CASE("migrate brings a new file to the latest version and is idempotent") {
   REQUIRE(migrate(*db));
   auto again = schema_version(*db);
   REQUIRE(again);
-  CHECK(*again == 4);
+  CHECK(*again == 5);
 }
 
 TEST_CASE("migrate_to stops at the version asked for, and migrate goes on from there") {
@@ -98,7 +98,7 @@ TEST_CASE("a store written by a newer llmopt is refused, and left as it is") {
   CHECK(migrated.err().code == store_errc::too_new);
   CHECK(migrated.err().detail ==
         "the llmopt store at " + path +
-            " has schema version 7, but this llmopt knows versions up to 4: it was written by "
+            " has schema version 7, but this llmopt knows versions up to 5: it was written by "
             "a newer llmopt; upgrade llmopt");
   auto version = schema_version(*writer);
   REQUIRE(version);

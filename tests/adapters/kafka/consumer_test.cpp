@@ -327,6 +327,72 @@ TEST_CASE("start_offset picks where each assigned partition starts, over the com
     CHECK_FALSE(m->starts->asked_on_another_thread);
 }
 
+TEST_CASE(
+    "a member is told of partitions taken away before it lets them go, and asked before "
+    "each assignment",
+    "[kafka]") {
+  auto& b = test::shared_broker();
+  REQUIRE(b.create_topic("handoff.a", 4).ok());
+  struct hooks {
+    std::vector<std::string> events;  // "assign", "start:P", "revoke:P,P:lost|kept"
+    std::set<int> assigned;           // as the member saw it when told of a revoke
+  };
+  auto member_with_hooks = [&](const std::string& name, std::shared_ptr<hooks> h, consumer** self) {
+    auto options = test::group_options(b.bootstrap(), "handoff-group", {"handoff.a"});
+    options.client_id = name;
+    options.properties = {{"session.timeout.ms", "4000"}, {"heartbeat.interval.ms", "500"}};
+    options.before_assign = [h] { h->events.push_back("assign"); };
+    options.start_offset = [h](const std::string&, int partition) -> std::optional<long long> {
+      h->events.push_back("start:" + std::to_string(partition));
+      return std::nullopt;
+    };
+    options.on_revoke = [h, self](const std::vector<std::pair<std::string, int>>& partitions,
+                                  bool lost) {
+      std::string e = "revoke:";
+      for (const auto& [topic, partition] : partitions)
+        e += std::to_string(partition) + ",";
+      h->events.push_back(e + (lost ? "lost" : "kept"));
+      // Still assigned while the hook runs: offsets can be stored for them.
+      for (const auto& [topic, partition] : (*self)->assignment())
+        h->assigned.insert(partition);
+    };
+    auto c = consumer::create(std::move(options));
+    REQUIRE(c.ok());
+    *self = c->get();
+    return std::move(*c);
+  };
+  auto first_hooks = std::make_shared<hooks>();
+  auto second_hooks = std::make_shared<hooks>();
+  consumer* first_self = nullptr;
+  consumer* second_self = nullptr;
+  auto first = member_with_hooks("first", first_hooks, &first_self);
+  const auto until = std::chrono::steady_clock::now() + 15s;
+  while (!first->assigned() && std::chrono::steady_clock::now() < until)
+    first->poll_batch(10, 50ms);
+  REQUIRE(first->assigned());
+  REQUIRE(first_hooks->events.size() == 5);
+  CHECK(first_hooks->events[0] == "assign");  // once, before the four start offsets
+  CHECK(first->revocations() == 0);
+
+  auto second = member_with_hooks("second", second_hooks, &second_self);
+  while (!second->assigned() && std::chrono::steady_clock::now() < until + 15s) {
+    first->poll_batch(10, 20ms);
+    second->poll_batch(10, 20ms);
+  }
+  REQUIRE(second->assigned());
+  CHECK(first->revocations() >= 1);
+  std::vector<std::string> revokes;
+  for (const auto& e : first_hooks->events)
+    if (e.rfind("revoke:", 0) == 0) revokes.push_back(e);
+  INFO(first_hooks->events.size());
+  REQUIRE_FALSE(revokes.empty());
+  CHECK(revokes[0].find("kept") != std::string::npos);
+  // What was taken from the first member was still its own when it was told.
+  for (const auto& [topic, partition] : second->assignment())
+    CHECK(first_hooks->assigned.count(partition) == 1);
+  CHECK(second_hooks->events.front() == "assign");
+}
+
 TEST_CASE("consumer properties: an explicit property overrides the default", "[kafka]") {
   auto options = test::group_options("127.0.0.1:1", "g", {"t"});
   CHECK(consumer_properties(options).at("session.timeout.ms") == "10000");
@@ -340,10 +406,11 @@ TEST_CASE("consumer properties: an explicit property overrides the default", "[k
 }
 
 TEST_CASE("consumer rejects incomplete options as values", "[kafka]") {
-  CHECK_FALSE(consumer::create({"", "g", "c", {"t"}, {}, {}}).ok());
-  CHECK_FALSE(consumer::create({"127.0.0.1:1", "", "c", {"t"}, {}, {}}).ok());
-  CHECK_FALSE(consumer::create({"127.0.0.1:1", "g", "c", {}, {}, {}}).ok());
-  auto bad = consumer::create({"127.0.0.1:1", "g", "c", {"t"}, {{"no.such.property", "1"}}, {}});
+  CHECK_FALSE(consumer::create({"", "g", "c", {"t"}, {}, {}, {}, {}}).ok());
+  CHECK_FALSE(consumer::create({"127.0.0.1:1", "", "c", {"t"}, {}, {}, {}, {}}).ok());
+  CHECK_FALSE(consumer::create({"127.0.0.1:1", "g", "c", {}, {}, {}, {}, {}}).ok());
+  auto bad =
+      consumer::create({"127.0.0.1:1", "g", "c", {"t"}, {{"no.such.property", "1"}}, {}, {}, {}});
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.err().code == "kafka");
   CHECK(bad.err().detail.find("no.such.property") != std::string::npos);

@@ -1,0 +1,128 @@
+#include "actors/partition_handoff.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+namespace llmopt {
+namespace {
+
+constexpr std::size_t record_bytes = 8 << 20;
+constexpr std::size_t records_per_poll = 1000;
+
+}  // namespace
+
+partition_handoff::partition_handoff(options o, group_positions known,
+                                     std::shared_ptr<partition_positions> own)
+    : options_(std::move(o)), group_(std::move(known)), own_(std::move(own)) {}
+
+void partition_handoff::connect(caf::actor_system& system, caf::actor aggregator) {
+  system_ = &system;
+  aggregator_ = std::move(aggregator);
+}
+
+std::optional<long long> partition_handoff::start_offset(const std::string& topic,
+                                                         int partition) const {
+  std::optional<long long> start = group_.at(topic, partition);
+  if (auto it = own_->find({topic, partition}); it != own_->end())
+    start = std::max(start.value_or(it->second), it->second);
+  return start;
+}
+
+void partition_handoff::read(const std::vector<kafka::topic_record>& records) {
+  for (const auto& r : records) {
+    if (!r.value) continue;  // a tombstone: the record of a store no one restores
+    auto record = read_checkpoint_message(*r.value, record_bytes);
+    if (!record) {
+      spdlog::warn("{} partition {} offset {}: not a checkpoint record, skipped: {}",
+                   options_.topic, r.partition, r.offset, record.err().detail);
+      continue;
+    }
+    group_.add(std::move(*record));
+  }
+}
+
+void partition_handoff::follow() {
+  read(options_.records->poll(records_per_poll, std::chrono::milliseconds(0)));
+}
+
+void partition_handoff::catch_up() {
+  auto& records = *options_.records;
+  std::set<int> all;
+  for (int p = 0; p < records.partitions(); ++p)
+    all.insert(p);
+  const auto deadline = std::chrono::steady_clock::now() + options_.wait;
+  if (auto ends = records.expect_ends(all, options_.wait); !ends) {
+    spdlog::error(
+        "{}: where the records end is unknown ({}); partitions start where the records "
+        "read so far say",
+        options_.topic, ends.err().detail);
+    return;
+  }
+  while (!records.caught_up() && std::chrono::steady_clock::now() < deadline)
+    read(records.poll(records_per_poll, std::chrono::milliseconds(100)));
+  if (!records.caught_up())
+    spdlog::error(
+        "{}: not read to its end within {} ms; partitions start where the records read "
+        "so far say",
+        options_.topic, options_.wait.count());
+}
+
+void partition_handoff::revoked(const std::vector<std::pair<std::string, int>>& partitions,
+                                bool lost) {
+  if (retired_ || !system_ || partitions.empty()) return;
+  if (lost) {
+    // Another member may be reading them already: a record now would claim
+    // what it counts. What was applied of them since the last record may be
+    // counted again there.
+    spdlog::warn(
+        "collector: {} partition(s) lost (this instance missed its session timeout); "
+        "what it applied of them since checkpoint {} may be counted again by their new "
+        "owner",
+        partitions.size(), published_);
+    return;
+  }
+  caf::scoped_actor self{*system_};
+  self->request(aggregator_, options_.wait, handoff_atom::value)
+      .receive(
+          [&](saved_checkpoint& saved) {
+            if (publish(saved))
+              self->send(aggregator_, published_atom::value, saved.id);
+            else
+              spdlog::error(
+                  "collector: the record of handoff checkpoint {} is not on {}; the "
+                  "next owner of {} partition(s) may count again what came since "
+                  "checkpoint {}",
+                  saved.id, options_.topic, partitions.size(), published_);
+          },
+          [&](caf::error& e) {
+            spdlog::error("collector: no checkpoint for the handoff of {} partition(s): {}",
+                          partitions.size(), caf::to_string(e));
+          });
+}
+
+bool partition_handoff::publish(const saved_checkpoint& saved) {
+  if (saved.id <= published_) return false;
+  checkpoint_record record{options_.store, saved.id, {}};
+  for (const auto& p : saved.positions)
+    record.positions.push_back({p.topic, p.partition, p.offset});
+  auto& producer = *options_.producer;
+  const long long failures_before = producer.delivery_failures();
+  if (auto sent = producer.produce(options_.topic, options_.store, checkpoint_message(record));
+      !sent) {
+    spdlog::warn("checkpoint {} not published on {}: {}", saved.id, options_.topic,
+                 sent.err().detail);
+    return false;
+  }
+  auto flushed = producer.flush(options_.wait);
+  if (!flushed || producer.delivery_failures() != failures_before) {
+    spdlog::warn("checkpoint {} not acknowledged on {}", saved.id, options_.topic);
+    return false;
+  }
+  published_ = saved.id;
+  group_.add(std::move(record));
+  return true;
+}
+
+}  // namespace llmopt
