@@ -85,7 +85,8 @@ void checkpoint_now(self_ptr self, const aggregator_actor_config& config,
     self->request(self->state.collector, caf::infinite, std::move(*saved))
         .then(
             [=](bool published) {
-              if (published) self->state.published_checkpoint = id;
+              auto& newest = self->state.published_checkpoint;
+              if (published) newest = std::max(newest, id);
               self->state.saving = false;
               done(true);
             },
@@ -129,6 +130,9 @@ caf::behavior aggregator_actor(caf::stateful_actor<aggregator_state>* self,
         st.positions[{p.topic, p.partition}] = p.offset;
       st.last_checkpoint_id = c.id;
       st.last_checkpoint_at = c.at;
+      // Kept until a newer one is published: a crash before then restores
+      // it again.
+      st.published_checkpoint = c.id;
       spdlog::info("aggregator: restored checkpoint {} ({} models, {} positions)", c.id,
                    st.intake->aggregates().model_count(), c.positions.size());
     } else {

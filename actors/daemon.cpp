@@ -48,7 +48,9 @@ namespace llmopt {
 // Everything the daemon owns, in construction order; destroyed in reverse.
 struct daemon::parts {
   std::shared_ptr<database> db;
-  std::optional<checkpoint> restored;  // the newest checkpoint at start, until handed on
+  // The checkpoint restored at start, until handed on: the newest, or the
+  // one the group's record names (partition_handoff_of).
+  std::optional<checkpoint> restored;
   std::unique_ptr<kafka::embedded_broker> broker;
   std::string bootstrap;
   std::vector<std::unique_ptr<provider_sim>> sims;
@@ -319,16 +321,20 @@ result<std::shared_ptr<partition_handoff>> partition_handoff_of(
   if (!records)
     return error{records.err().code, "kafka.topics.checkpoints: " + records.err().detail};
   partition_handoff::options o;
+  o.group = s.kafka.group_id;
   o.store = *store;
   o.topic = s.kafka.topic_checkpoints;
   o.records = std::move(*records);
   o.producer = std::move(producer);
   o.wait = wait;
-  auto handoff =
-      std::make_shared<partition_handoff>(std::move(o), group_positions{}, std::move(own));
-  handoff->catch_up();
+  auto handoff = std::make_shared<partition_handoff>(std::move(o), std::move(own));
+  // Without the whole topic the checkpoint to restore is unknown: better not
+  // to start than to count a stretch twice.
+  if (auto read = handoff->catch_up(); !read) return read.err();
   auto recorded = handoff->recorded_checkpoint();
-  if (!recorded || (p.restored && p.restored->id == *recorded)) return handoff;
+  if (!recorded) return handoff;
+  handoff->restored(*recorded);
+  if (p.restored && p.restored->id == *recorded) return handoff;
   auto named = checkpoint_store(*p.db).by_id(*recorded);
   if (!named) return named.err();
   if (!named->has_value()) {
@@ -379,7 +385,7 @@ result<collector_config> make_collector_config(daemon::parts& p, const settings&
     consumer.start_offset = [handoff = c.handoff](const std::string& topic, int partition) {
       return handoff->start_offset(topic, partition);
     };
-    consumer.before_assign = [handoff = c.handoff] { handoff->catch_up(); };
+    consumer.before_assign = [handoff = c.handoff] { handoff->assigning(); };
     consumer.on_revoke = [handoff = c.handoff](const auto& partitions, bool lost) {
       handoff->revoked(partitions, lost);
     };
@@ -518,7 +524,7 @@ status spawn_actors(daemon::parts& p, const settings& s, const env_lookup& env) 
     shared_calls = call_reports::sharing{*publisher, s.kafka.topic_calls, instance};
   collector->aggregator = p.aggregator;
   collector->router = p.router;
-  if (collector->handoff) collector->handoff->connect(sys, p.aggregator);
+  if (collector->handoff) collector->handoff->connect(sys, p.aggregator, *collector->consumer);
   p.collector = sys.spawn<caf::detached>(collector_actor, std::move(*collector));
   caf::anon_send(p.aggregator, peers_atom::value, p.decision, p.collector);
   if (sharing) {

@@ -73,6 +73,17 @@ void decide(self_ptr self, const decision_actor_config& config, decision_trigger
   self->request(config.aggregator, caf::infinite, views_atom::value)
       .then(
           [=](const model_views& own) mutable {
+            // The aggregator's urgent triggers that came meanwhile are in
+            // these views: this decision answers them and is named by them
+            // first (what changed since it was asked for). Deciding again
+            // for them would find nothing new, and the signal that changed
+            // the table would name no decision.
+            if (!self->state.in_views.empty()) {
+              auto& seen = self->state.in_views;
+              if (!trigger.tick_only()) seen.push_back(std::move(trigger));
+              trigger = join(seen);
+              seen.clear();
+            }
             const time_ms now = config.clock();
             auto views = with_peers(self, config, own, now);
             auto made = self->state.engine->decide(*views, now, trigger);
@@ -128,7 +139,18 @@ caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
         decide(self, config, tick_trigger());
         self->delayed_send(self, config.tick, tick_atom::value);
       },
-      [=](urgent_atom, decision_trigger trigger) { decide(self, config, std::move(trigger)); },
+      [=](urgent_atom, decision_trigger trigger) {
+        auto& st = self->state;
+        if (st.deciding && self->current_sender() == config.aggregator) {
+          // The views under way have it; it covers a queued tick.
+          auto& q = st.queued;
+          q.erase(std::remove_if(q.begin(), q.end(), [](const auto& t) { return t.tick_only(); }),
+                  q.end());
+          st.in_views.push_back(std::move(trigger));
+          return;
+        }
+        decide(self, config, std::move(trigger));
+      },
       [=](const breaker_change& change) {
         self->state.engine->set_circuit_open(change.model, !change.closed, change.at);
         decide(self, config, circuit_trigger(change.model, !change.closed));

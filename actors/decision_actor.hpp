@@ -20,6 +20,9 @@ struct decision_state {
   std::shared_ptr<decision_engine> engine;
   bool deciding = false;                 // a views request is under way
   std::vector<decision_trigger> queued;  // triggers that arrived meanwhile
+  // The aggregator's urgent triggers that arrived meanwhile: sent before it
+  // answered the views request under way, so in its answer.
+  std::vector<decision_trigger> in_views;
   // For GET /metrics: decisions made since start by their trigger's
   // metric_label(), and each route's constrained candidates at its last
   // decision.

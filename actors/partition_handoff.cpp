@@ -13,13 +13,14 @@ constexpr std::size_t records_per_poll = 1000;
 
 }  // namespace
 
-partition_handoff::partition_handoff(options o, group_positions known,
-                                     std::shared_ptr<partition_positions> own)
-    : options_(std::move(o)), group_(std::move(known)), own_(std::move(own)) {}
+partition_handoff::partition_handoff(options o, std::shared_ptr<partition_positions> own)
+    : options_(std::move(o)), own_(std::move(own)) {}
 
-void partition_handoff::connect(caf::actor_system& system, caf::actor aggregator) {
+void partition_handoff::connect(caf::actor_system& system, caf::actor aggregator,
+                                kafka::consumer& consumer) {
   system_ = &system;
   aggregator_ = std::move(aggregator);
+  consumer_ = &consumer;
 }
 
 std::optional<long long> partition_handoff::start_offset(const std::string& topic,
@@ -32,14 +33,20 @@ std::optional<long long> partition_handoff::start_offset(const std::string& topi
 
 void partition_handoff::read(const std::vector<kafka::topic_record>& records) {
   for (const auto& r : records) {
-    if (!r.value) continue;  // a tombstone: the record of a store no one restores
+    if (!r.key) continue;  // every record is keyed by its store
+    if (!r.value) {
+      group_.forget(*r.key);  // a tombstone: compaction drops the store's records
+      continue;
+    }
     auto record = read_checkpoint_message(*r.value, record_bytes);
+    if (record && record->store != *r.key)
+      record = error{"invalid_checkpoint_record", "store is not the record's key"};
     if (!record) {
       spdlog::warn("{} partition {} offset {}: not a checkpoint record, skipped: {}",
                    options_.topic, r.partition, r.offset, record.err().detail);
       continue;
     }
-    group_.add(std::move(*record));
+    if (record->group == options_.group) group_.add(std::move(*record));
   }
 }
 
@@ -47,26 +54,29 @@ void partition_handoff::follow() {
   read(options_.records->poll(records_per_poll, std::chrono::milliseconds(0)));
 }
 
-void partition_handoff::catch_up() {
+status partition_handoff::catch_up() {
   auto& records = *options_.records;
   std::set<int> all;
   for (int p = 0; p < records.partitions(); ++p)
     all.insert(p);
   const auto deadline = std::chrono::steady_clock::now() + options_.wait;
-  if (auto ends = records.expect_ends(all, options_.wait); !ends) {
-    spdlog::error(
-        "{}: where the records end is unknown ({}); partitions start where the records "
-        "read so far say",
-        options_.topic, ends.err().detail);
-    return;
-  }
+  if (auto ends = records.expect_ends(all, options_.wait); !ends)
+    return error{ends.err().code,
+                 options_.topic + ": where it ends is unknown: " + ends.err().detail};
   while (!records.caught_up() && std::chrono::steady_clock::now() < deadline)
     read(records.poll(records_per_poll, std::chrono::milliseconds(100)));
   if (!records.caught_up())
+    return error{"kafka", options_.topic + ": not read to its end within " +
+                              std::to_string(options_.wait.count()) + " ms"};
+  return ok_status();
+}
+
+void partition_handoff::assigning() {
+  if (auto read = catch_up(); !read)
     spdlog::error(
-        "{}: not read to its end within {} ms; partitions start where the records read "
-        "so far say",
-        options_.topic, options_.wait.count());
+        "collector: {}; the partitions assigned start where the records read so far "
+        "say",
+        read.err().detail);
 }
 
 void partition_handoff::revoked(const std::vector<std::pair<std::string, int>>& partitions,
@@ -83,18 +93,34 @@ void partition_handoff::revoked(const std::vector<std::pair<std::string, int>>& 
         partitions.size(), published_);
     return;
   }
+  const auto started = std::chrono::steady_clock::now();
   caf::scoped_actor self{*system_};
   self->request(aggregator_, options_.wait, handoff_atom::value)
       .receive(
           [&](saved_checkpoint& saved) {
-            if (publish(saved))
+            if (publish(saved)) {
               self->send(aggregator_, published_atom::value, saved.id);
-            else
+              // The commit on revoke then has them too, for anything that
+              // reads the group's committed offsets.
+              std::vector<kafka::topic_partition_offset> handed;
+              for (const auto& p : saved.positions)
+                if (std::find(partitions.begin(), partitions.end(),
+                              std::make_pair(p.topic, p.partition)) != partitions.end())
+                  handed.push_back(p);
+              if (auto stored = consumer_->store_offsets(handed); !stored)
+                spdlog::debug("collector: {}", stored.err().detail);
+              spdlog::info("collector: {} partition(s) handed over at checkpoint {} in {} ms",
+                           partitions.size(), saved.id,
+                           std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - started)
+                               .count());
+            } else {
               spdlog::error(
                   "collector: the record of handoff checkpoint {} is not on {}; the "
                   "next owner of {} partition(s) may count again what came since "
                   "checkpoint {}",
                   saved.id, options_.topic, partitions.size(), published_);
+            }
           },
           [&](caf::error& e) {
             spdlog::error("collector: no checkpoint for the handoff of {} partition(s): {}",
@@ -104,7 +130,7 @@ void partition_handoff::revoked(const std::vector<std::pair<std::string, int>>& 
 
 bool partition_handoff::publish(const saved_checkpoint& saved) {
   if (saved.id <= published_) return false;
-  checkpoint_record record{options_.store, saved.id, {}};
+  checkpoint_record record{options_.group, options_.store, saved.id, {}};
   for (const auto& p : saved.positions)
     record.positions.push_back({p.topic, p.partition, p.offset});
   auto& producer = *options_.producer;

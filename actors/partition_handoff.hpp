@@ -10,6 +10,7 @@
 #include <caf/all.hpp>
 
 #include "actors/messages.hpp"
+#include "adapters/kafka/consumer.hpp"
 #include "adapters/kafka/producer.hpp"
 #include "adapters/kafka/topic_reader.hpp"
 #include "store/checkpoint_record.hpp"
@@ -40,12 +41,17 @@ using partition_positions = std::map<std::pair<std::string, int>, long long>;
 // - Leftovers. Messages of a partition taken away that the same poll had
 //   already fetched are dropped by the collector: they are the next owner's.
 //
-// Threads: the collector's only (the consumer's callbacks run inside its
-// poll). A handoff blocks that thread until the aggregator and the store
-// have saved the checkpoint and the broker has its record.
+// Threads: one at a time: the daemon's while it starts (catch_up), then the
+// collector's (the consumer's callbacks run inside its poll and its close).
+// A handoff blocks that thread until the aggregator and the store have
+// saved the checkpoint and the broker has its record.
+//
+// Trust: the topic must be writable by the llmopt instances of the group
+// only (as kafka.topics.decisions): a record read is believed.
 class partition_handoff {
  public:
   struct options {
+    std::string group;                               // kafka.group_id: other groups' are not read
     std::string store;                               // store_identity()
     std::string topic;                               // kafka.topics.checkpoints
     std::unique_ptr<kafka::topic_follower> records;  // follows `topic`
@@ -53,10 +59,14 @@ class partition_handoff {
     // The most a handoff waits for its checkpoint or the topic's end.
     std::chrono::milliseconds wait{10'000};
   };
-  partition_handoff(options o, group_positions known, std::shared_ptr<partition_positions> own);
+  partition_handoff(options o, std::shared_ptr<partition_positions> own);
 
-  // The aggregator that saves the handoffs' checkpoints, once spawned.
-  void connect(caf::actor_system& system, caf::actor aggregator);
+  // The aggregator that saves the handoffs' checkpoints, once spawned, and
+  // the consumer whose offsets a handoff stores for the commit on revoke.
+  void connect(caf::actor_system& system, caf::actor aggregator, kafka::consumer& consumer);
+  // The checkpoint restored at start, when the group's record names it:
+  // none older is published.
+  void restored(long long checkpoint) { published_ = checkpoint; }
   // No more handoffs: the collector has stopped for good and its last
   // checkpoint is the final one.
   void retire() { retired_ = true; }
@@ -64,8 +74,11 @@ class partition_handoff {
   // consumer_options::start_offset: the furthest of where this instance
   // and where the group stopped; nullopt when neither read the partition.
   std::optional<long long> start_offset(const std::string& topic, int partition) const;
-  // consumer_options::before_assign: reads the records to the topic's end.
-  void catch_up();
+  // Reads the records to the topic's end; fails when that end is not
+  // reached within options.wait.
+  status catch_up();
+  // consumer_options::before_assign: catch_up(), logging a failure.
+  void assigning();
   // consumer_options::on_revoke.
   void revoked(const std::vector<std::pair<std::string, int>>& partitions, bool lost);
 
@@ -89,6 +102,7 @@ class partition_handoff {
   bool retired_ = false;
   caf::actor_system* system_ = nullptr;
   caf::actor aggregator_;
+  kafka::consumer* consumer_ = nullptr;
 };
 
 }  // namespace llmopt

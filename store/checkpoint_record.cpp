@@ -33,8 +33,10 @@ std::string checkpoint_message(const checkpoint_record& r) {
   auto positions = nlohmann::json::array();
   for (const auto& p : r.positions)
     positions.push_back({p.topic, p.partition, p.offset});
-  return nlohmann::json{
-      {"store", r.store}, {"checkpoint", r.checkpoint}, {"positions", std::move(positions)}}
+  return nlohmann::json{{"group", r.group},
+                        {"store", r.store},
+                        {"checkpoint", r.checkpoint},
+                        {"positions", std::move(positions)}}
       .dump();
 }
 
@@ -44,6 +46,7 @@ result<checkpoint_record> read_checkpoint_message(std::string_view text, std::si
   checkpoint_record r;
   try {
     if (!j->is_object()) throw std::invalid_argument("the record is not an object");
+    r.group = text_from(j->at("group"), "group");
     r.store = text_from(j->at("store"), "store");
     r.checkpoint = number_from(j->at("checkpoint"), "checkpoint");
     const auto& positions = j->at("positions");

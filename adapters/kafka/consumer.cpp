@@ -330,8 +330,8 @@ void consumer::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_
     ++revocations_;
     const bool lost = rd_kafka_assignment_lost(rk);
     if (on_revoke_) tell_revoked(on_revoke_, partitions, lost);
-    // Commit what was handled so the next owner does not repeat it; a lost
-    // assignment can no longer commit.
+    // Commit what was handled, for the next owner and anything else that
+    // reads the group's offsets; a lost assignment can no longer commit.
     if (!lost) {
       auto c = rd_kafka_commit(rk, nullptr, 0);
       if (c && c != RD_KAFKA_RESP_ERR__NO_OFFSET) {

@@ -9,13 +9,14 @@ namespace {
 
 checkpoint_record record_of(const std::string& store, long long checkpoint,
                             std::vector<partition_position> positions) {
-  return checkpoint_record{store, checkpoint, std::move(positions)};
+  return checkpoint_record{"llmopt", store, checkpoint, std::move(positions)};
 }
 
 TEST_CASE("a checkpoint record reads back as it was written") {
   const auto r = record_of("store-a", 12, {{"llm.signals.cost", 0, 100}, {"llm.calls", 3, 7}});
   auto read = read_checkpoint_message(checkpoint_message(r), 1 << 20);
   REQUIRE(read);
+  CHECK(read->group == "llmopt");
   CHECK(read->store == "store-a");
   CHECK(read->checkpoint == 12);
   REQUIRE(read->positions.size() == 2);
@@ -30,19 +31,24 @@ TEST_CASE("a bad checkpoint record is refused with the field that is wrong") {
     std::string says;
   };
   for (const auto& b : std::vector<bad>{
-           {R"({"checkpoint":1,"positions":[]})", "store"},
-           {R"({"store":"","checkpoint":1,"positions":[]})", "store is empty"},
-           {R"({"store":"s","checkpoint":1.5,"positions":[]})", "checkpoint is not an integer"},
-           {R"({"store":"s","checkpoint":-1,"positions":[]})", "checkpoint is not in"},
-           {R"({"store":"s","checkpoint":1,"positions":{}})", "positions is not an array"},
-           {R"({"store":"s","checkpoint":1,"positions":[["t",0]]})", "positions[0] is not"},
-           {R"({"store":"s","checkpoint":1,"positions":[["t",0,1],["t",1,-5]]})",
+           {R"({"group":"g","checkpoint":1,"positions":[]})", "store"},
+           {R"({"group":"g","store":"","checkpoint":1,"positions":[]})", "store is empty"},
+           {R"({"group":"g","store":"s","checkpoint":1.5,"positions":[]})",
+            "checkpoint is not an integer"},
+           {R"({"group":"g","store":"s","checkpoint":-1,"positions":[]})", "checkpoint is not in"},
+           {R"({"group":"g","store":"s","checkpoint":1,"positions":{}})",
+            "positions is not an array"},
+           {R"({"group":"g","store":"s","checkpoint":1,"positions":[["t",0]]})",
+            "positions[0] is not"},
+           {R"({"group":"g","store":"s","checkpoint":1,"positions":[["t",0,1],["t",1,-5]]})",
             "positions[1][2] is not in"},
-           {R"({"store":"s","checkpoint":1,"positions":[[7,0,1]]})",
+           {R"({"group":"g","store":"s","checkpoint":1,"positions":[[7,0,1]]})",
             "positions[0][0] is not a string"},
-           {R"({"store":"s","checkpoint":1,"positions":[["t",2000000,1]]})", "positions[0][1]"},
+           {R"({"group":"g","store":"s","checkpoint":1,"positions":[["t",2000000,1]]})",
+            "positions[0][1]"},
+           {R"({"store":"s","checkpoint":1,"positions":[]})", "group"},
            {R"([1,2])", "not an object"},
-           {R"({"store":"s","checkpoint":1,"positions":[[[[[[1]]]]]]})", "nested"},
+           {R"({"group":"g","store":"s","checkpoint":1,"positions":[[[[[[1]]]]]]})", "nested"},
        }) {
     INFO(b.text);
     auto read = read_checkpoint_message(b.text, 1 << 20);
@@ -71,7 +77,11 @@ TEST_CASE("the group's position of a partition is the furthest any store's newes
   g.add(record_of("a", 4, {{"t", 1, 10}}));
   CHECK(g.checkpoint_of("a") == 6);
   CHECK(g.at("t", 1) == 90);
-  CHECK(g.stores() == 2);
+
+  // A tombstone of a store's key takes its positions out.
+  g.forget("b");
+  CHECK(g.at("t", 0) == 100);
+  CHECK_FALSE(g.checkpoint_of("b"));
 }
 
 }  // namespace
