@@ -77,6 +77,46 @@ caf::behavior gated_aggregator(caf::stateful_actor<gate_state>* self, model_view
   };
 }
 
+using tell_atom = caf::atom_constant<caf::atom("tell")>;
+
+// An aggregator as the real one orders its messages: a views request it
+// holds is answered with the views it has when it answers, and it tells
+// the decision actor of an urgent signal (tell_atom) when it applies it, so
+// before answering a request that waits behind it.
+struct applying_state {
+  model_views views;
+  std::vector<caf::typed_response_promise<model_views>> held;
+  bool holding = true;
+};
+
+caf::behavior applying_aggregator(caf::stateful_actor<applying_state>* self) {
+  self->state.views = std::make_shared<std::unordered_map<model_key, model_view>>();
+  return {
+      [self](views_atom) {
+        auto promise = self->make_response_promise<model_views>();
+        if (self->state.holding)
+          self->state.held.push_back(promise);
+        else
+          promise.deliver(self->state.views);
+        return promise;
+      },
+      // Applies an urgent signal: new views, and the decision actor told.
+      [self](tell_atom, const model_views& views, const caf::actor& decision,
+             const decision_trigger& trigger) {
+        self->state.views = views;
+        self->send(decision, urgent_atom::value, trigger);
+        return true;
+      },
+      [self](gate_atom, bool open) {
+        self->state.holding = !open;
+        for (auto& promise : self->state.held)
+          promise.deliver(self->state.views);
+        self->state.held.clear();
+        return open;
+      },
+  };
+}
+
 caf::behavior ignore_tables(caf::event_based_actor*) {
   return {[](const routing_table&) {}};
 }
@@ -209,6 +249,75 @@ TEST_CASE("a tick queued before an urgent trigger leaves the decision named by t
   CHECK(last.kind() == trigger_kind::signal);
   CHECK(describe(last).rfind(describe(signal), 0) == 0);
   for (const auto& cause : last.causes)
+    CHECK(cause.kind != trigger_kind::tick);
+  for (auto& a : {actor, dc.aggregator, dc.store, dc.router})
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE(
+    "an urgent signal applied while a tick's views are on their way names the decision made "
+    "from them") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  anomaly_event body;
+  body.anomaly_id = "a-3";
+  body.type = anomaly_type::availability_issue;
+  body.level = severity::critical;
+  const typed_signal signal{"a-3", 0, gpt, body};
+  auto views = std::make_shared<std::unordered_map<model_key, model_view>>();
+  (*views)[gpt].model = gpt;
+  (*views)[gpt].anomalies.push_back({"a-3", anomaly_type::availability_issue, severity::critical, 0,
+                                     0, 2'000'000, describe(signal)});
+  decision_actor_config dc;
+  dc.tick = std::chrono::hours(1);
+  dc.aggregator = sys.spawn(applying_aggregator);
+  dc.store = sys.spawn(fake_store);
+  dc.router = sys.spawn(ignore_tables);
+  dc.clock = [] { return time_ms{1'000'000}; };
+  route_spec chat;
+  chat.name = "chat";
+  chat.candidates = {gpt, mini};
+  auto engine = std::make_shared<decision_engine>(engine_options{}, std::vector<route_spec>{chat},
+                                                  std::vector<model_spec>{}, 0);
+  auto actor = sys.spawn(decision_actor, engine, dc);
+  caf::scoped_actor self{sys};
+  auto gate = [&](bool open) {
+    self->request(dc.aggregator, caf::infinite, gate_atom::value, open)
+        .receive([](bool) {}, [&](const caf::error& e) { FAIL("gate: " << caf::to_string(e)); });
+  };
+  auto rescore = [&] {
+    self->request(actor, caf::infinite, rescore_atom::value, rescore_trigger("sync"))
+        .receive([](const routing_table&) {},
+                 [&](const caf::error& e) { FAIL("rescore: " << caf::to_string(e)); });
+  };
+  // The startup decision, answered.
+  gate(true);
+  rescore();
+  gate(false);
+  // A tick's views request waits at the aggregator; the anomaly is applied
+  // before it is answered.
+  caf::anon_send(actor, tick_atom::value);
+  std::promise<nlohmann::json> counted;
+  caf::anon_send(actor, decisions_query{[&](nlohmann::json d) { counted.set_value(d); }});
+  counted.get_future().wait();  // the tick has asked for views
+  self->request(dc.aggregator, caf::infinite, tell_atom::value, model_views{views}, actor,
+                signal_trigger(signal))
+      .receive([](bool) {}, [&](const caf::error& e) { FAIL("tell: " << caf::to_string(e)); });
+  gate(true);
+  rescore();  // answered after the tick's decision (and any after it)
+
+  std::vector<decision> kept;
+  self->request(dc.store, caf::infinite, kept_atom::value)
+      .receive([&](const decision_batch& b) { kept = b.decisions; },
+               [&](const caf::error& e) { FAIL("store: " << caf::to_string(e)); });
+  // The decision that took gpt-4o out is named by the anomaly, and none
+  // came after it.
+  REQUIRE_FALSE(kept.empty());
+  const auto& last = kept.back();
+  INFO(describe(last.trigger));
+  CHECK(last.trigger.kind() == trigger_kind::signal);
+  CHECK(describe(last.trigger).rfind(describe(signal), 0) == 0);
+  for (const auto& cause : last.trigger.causes)
     CHECK(cause.kind != trigger_kind::tick);
   for (auto& a : {actor, dc.aggregator, dc.store, dc.router})
     self->send_exit(a, caf::exit_reason::user_shutdown);
