@@ -121,22 +121,47 @@ caf::behavior ignore_tables(caf::event_based_actor*) {
   return {[](const routing_table&) {}};
 }
 
+// An availability anomaly on gpt-4o, the views that hold it, and a
+// decision actor's other parts for the route chat (gpt-4o, gpt-4o-mini),
+// deciding on a clock that stands still.
+struct anomaly_setup {
+  typed_signal signal;
+  model_views views;
+  decision_actor_config dc;
+  std::shared_ptr<decision_engine> engine;
+
+  anomaly_setup(caf::actor_system& sys, const std::string& anomaly_id, caf::actor aggregator) {
+    anomaly_event body;
+    body.anomaly_id = anomaly_id;
+    body.type = anomaly_type::availability_issue;
+    body.level = severity::critical;
+    signal = typed_signal{anomaly_id, 0, gpt, body};
+    auto held = std::make_shared<std::unordered_map<model_key, model_view>>();
+    (*held)[gpt].model = gpt;
+    (*held)[gpt].anomalies.push_back({anomaly_id, anomaly_type::availability_issue,
+                                      severity::critical, 0, 0, 2'000'000, describe(signal)});
+    views = held;
+    dc.tick = std::chrono::hours(1);
+    dc.aggregator = std::move(aggregator);
+    dc.store = sys.spawn(fake_store);
+    dc.router = sys.spawn(ignore_tables);
+    dc.clock = [] { return time_ms{1'000'000}; };
+    route_spec chat;
+    chat.name = "chat";
+    chat.candidates = {gpt, mini};
+    engine = std::make_shared<decision_engine>(engine_options{}, std::vector<route_spec>{chat},
+                                               std::vector<model_spec>{}, 0);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("decisions are counted by what set them off, as a code, and recorded with its data") {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  decision_actor_config dc;
-  dc.tick = std::chrono::hours(1);
-  dc.aggregator = sys.spawn(fake_aggregator);
-  dc.store = sys.spawn(fake_store);
-  dc.router = sys.spawn(ignore_tables);
-  dc.clock = [] { return time_ms{1'000'000}; };
-  route_spec chat;
-  chat.name = "chat";
-  chat.candidates = {gpt, mini};
-  auto engine = std::make_shared<decision_engine>(engine_options{}, std::vector<route_spec>{chat},
-                                                  std::vector<model_spec>{}, 0);
+  anomaly_setup setup(sys, "a-1", sys.spawn(fake_aggregator));
+  decision_actor_config& dc = setup.dc;
+  auto engine = setup.engine;
   auto actor = sys.spawn(decision_actor, engine, dc);
   caf::scoped_actor self{sys};
   auto rescore = [&](const decision_trigger& trigger) {
@@ -151,16 +176,8 @@ TEST_CASE("decisions are counted by what set them off, as a code, and recorded w
   rescore(rescore_trigger("sync"));
 
   // A critical anomaly on gpt, and the signal that raised it.
-  anomaly_event body;
-  body.anomaly_id = "a-1";
-  body.type = anomaly_type::availability_issue;
-  body.level = severity::critical;
-  const typed_signal signal{"a-1", 0, gpt, body};
-  auto views = std::make_shared<std::unordered_map<model_key, model_view>>();
-  (*views)[gpt].model = gpt;
-  (*views)[gpt].anomalies.push_back({"a-1", anomaly_type::availability_issue, severity::critical, 0,
-                                     0, 2'000'000, describe(signal)});
-  self->request(dc.aggregator, caf::infinite, model_views{views})
+  const typed_signal& signal = setup.signal;
+  self->request(dc.aggregator, caf::infinite, setup.views)
       .receive([](bool) {}, [&](const caf::error& e) { FAIL("views: " << caf::to_string(e)); });
   rescore(signal_trigger(signal));
 
@@ -192,27 +209,14 @@ TEST_CASE("decisions are counted by what set them off, as a code, and recorded w
 TEST_CASE("a tick queued before an urgent trigger leaves the decision named by the urgent one") {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  anomaly_event body;
-  body.anomaly_id = "a-2";
-  body.type = anomaly_type::availability_issue;
-  body.level = severity::critical;
-  const typed_signal signal{"a-2", 0, gpt, body};
-  auto views = std::make_shared<std::unordered_map<model_key, model_view>>();
-  (*views)[gpt].model = gpt;
-  (*views)[gpt].anomalies.push_back({"a-2", anomaly_type::availability_issue, severity::critical, 0,
-                                     0, 2'000'000, describe(signal)});
-  decision_actor_config dc;
-  dc.tick = std::chrono::hours(1);
-  dc.aggregator = sys.spawn(
-      gated_aggregator, model_views{std::make_shared<std::unordered_map<model_key, model_view>>()});
-  dc.store = sys.spawn(fake_store);
-  dc.router = sys.spawn(ignore_tables);
-  dc.clock = [] { return time_ms{1'000'000}; };
-  route_spec chat;
-  chat.name = "chat";
-  chat.candidates = {gpt, mini};
-  auto engine = std::make_shared<decision_engine>(engine_options{}, std::vector<route_spec>{chat},
-                                                  std::vector<model_spec>{}, 0);
+  anomaly_setup setup(
+      sys, "a-2",
+      sys.spawn(gated_aggregator,
+                model_views{std::make_shared<std::unordered_map<model_key, model_view>>()}));
+  const typed_signal& signal = setup.signal;
+  const model_views& views = setup.views;
+  decision_actor_config& dc = setup.dc;
+  auto engine = setup.engine;
   auto actor = sys.spawn(decision_actor, engine, dc);
   caf::scoped_actor self{sys};
   auto rescore = [&] {
@@ -259,26 +263,11 @@ TEST_CASE(
     "from them") {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  anomaly_event body;
-  body.anomaly_id = "a-3";
-  body.type = anomaly_type::availability_issue;
-  body.level = severity::critical;
-  const typed_signal signal{"a-3", 0, gpt, body};
-  auto views = std::make_shared<std::unordered_map<model_key, model_view>>();
-  (*views)[gpt].model = gpt;
-  (*views)[gpt].anomalies.push_back({"a-3", anomaly_type::availability_issue, severity::critical, 0,
-                                     0, 2'000'000, describe(signal)});
-  decision_actor_config dc;
-  dc.tick = std::chrono::hours(1);
-  dc.aggregator = sys.spawn(applying_aggregator);
-  dc.store = sys.spawn(fake_store);
-  dc.router = sys.spawn(ignore_tables);
-  dc.clock = [] { return time_ms{1'000'000}; };
-  route_spec chat;
-  chat.name = "chat";
-  chat.candidates = {gpt, mini};
-  auto engine = std::make_shared<decision_engine>(engine_options{}, std::vector<route_spec>{chat},
-                                                  std::vector<model_spec>{}, 0);
+  anomaly_setup setup(sys, "a-3", sys.spawn(applying_aggregator));
+  const typed_signal& signal = setup.signal;
+  const model_views& views = setup.views;
+  decision_actor_config& dc = setup.dc;
+  auto engine = setup.engine;
   auto actor = sys.spawn(decision_actor, engine, dc);
   caf::scoped_actor self{sys};
   auto gate = [&](bool open) {
