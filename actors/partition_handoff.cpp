@@ -1,7 +1,6 @@
 #include "actors/partition_handoff.hpp"
 
 #include <algorithm>
-#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -55,12 +54,11 @@ void partition_handoff::follow() {
 }
 
 status partition_handoff::catch_up() {
+  // Every record goes to partition 0 (publish), so only its end is asked
+  // for: one request where the rebalance waits, whatever the partitions.
   auto& records = *options_.records;
-  std::set<int> all;
-  for (int p = 0; p < records.partitions(); ++p)
-    all.insert(p);
   const auto deadline = std::chrono::steady_clock::now() + options_.wait;
-  if (auto ends = records.expect_ends(all, options_.wait); !ends)
+  if (auto ends = records.expect_ends({0}, options_.wait); !ends)
     return error{ends.err().code,
                  options_.topic + ": where it ends is unknown: " + ends.err().detail};
   while (!records.caught_up() && std::chrono::steady_clock::now() < deadline)
@@ -135,7 +133,8 @@ bool partition_handoff::publish(const saved_checkpoint& saved) {
     record.positions.push_back({p.topic, p.partition, p.offset});
   auto& producer = *options_.producer;
   const long long failures_before = producer.delivery_failures();
-  if (auto sent = producer.produce(options_.topic, options_.store, checkpoint_message(record));
+  if (auto sent =
+          producer.produce(options_.topic, options_.store, checkpoint_message(record), {}, 0);
       !sent) {
     spdlog::warn("checkpoint {} not published on {}: {}", saved.id, options_.topic,
                  sent.err().detail);

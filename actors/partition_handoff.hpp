@@ -30,7 +30,7 @@ using partition_positions = std::map<std::pair<std::string, int>, long long>;
 // each starting where the one before ended, and each store holds its own
 // ranges exactly. Three things make it so:
 // - Records. Every checkpoint saved is published on kafka.topics.checkpoints
-//   (checkpoint_record, key = the store's identity) before its offsets are
+//   (checkpoint_record, key = the store's identity, partition 0) before its offsets are
 //   committed. After a crash an instance restores the checkpoint its newest
 //   record names, not its newest, and a partition's next owner starts where
 //   the furthest record says (group_positions): both ends of a range agree.

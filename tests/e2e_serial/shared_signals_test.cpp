@@ -36,7 +36,7 @@ std::string shared_config(const std::string& bootstrap) {
   return simulated_config("${STATE_DIR}",
                           "[admin]\ntoken = \"${ADMIN_TOKEN}\"\n[kafka]\nbrokers = \"" + bootstrap +
                               "\"\nshare_decisions = true\n"
-                              "session_timeout_ms = 3000\n"
+                              "session_timeout_ms = 6000\n"
                               "[checkpoint]\ninterval_ms = 300\n");
 }
 
