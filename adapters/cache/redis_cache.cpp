@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <vector>
+
 #include <hiredis/hiredis.h>
 
 #include "adapters/redis/redis_connection.hpp"
@@ -51,56 +53,34 @@ std::optional<redis_cache::options> redis_cache::parse_address(const std::string
   return o;
 }
 
-redis_cache::redis_cache(options o) : options_(std::move(o)), thread_([this] { run(); }) {}
+redis_cache::redis_cache(options o) : options_(std::move(o)), queue_(options_.max_queued) {
+  queue_.start([this] { run(); });
+}
 
 redis_cache::~redis_cache() {
   stop();
 }
 
 void redis_cache::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-    queue_.clear();
-  }
-  wake_.notify_one();
-  std::lock_guard<std::mutex> lock(join_mutex_);
-  if (thread_.joinable()) thread_.join();
+  queue_.stop();
 }
 
 void redis_cache::get(std::string key, std::function<void(redis_lookup)> done) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!stopping_ && queue_.size() < options_.max_queued) {
-      queue_.push_back(command{std::move(key), {}, 0, std::move(done)});
-      wake_.notify_one();
-      return;
-    }
-  }
-  done(redis_lookup{std::nullopt, true});
+  command c{std::move(key), {}, 0, std::move(done)};
+  if (!queue_.push(c)) c.done(redis_lookup{std::nullopt, true});
 }
 
 void redis_cache::set(std::string key, std::string value, long long ttl_ms) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (stopping_ || queue_.size() >= options_.max_queued) return;
-  queue_.push_back(command{std::move(key), std::move(value), ttl_ms, nullptr});
-  wake_.notify_one();
+  command c{std::move(key), std::move(value), ttl_ms, nullptr};
+  queue_.push(c);  // full or stopped: dropped, as a cache may
 }
 
 void redis_cache::run() {
   ::pthread_setname_np(::pthread_self(), "redis-cache");
   redis_connection redis({options_.host, options_.port, options_.timeout_ms});
-  for (;;) {
-    command c;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      c = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    execute(c, redis);
-  }
+  std::vector<command> one;
+  while (queue_.take(one, 1))
+    execute(one.front(), redis);
 }
 
 void redis_cache::execute(command& c, redis_connection& redis) {

@@ -1,14 +1,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
+
+#include "adapters/redis/work_queue.hpp"
 
 namespace llmopt {
 
@@ -67,12 +65,7 @@ class redis_cache {
   void execute(command& c, redis_connection& redis);
 
   options options_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<command> queue_;
-  bool stopping_ = false;
-  std::mutex join_mutex_;  // stop() from two threads joins once
-  std::thread thread_;
+  work_queue<command> queue_;  // last: its thread goes first
 };
 
 }  // namespace llmopt

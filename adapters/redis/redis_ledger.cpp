@@ -92,65 +92,36 @@ std::vector<redis_connection::reply_ptr> evaluate_all(redis_connection& redis,
 
 }  // namespace
 
-redis_ledger::redis_ledger(options o) : options_(std::move(o)), thread_([this] { run(); }) {}
+redis_ledger::redis_ledger(options o) : options_(std::move(o)), queue_(options_.max_queued) {
+  queue_.start([this] { run(); });
+}
 
 redis_ledger::~redis_ledger() {
   stop();
 }
 
 void redis_ledger::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-    queue_.clear();
-  }
-  wake_.notify_one();
-  std::lock_guard<std::mutex> lock(join_mutex_);
-  if (thread_.joinable()) thread_.join();
+  queue_.stop();
 }
 
 void redis_ledger::admit(ledger_request request,
                          std::function<void(std::optional<ledger_verdict>)> done) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!stopping_ && queue_.size() < options_.max_queued) {
-      queue_.push_back(command{std::move(request), std::move(done)});
-      wake_.notify_one();
-      return;
-    }
-  }
-  done(std::nullopt);
+  command c{std::move(request), std::move(done)};
+  if (!queue_.push(c)) c.done(std::nullopt);
 }
 
 void redis_ledger::settle(ledger_settlement settlement) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!stopping_ && queue_.size() < options_.max_queued) {
-      queue_.push_back(command{std::move(settlement), nullptr});
-      wake_.notify_one();
-      return;
-    }
-  }
-  ++lost_settlements_;
+  command c{std::move(settlement), nullptr};
+  if (!queue_.push(c)) ++lost_settlements_;
 }
 
 void redis_ledger::run() {
   ::pthread_setname_np(::pthread_self(), "redis-ledger");
   redis_connection redis(options_.address);
   scripts loaded;
-  for (;;) {
-    std::vector<command> batch;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      while (!queue_.empty() && batch.size() < max_batch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
+  std::vector<command> batch;
+  while (queue_.take(batch, max_batch))
     execute(batch, redis, loaded);
-  }
 }
 
 void redis_ledger::execute(std::vector<command>& batch, redis_connection& redis, scripts& loaded) {

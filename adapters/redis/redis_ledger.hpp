@@ -2,18 +2,15 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "adapters/redis/ledger_scripts.hpp"
 #include "adapters/redis/redis_connection.hpp"
+#include "adapters/redis/work_queue.hpp"
 
 namespace llmopt {
 
@@ -87,12 +84,7 @@ class redis_ledger {
 
   options options_;
   std::atomic<unsigned long long> lost_settlements_{0};
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<command> queue_;
-  bool stopping_ = false;
-  std::mutex join_mutex_;
-  std::thread thread_;
+  work_queue<command> queue_;  // last: its thread goes first
 };
 
 }  // namespace llmopt
