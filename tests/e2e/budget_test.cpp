@@ -18,23 +18,9 @@
 namespace llmopt::test {
 namespace {
 
-constexpr double price_in = 500.0;    // USD per million tokens: dear enough that
-constexpr double price_out = 1000.0;  // a few dozen requests spend $1.00
 constexpr int max_tokens = 50;
 
-const std::string metered = R"(
-[[models]]
-id = "openai:metered"
-price_in_per_mtok = 500.0
-price_out_per_mtok = 1000.0
-simulation = { latency_ms = { median = 20, p95 = 40 }, error_rate = 0.0, quality = 0.8 }
-
-[[routes]]
-name = "metered"
-candidates = ["openai:metered"]
-budget_usd = 1.0
-budget_period = "day"
-)";
+const std::string metered = metered_route("budget_usd = 1.0\nbudget_period = \"day\"\n");
 
 std::string request_body() {
   return nlohmann::json{{"model", "metered"},
@@ -86,9 +72,9 @@ TEST_CASE("200 concurrent requests never overspend a $1.00 budget, and the ledge
       const auto in = usage["prompt_tokens"].get<long long>();
       const auto out = usage["completion_tokens"].get<long long>();
       CHECK(out <= max_tokens);
-      billed += (in * price_in + out * price_out) / 1e6;
-      largest_reservation =
-          std::max(largest_reservation, (in * price_in + max_tokens * price_out) / 1e6);
+      billed += (in * metered_price_in + out * metered_price_out) / 1e6;
+      largest_reservation = std::max(
+          largest_reservation, (in * metered_price_in + max_tokens * metered_price_out) / 1e6);
       ++served;
     } else {
       REQUIRE(a.status == 429);
@@ -158,8 +144,8 @@ TEST_CASE("a streamed answer settles on its final usage", "[e2e]") {
   const auto line_start = r.body.rfind("data: ", at) + 6;
   auto usage = nlohmann::json::parse(r.body.substr(line_start, r.body.find('\n', at) - line_start))
       ["usage"];
-  const double billed = (usage["prompt_tokens"].get<long long>() * price_in +
-                         usage["completion_tokens"].get<long long>() * price_out) /
+  const double billed = (usage["prompt_tokens"].get<long long>() * metered_price_in +
+                         usage["completion_tokens"].get<long long>() * metered_price_out) /
                         1e6;
   REQUIRE(billed > 0);
   const std::string db = d.state_dir() + "/llmopt.db";

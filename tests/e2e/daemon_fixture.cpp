@@ -23,6 +23,22 @@ std::string after(const std::string& line, const std::string& marker) {
 
 }  // namespace
 
+std::string metered_route(const std::string& route_lines) {
+  return R"(
+[[models]]
+id = "openai:metered"
+price_in_per_mtok = )" +
+         std::to_string(metered_price_in) + R"(
+price_out_per_mtok = )" +
+         std::to_string(metered_price_out) + R"(
+simulation = { latency_ms = { median = 20, p95 = 40 }, error_rate = 0.0, quality = 0.8 }
+
+[[routes]]
+name = "metered"
+candidates = ["openai:metered"]
+)" + route_lines;
+}
+
 std::string simulated_config(const std::string& state_dir, const std::string& extra) {
   return R"(state_dir = ")" + state_dir + R"("
 

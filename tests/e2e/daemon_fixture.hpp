@@ -18,6 +18,14 @@ namespace llmopt::test {
 // short decision tick. `extra` is appended (more [[providers]] etc.).
 std::string simulated_config(const std::string& state_dir, const std::string& extra = {});
 
+// A dear model, openai:metered, priced in USD per million tokens so that a
+// request costs a few cents and $1.00 lasts a few dozen, and the route
+// "metered" of it alone, with `route_lines` (TOML) in the route's table:
+// for simulated_config's `extra`.
+constexpr double metered_price_in = 500.0;
+constexpr double metered_price_out = 1000.0;
+std::string metered_route(const std::string& route_lines = {});
+
 // `llmopt serve` as a child process, started on a config file in its own
 // temporary state directory, awaited until it prints "llmopt: ready".
 class running_daemon {

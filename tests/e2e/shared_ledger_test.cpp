@@ -24,25 +24,11 @@
 namespace llmopt::test {
 namespace {
 
-constexpr double price_in = 500.0;    // USD per million tokens: a request costs
-constexpr double price_out = 1000.0;  // a few cents, so $1.00 is a few dozen
 constexpr int max_tokens = 50;
 
 std::string shared_config(const redis_server& redis) {
-  return simulated_config("${STATE_DIR}", R"(
-[[models]]
-id = "openai:metered"
-price_in_per_mtok = 500.0
-price_out_per_mtok = 1000.0
-simulation = { latency_ms = { median = 20, p95 = 40 }, error_rate = 0.0, quality = 0.8 }
-
-[[routes]]
-name = "metered"
-candidates = ["openai:metered"]
-
-[budgets]
-redis = ")" + redis.address() + R"("
-)");
+  return simulated_config("${STATE_DIR}",
+                          metered_route() + "\n[budgets]\nredis = \"" + redis.address() + "\"\n");
 }
 
 std::string request_body() {
@@ -129,8 +115,8 @@ TEST_CASE("three instances sharing one Redis spend a key's budget once and hold 
       if (a.status == 200) {
         auto usage = nlohmann::json::parse(a.body)["usage"];
         const auto in = usage["prompt_tokens"].get<long long>();
-        largest_reservation =
-            std::max(largest_reservation, (in * price_in + max_tokens * price_out) / 1e6);
+        largest_reservation = std::max(
+            largest_reservation, (in * metered_price_in + max_tokens * metered_price_out) / 1e6);
         ++served[i % 3];
       } else {
         REQUIRE(a.status == 429);
