@@ -22,6 +22,13 @@ decision_trigger join(const std::vector<decision_trigger>& parts) {
   return out;
 }
 
+// Takes the ticks out of `queued`: an urgent trigger covers them.
+void drop_ticks(std::vector<decision_trigger>& queued) {
+  queued.erase(
+      std::remove_if(queued.begin(), queued.end(), [](const auto& t) { return t.tick_only(); }),
+      queued.end());
+}
+
 // The candidates `d` excluded or held back: the route's constraints until
 // its next decision (GET /metrics).
 void note_constraints(decision_state& st, const decision& d) {
@@ -62,8 +69,7 @@ void decide(self_ptr self, const decision_actor_config& config, decision_trigger
       if (q.empty()) q.push_back(std::move(trigger));
       return;
     }
-    q.erase(std::remove_if(q.begin(), q.end(), [](const auto& t) { return t.tick_only(); }),
-            q.end());
+    drop_ticks(q);
     q.push_back(std::move(trigger));
     return;
   }
@@ -143,9 +149,7 @@ caf::behavior decision_actor(caf::stateful_actor<decision_state>* self,
         auto& st = self->state;
         if (st.deciding && self->current_sender() == config.aggregator) {
           // The views under way have it; it covers a queued tick.
-          auto& q = st.queued;
-          q.erase(std::remove_if(q.begin(), q.end(), [](const auto& t) { return t.tick_only(); }),
-                  q.end());
+          drop_ticks(st.queued);
           st.in_views.push_back(std::move(trigger));
           return;
         }

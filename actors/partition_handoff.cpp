@@ -99,13 +99,9 @@ void partition_handoff::revoked(const std::vector<std::pair<std::string, int>>& 
             if (publish(saved)) {
               self->send(aggregator_, published_atom::value, saved.id);
               // The commit on revoke then has them too, for anything that
-              // reads the group's committed offsets.
-              std::vector<kafka::topic_partition_offset> handed;
-              for (const auto& p : saved.positions)
-                if (std::find(partitions.begin(), partitions.end(),
-                              std::make_pair(p.topic, p.partition)) != partitions.end())
-                  handed.push_back(p);
-              if (auto stored = consumer_->store_offsets(handed); !stored)
+              // reads the group's committed offsets (as a periodic
+              // checkpoint's are stored once published).
+              if (auto stored = consumer_->store_offsets(saved.positions); !stored)
                 spdlog::debug("collector: {}", stored.err().detail);
               spdlog::info("collector: {} partition(s) handed over at checkpoint {} in {} ms",
                            partitions.size(), saved.id,
