@@ -9,13 +9,6 @@
 namespace llmopt {
 namespace {
 
-result<std::string> random_id(std::size_t bytes) {
-  auto hex = random_hex(bytes);
-  if (hex.empty())
-    return error{store_errc::general, "libcrypto's random generator failed (RAND_bytes)"};
-  return hex;
-}
-
 const char* period_name(budget_period period) {
   return period == budget_period::day ? "day" : "month";
 }
@@ -72,7 +65,7 @@ bool is_key_text(const std::string& text) {
 
 result<new_api_key> api_keys::create(const std::string& name, const key_policy& policy,
                                      time_ms now) {
-  auto secret = random_id(32);
+  auto secret = random_hex(32);
   if (!secret) return secret.err();
   return import(name, key_prefix + *secret, policy, now);
 }
@@ -82,7 +75,7 @@ result<new_api_key> api_keys::import(const std::string& name, const std::string&
   if (!is_key_text(secret))
     return error{store_errc::general,
                  "not an llmopt key: a key reads \"llmopt-\" and 64 lowercase hex digits"};
-  auto id = random_id(6);
+  auto id = random_hex(6);
   if (!id) return id.err();
   new_api_key out;
   out.secret = secret;

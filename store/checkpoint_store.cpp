@@ -142,10 +142,9 @@ result<std::string> store_identity(database& db) {
   auto row = select->step();
   if (!row) return row.err();
   if (*row) return select->column_text(0);
-  const std::string random = random_hex(12);
-  if (random.empty())
-    return error{store_errc::general, "libcrypto's random generator failed (RAND_bytes)"};
-  const std::string id = "store-" + random;
+  auto random = random_hex(12);
+  if (!random) return random.err();
+  const std::string id = "store-" + *random;
   auto insert = db.prepare("INSERT INTO store_identity (id) VALUES (?1)");
   if (!insert) return insert.err();
   insert->bind_text(1, id);

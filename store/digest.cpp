@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "decision/assert.hpp"
+#include "store/errc.hpp"
 
 namespace llmopt {
 
@@ -30,9 +31,10 @@ std::string hex_of(const unsigned char* bytes, std::size_t size) {
   return out;
 }
 
-std::string random_hex(std::size_t bytes) {
+result<std::string> random_hex(std::size_t bytes) {
   std::vector<unsigned char> buffer(bytes);
-  if (RAND_bytes(buffer.data(), static_cast<int>(buffer.size())) != 1) return {};
+  if (RAND_bytes(buffer.data(), static_cast<int>(buffer.size())) != 1)
+    return error{store_errc::general, "libcrypto's random generator failed (RAND_bytes)"};
   return hex_of(buffer.data(), buffer.size());
 }
 

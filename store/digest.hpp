@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "decision/result.hpp"
+
 namespace llmopt {
 
 // SHA-256 from OpenSSL's libcrypto (EVP): the identity of a config
@@ -24,9 +26,9 @@ std::optional<sha256_digest> digest_from_hex(std::string_view hex);
 // Lowercase hex of any bytes.
 std::string hex_of(const unsigned char* bytes, std::size_t size);
 
-// `bytes` random bytes from libcrypto's RAND_bytes, as lowercase hex; empty
-// when the generator fails.
-std::string random_hex(std::size_t bytes);
+// `bytes` random bytes from libcrypto's RAND_bytes, as lowercase hex; an
+// error (store_errc::general) when the generator fails.
+result<std::string> random_hex(std::size_t bytes);
 
 // Compares two digests in time independent of where they differ
 // (CRYPTO_memcmp), for credentials.
