@@ -117,6 +117,20 @@ void tell_revoked(
   f(partitions, lost);
 }
 
+// How long close() waits for the group: librdkafka bounds its own close by
+// roughly the session timeout.
+std::chrono::milliseconds close_timeout(const property_map& props) {
+  long long session_ms = 10000;
+  if (auto it = props.find("session.timeout.ms"); it != props.end()) {
+    try {
+      session_ms = std::stoll(it->second);
+    } catch (const std::exception&) {
+      // librdkafka refused the configuration already
+    }
+  }
+  return std::chrono::milliseconds(session_ms);
+}
+
 int milliseconds_until(clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
   return left.count() > 0 ? static_cast<int>(left.count()) : 0;
@@ -140,6 +154,7 @@ result<std::unique_ptr<consumer>> consumer::create(consumer_options options) {
   std::unique_ptr<consumer> self(new consumer());
   auto props = consumer_properties(options);
   self->name_ = props["client.id"];
+  self->close_timeout_ = close_timeout(props);
   self->start_offset_ = std::move(options.start_offset);
   self->before_assign_ = std::move(options.before_assign);
   self->on_revoke_ = std::move(options.on_revoke);
@@ -298,14 +313,52 @@ status consumer::set_paused(bool paused) {
   return ok_status();
 }
 
+// librdkafka 2.0 (Debian 12) can wait for good in rd_kafka_consumer_close()
+// when a cooperative assignment arrives while it closes: it turns the
+// assignment into an unassign but keeps waiting for the assign call
+// (librdkafka #4527, fixed in 2.4). So close() first serves an assignment
+// already waiting in the queue, and it closes through the queue, giving up
+// after the session timeout should one arrive meanwhile. (Unsubscribing first
+// is no way out: 2.0 then sends its LeaveGroup without the member id, and the
+// broker keeps the member until its session times out.)
 void consumer::close() {
   if (closed_ || !client_) return;
   if (auto s = commit_sync(); !s) spdlog::warn("kafka consumer {}: {}", name_, s.err().detail);
+  serve_unhandled(0);
   closed_ = true;
-  if (auto err = rd_kafka_consumer_close(client_.get())) {
-    spdlog::warn("kafka consumer {}: closing: {}", name_, rd_kafka_err2str(err));
+  if (!finish_close(clock::now() + close_timeout_)) {
+    // Destroying the handle would wait for the same group: leave it to the
+    // process's exit instead of hanging the shutdown.
+    record_error("not closed within the session timeout (" +
+                 std::to_string(close_timeout_.count()) + " ms); left to the process's exit");
+    queue_.reset();
+    client_.release();
+    return;
   }
   queue_.reset();
+}
+
+bool consumer::finish_close(clock::time_point deadline) {
+  rd_kafka_t* rk = client_.get();
+  if (error_ptr e{rd_kafka_consumer_close_queue(rk, queue_.get())}) {
+    spdlog::warn("kafka consumer {}: closing: {}", name_, rd_kafka_error_string(e.get()));
+    return true;  // not closing: nothing to wait for
+  }
+  while (!rd_kafka_consumer_closed(rk)) {
+    int wait_ms = std::min(10, milliseconds_until(deadline));
+    if (wait_ms == 0) return false;
+    serve_unhandled(wait_ms);
+  }
+  return true;
+}
+
+// Messages fetched while closing are not handled, nor their offsets stored,
+// so the next owner reads them.
+void consumer::serve_unhandled(int wait_ms) {
+  std::vector<message> unhandled;
+  if (take(1, wait_ms, unhandled) <= 0) return;
+  while (take(batch_size_while_closing, 0, unhandled) > 0)
+    unhandled.clear();
 }
 
 void consumer::on_rebalance(rd_kafka_t*, rd_kafka_resp_err_t err,

@@ -145,7 +145,8 @@ class consumer {
   const std::optional<error>& last_error() const { return last_error_; }
 
   // Commits stored offsets, leaves the group and stops the client's fetching.
-  // Idempotent.
+  // Waits for the group at most the session timeout; past it, last_error()
+  // says so and the client is left to the process's exit. Idempotent.
   void close();
 
  private:
@@ -161,10 +162,18 @@ class consumer {
   // up to wait_ms; appends the messages to `out`. Returns how many entries
   // (messages and events) it took, or -1 on error.
   long take(std::size_t max, int wait_ms, std::vector<message>& out);
+  // Closes, serving the queue until closed; false if the deadline passed
+  // first.
+  bool finish_close(std::chrono::steady_clock::time_point deadline);
+  // Serves the queue, waiting up to wait_ms for the first entry, and drops the
+  // messages.
+  void serve_unhandled(int wait_ms);
   void record_error(const std::string& what);
   status set_paused(bool paused);
 
+  static constexpr std::size_t batch_size_while_closing = 64;
   bool closed_ = false;
+  std::chrono::milliseconds close_timeout_{10000};  // session.timeout.ms
   bool paused_ = false;
   std::optional<error> last_error_;
   error_throttle error_log_;

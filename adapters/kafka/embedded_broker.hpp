@@ -8,6 +8,7 @@
 // groups with offset commits, and clients such as kcat. Production points
 // kafka.brokers at a real cluster instead.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -44,6 +45,9 @@ class embedded_broker {
   // does not move. set_broker_up() accepts connections again.
   status set_broker_down(int broker_id);
   status set_broker_up(int broker_id);
+  // The next `count` requests of Kafka API `api_key` (13: LeaveGroup, ...)
+  // to broker_id are answered normally, `delay` late.
+  status delay_replies(int broker_id, int api_key, int count, std::chrono::milliseconds delay);
 
   // set_broker_down() / set_broker_up() on every broker: a whole-cluster
   // outage and its end. Tries every broker; fails naming those that failed.

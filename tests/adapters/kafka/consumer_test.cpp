@@ -393,6 +393,44 @@ TEST_CASE(
   CHECK(second_hooks->events.front() == "assign");
 }
 
+TEST_CASE("closing gives up waiting for the group after the session timeout", "[kafka]") {
+  // Its own broker, to delay the next LeaveGroup reply of all.
+  auto b = embedded_broker::start();
+  REQUIRE(b.ok());
+  REQUIRE((*b)->create_topic("close.a", 2).ok());
+  auto options = test::group_options((*b)->bootstrap(), "close-group", {"close.a"});
+  std::vector<std::string> revoked;
+  options.on_revoke = [&](const std::vector<std::pair<std::string, int>>& partitions, bool lost) {
+    for (const auto& [topic, partition] : partitions)
+      revoked.push_back(topic + "[" + std::to_string(partition) + "]" + (lost ? " lost" : ""));
+  };
+  options.properties = {{"session.timeout.ms", "4000"}, {"heartbeat.interval.ms", "500"}};
+  auto c = consumer::create(std::move(options));
+  REQUIRE(c.ok());
+  const auto until = std::chrono::steady_clock::now() + 15s;
+  while (!(*c)->assigned() && std::chrono::steady_clock::now() < until)
+    (*c)->poll_batch(10, 50ms);
+  REQUIRE((*c)->assigned());
+
+  // librdkafka waits 5 s for a LeaveGroup reply; this one comes after 20 s.
+  REQUIRE((*b)->delay_replies(1, /* LeaveGroup */ 13, 1, 20s).ok());
+  const auto start = std::chrono::steady_clock::now();
+  (*c)->close();
+  const auto took = std::chrono::steady_clock::now() - start;
+  INFO(std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+  CHECK(took >= 3900ms);
+  CHECK(took < 4900ms);
+  REQUIRE((*c)->last_error());
+  CHECK((*c)->last_error()->detail.find("not closed within the session timeout (4000 ms)") !=
+        std::string::npos);
+  // The partitions were let go (and their offsets committed) before the wait.
+  CHECK(revoked == std::vector<std::string>{"close.a[0]", "close.a[1]"});
+  CHECK_FALSE((*c)->assigned());
+  // The client left behind still talks to the broker until its LeaveGroup
+  // times out: the broker stays up for the rest of the process.
+  (void)b->release();
+}
+
 TEST_CASE("consumer properties: an explicit property overrides the default", "[kafka]") {
   auto options = test::group_options("127.0.0.1:1", "g", {"t"});
   CHECK(consumer_properties(options).at("session.timeout.ms") == "10000");
