@@ -154,6 +154,43 @@ struct anomaly_setup {
   }
 };
 
+// The tests' requests, answered before they return; an error fails the test.
+void rescore(caf::scoped_actor& self, const caf::actor& decider, const decision_trigger& trigger) {
+  self->request(decider, caf::infinite, rescore_atom::value, trigger)
+      .receive([](const routing_table&) {},
+               [&](const caf::error& e) { FAIL("rescore: " << caf::to_string(e)); });
+}
+
+void set_gate(caf::scoped_actor& self, const caf::actor& aggregator, bool open) {
+  self->request(aggregator, caf::infinite, gate_atom::value, open)
+      .receive([](bool) {}, [&](const caf::error& e) { FAIL("gate: " << caf::to_string(e)); });
+}
+
+void give_views(caf::scoped_actor& self, const caf::actor& aggregator, const model_views& views) {
+  self->request(aggregator, caf::infinite, views)
+      .receive([](bool) {}, [&](const caf::error& e) { FAIL("views: " << caf::to_string(e)); });
+}
+
+std::vector<decision> kept_decisions(caf::scoped_actor& self, const caf::actor& store) {
+  std::vector<decision> kept;
+  self->request(store, caf::infinite, kept_atom::value)
+      .receive([&](const decision_batch& b) { kept = b.decisions; },
+               [&](const caf::error& e) { FAIL("store: " << caf::to_string(e)); });
+  return kept;
+}
+
+// The decider's counts, once it has handled everything sent to it before.
+nlohmann::json decisions_counted(const caf::actor& decider) {
+  std::promise<nlohmann::json> counted;
+  caf::anon_send(decider, decisions_query{[&](nlohmann::json d) { counted.set_value(d); }});
+  return counted.get_future().get();
+}
+
+void stop(caf::scoped_actor& self, const caf::actor& decider, const decision_actor_config& dc) {
+  for (const auto& a : {decider, dc.aggregator, dc.store, dc.router})
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+}
+
 }  // namespace
 
 TEST_CASE("decisions are counted by what set them off, as a code, and recorded with its data") {
@@ -164,35 +201,24 @@ TEST_CASE("decisions are counted by what set them off, as a code, and recorded w
   auto engine = setup.engine;
   auto actor = sys.spawn(decision_actor, engine, dc);
   caf::scoped_actor self{sys};
-  auto rescore = [&](const decision_trigger& trigger) {
-    self->request(actor, caf::infinite, rescore_atom::value, trigger)
-        .receive([](const routing_table&) {},
-                 [&](const caf::error& e) { FAIL("rescore: " << caf::to_string(e)); });
-  };
   // The first decision: the actor's startup one, or this one if it came
   // first (an actor starts when first scheduled). After the second, the
   // startup decision is made whichever came first.
-  rescore(rescore_trigger("sync"));
-  rescore(rescore_trigger("sync"));
+  rescore(self, actor, rescore_trigger("sync"));
+  rescore(self, actor, rescore_trigger("sync"));
 
   // A critical anomaly on gpt, and the signal that raised it.
   const typed_signal& signal = setup.signal;
-  self->request(dc.aggregator, caf::infinite, setup.views)
-      .receive([](bool) {}, [&](const caf::error& e) { FAIL("views: " << caf::to_string(e)); });
-  rescore(signal_trigger(signal));
+  give_views(self, dc.aggregator, setup.views);
+  rescore(self, actor, signal_trigger(signal));
 
-  std::promise<nlohmann::json> counted;
-  caf::anon_send(actor, decisions_query{[&](nlohmann::json d) { counted.set_value(d); }});
-  const auto by_trigger = counted.get_future().get()["by_trigger"];
+  const auto by_trigger = decisions_counted(actor)["by_trigger"];
   CHECK(by_trigger.size() == 2);
   CHECK(by_trigger.value("startup", 0) + by_trigger.value("rescore", 0) == 1);
   CHECK(by_trigger["signal_anomaly"] == 1);
 
   // Sent to the store before the rescore was answered.
-  std::vector<decision> kept;
-  self->request(dc.store, caf::infinite, kept_atom::value)
-      .receive([&](const decision_batch& b) { kept = b.decisions; },
-               [&](const caf::error& e) { FAIL("store: " << caf::to_string(e)); });
+  const auto kept = kept_decisions(self, dc.store);
   REQUIRE(kept.size() == 2);
   const auto& d = kept.back();
   CHECK(d.trigger.kind() == trigger_kind::signal);
@@ -202,8 +228,7 @@ TEST_CASE("decisions are counted by what set them off, as a code, and recorded w
   CHECK(d.reasons.front().model == gpt);
   CHECK(d.reasons.front().why.is(constraint_code::anomaly));
   CHECK(reason_lines(d).front() == "triggered by " + describe(signal));
-  for (auto& a : {actor, dc.aggregator, dc.store, dc.router})
-    self->send_exit(a, caf::exit_reason::user_shutdown);
+  stop(self, actor, dc);
 }
 
 TEST_CASE("a tick queued before an urgent trigger leaves the decision named by the urgent one") {
@@ -219,43 +244,27 @@ TEST_CASE("a tick queued before an urgent trigger leaves the decision named by t
   auto engine = setup.engine;
   auto actor = sys.spawn(decision_actor, engine, dc);
   caf::scoped_actor self{sys};
-  auto rescore = [&] {
-    self->request(actor, caf::infinite, rescore_atom::value, rescore_trigger("sync"))
-        .receive([](const routing_table&) {},
-                 [&](const caf::error& e) { FAIL("rescore: " << caf::to_string(e)); });
-  };
-  auto gate = [&](bool open) {
-    self->request(dc.aggregator, caf::infinite, gate_atom::value, open)
-        .receive([](bool) {}, [&](const caf::error& e) { FAIL("gate: " << caf::to_string(e)); });
-  };
-  rescore();  // past the startup decision, whenever the actor made it
-  rescore();
-  gate(false);
+  rescore(self, actor, rescore_trigger("sync"));  // past the startup decision, whenever made
+  rescore(self, actor, rescore_trigger("sync"));
+  set_gate(self, dc.aggregator, false);
   // A decision waits on the closed aggregator; behind it, a tick and then
   // the anomaly queue up.
   caf::anon_send(actor, urgent_atom::value, rescore_trigger("held"));
   caf::anon_send(actor, tick_atom::value);
   caf::anon_send(actor, urgent_atom::value, signal_trigger(signal));
-  std::promise<nlohmann::json> counted;
-  caf::anon_send(actor, decisions_query{[&](nlohmann::json d) { counted.set_value(d); }});
-  counted.get_future().wait();
-  self->request(dc.aggregator, caf::infinite, model_views{views})
-      .receive([](bool) {}, [&](const caf::error& e) { FAIL("views: " << caf::to_string(e)); });
-  gate(true);
-  rescore();  // answered after the queued decision
+  decisions_counted(actor);  // all three are queued
+  give_views(self, dc.aggregator, views);
+  set_gate(self, dc.aggregator, true);
+  rescore(self, actor, rescore_trigger("sync"));  // answered after the queued decision
 
-  std::vector<decision> kept;
-  self->request(dc.store, caf::infinite, kept_atom::value)
-      .receive([&](const decision_batch& b) { kept = b.decisions; },
-               [&](const caf::error& e) { FAIL("store: " << caf::to_string(e)); });
+  const auto kept = kept_decisions(self, dc.store);
   REQUIRE_FALSE(kept.empty());
   const auto& last = kept.back().trigger;
   CHECK(last.kind() == trigger_kind::signal);
   CHECK(describe(last).rfind(describe(signal), 0) == 0);
   for (const auto& cause : last.causes)
     CHECK(cause.kind != trigger_kind::tick);
-  for (auto& a : {actor, dc.aggregator, dc.store, dc.router})
-    self->send_exit(a, caf::exit_reason::user_shutdown);
+  stop(self, actor, dc);
 }
 
 TEST_CASE(
@@ -270,35 +279,21 @@ TEST_CASE(
   auto engine = setup.engine;
   auto actor = sys.spawn(decision_actor, engine, dc);
   caf::scoped_actor self{sys};
-  auto gate = [&](bool open) {
-    self->request(dc.aggregator, caf::infinite, gate_atom::value, open)
-        .receive([](bool) {}, [&](const caf::error& e) { FAIL("gate: " << caf::to_string(e)); });
-  };
-  auto rescore = [&] {
-    self->request(actor, caf::infinite, rescore_atom::value, rescore_trigger("sync"))
-        .receive([](const routing_table&) {},
-                 [&](const caf::error& e) { FAIL("rescore: " << caf::to_string(e)); });
-  };
   // The startup decision, answered.
-  gate(true);
-  rescore();
-  gate(false);
+  set_gate(self, dc.aggregator, true);
+  rescore(self, actor, rescore_trigger("sync"));
+  set_gate(self, dc.aggregator, false);
   // A tick's views request waits at the aggregator; the anomaly is applied
   // before it is answered.
   caf::anon_send(actor, tick_atom::value);
-  std::promise<nlohmann::json> counted;
-  caf::anon_send(actor, decisions_query{[&](nlohmann::json d) { counted.set_value(d); }});
-  counted.get_future().wait();  // the tick has asked for views
+  decisions_counted(actor);  // the tick has asked for views
   self->request(dc.aggregator, caf::infinite, tell_atom::value, model_views{views}, actor,
                 signal_trigger(signal))
       .receive([](bool) {}, [&](const caf::error& e) { FAIL("tell: " << caf::to_string(e)); });
-  gate(true);
-  rescore();  // answered after the tick's decision (and any after it)
+  set_gate(self, dc.aggregator, true);
+  rescore(self, actor, rescore_trigger("sync"));  // answered after the tick's decision (and any after it)
 
-  std::vector<decision> kept;
-  self->request(dc.store, caf::infinite, kept_atom::value)
-      .receive([&](const decision_batch& b) { kept = b.decisions; },
-               [&](const caf::error& e) { FAIL("store: " << caf::to_string(e)); });
+  const auto kept = kept_decisions(self, dc.store);
   // The decision that took gpt-4o out is named by the anomaly, and none
   // came after it.
   REQUIRE_FALSE(kept.empty());
@@ -308,8 +303,7 @@ TEST_CASE(
   CHECK(describe(last.trigger).rfind(describe(signal), 0) == 0);
   for (const auto& cause : last.trigger.causes)
     CHECK(cause.kind != trigger_kind::tick);
-  for (auto& a : {actor, dc.aggregator, dc.store, dc.router})
-    self->send_exit(a, caf::exit_reason::user_shutdown);
+  stop(self, actor, dc);
 }
 
 }  // namespace llmopt
