@@ -331,9 +331,7 @@ void consumer::close() {
     // process's exit instead of hanging the shutdown.
     record_error("not closed within the session timeout (" +
                  std::to_string(close_timeout_.count()) + " ms); left to the process's exit");
-    queue_.reset();
     client_.release();
-    return;
   }
   queue_.reset();
 }

@@ -65,15 +65,13 @@ status embedded_broker::set_broker_up(int broker_id) {
   return ok_status();
 }
 
-status embedded_broker::delay_replies(int broker_id, int api_key, int count,
-                                      std::chrono::milliseconds delay) {
+status embedded_broker::delay_next_reply(int broker_id, int api_key,
+                                         std::chrono::milliseconds delay) {
   if (auto s = check_broker_id(broker_id); !s) return s;
-  for (int i = 0; i < count; ++i) {
-    auto err = rd_kafka_mock_broker_push_request_error_rtts(
-        cluster_.get(), broker_id, static_cast<int16_t>(api_key), 1, RD_KAFKA_RESP_ERR_NO_ERROR,
-        static_cast<int>(delay.count()));
-    if (err) return kafka_error("delaying replies of broker " + std::to_string(broker_id), err);
-  }
+  auto err = rd_kafka_mock_broker_push_request_error_rtts(
+      cluster_.get(), broker_id, static_cast<int16_t>(api_key), 1, RD_KAFKA_RESP_ERR_NO_ERROR,
+      static_cast<int>(delay.count()));
+  if (err) return kafka_error("delaying a reply of broker " + std::to_string(broker_id), err);
   return ok_status();
 }
 

@@ -45,9 +45,9 @@ class embedded_broker {
   // does not move. set_broker_up() accepts connections again.
   status set_broker_down(int broker_id);
   status set_broker_up(int broker_id);
-  // The next `count` requests of Kafka API `api_key` (13: LeaveGroup, ...)
-  // to broker_id are answered normally, `delay` late.
-  status delay_replies(int broker_id, int api_key, int count, std::chrono::milliseconds delay);
+  // The next request of Kafka API `api_key` (13: LeaveGroup, ...) to
+  // broker_id is answered normally, `delay` late.
+  status delay_next_reply(int broker_id, int api_key, std::chrono::milliseconds delay);
 
   // set_broker_down() / set_broker_up() on every broker: a whole-cluster
   // outage and its end. Tries every broker; fails naming those that failed.

@@ -413,7 +413,7 @@ TEST_CASE("closing gives up waiting for the group after the session timeout", "[
   REQUIRE((*c)->assigned());
 
   // librdkafka waits 5 s for a LeaveGroup reply; this one comes after 20 s.
-  REQUIRE((*b)->delay_replies(1, /* LeaveGroup */ 13, 1, 20s).ok());
+  REQUIRE((*b)->delay_next_reply(1, /* LeaveGroup */ 13, 20s).ok());
   const auto start = std::chrono::steady_clock::now();
   (*c)->close();
   const auto took = std::chrono::steady_clock::now() - start;
