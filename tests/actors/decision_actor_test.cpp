@@ -186,6 +186,18 @@ nlohmann::json decisions_counted(const caf::actor& decider) {
   return counted.get_future().get();
 }
 
+// The last decision kept is named by `signal` first, with no tick among its
+// causes.
+void check_last_named_by(const std::vector<decision>& kept, const typed_signal& signal) {
+  REQUIRE_FALSE(kept.empty());
+  const auto& last = kept.back().trigger;
+  INFO(describe(last));
+  CHECK(last.kind() == trigger_kind::signal);
+  CHECK(describe(last).rfind(describe(signal), 0) == 0);
+  for (const auto& cause : last.causes)
+    CHECK(cause.kind != trigger_kind::tick);
+}
+
 void stop(caf::scoped_actor& self, const caf::actor& decider, const decision_actor_config& dc) {
   for (const auto& a : {decider, dc.aggregator, dc.store, dc.router})
     self->send_exit(a, caf::exit_reason::user_shutdown);
@@ -198,8 +210,7 @@ TEST_CASE("decisions are counted by what set them off, as a code, and recorded w
   caf::actor_system sys{cfg};
   anomaly_setup setup(sys, "a-1", sys.spawn(fake_aggregator));
   decision_actor_config& dc = setup.dc;
-  auto engine = setup.engine;
-  auto actor = sys.spawn(decision_actor, engine, dc);
+  auto actor = sys.spawn(decision_actor, setup.engine, dc);
   caf::scoped_actor self{sys};
   // The first decision: the actor's startup one, or this one if it came
   // first (an actor starts when first scheduled). After the second, the
@@ -241,8 +252,7 @@ TEST_CASE("a tick queued before an urgent trigger leaves the decision named by t
   const typed_signal& signal = setup.signal;
   const model_views& views = setup.views;
   decision_actor_config& dc = setup.dc;
-  auto engine = setup.engine;
-  auto actor = sys.spawn(decision_actor, engine, dc);
+  auto actor = sys.spawn(decision_actor, setup.engine, dc);
   caf::scoped_actor self{sys};
   rescore(self, actor, rescore_trigger("sync"));  // past the startup decision, whenever made
   rescore(self, actor, rescore_trigger("sync"));
@@ -257,13 +267,7 @@ TEST_CASE("a tick queued before an urgent trigger leaves the decision named by t
   set_gate(self, dc.aggregator, true);
   rescore(self, actor, rescore_trigger("sync"));  // answered after the queued decision
 
-  const auto kept = kept_decisions(self, dc.store);
-  REQUIRE_FALSE(kept.empty());
-  const auto& last = kept.back().trigger;
-  CHECK(last.kind() == trigger_kind::signal);
-  CHECK(describe(last).rfind(describe(signal), 0) == 0);
-  for (const auto& cause : last.causes)
-    CHECK(cause.kind != trigger_kind::tick);
+  check_last_named_by(kept_decisions(self, dc.store), signal);
   stop(self, actor, dc);
 }
 
@@ -276,8 +280,7 @@ TEST_CASE(
   const typed_signal& signal = setup.signal;
   const model_views& views = setup.views;
   decision_actor_config& dc = setup.dc;
-  auto engine = setup.engine;
-  auto actor = sys.spawn(decision_actor, engine, dc);
+  auto actor = sys.spawn(decision_actor, setup.engine, dc);
   caf::scoped_actor self{sys};
   // The startup decision, answered.
   set_gate(self, dc.aggregator, true);
@@ -293,16 +296,9 @@ TEST_CASE(
   set_gate(self, dc.aggregator, true);
   rescore(self, actor, rescore_trigger("sync"));  // answered after the tick's decision (and any after it)
 
-  const auto kept = kept_decisions(self, dc.store);
   // The decision that took gpt-4o out is named by the anomaly, and none
   // came after it.
-  REQUIRE_FALSE(kept.empty());
-  const auto& last = kept.back();
-  INFO(describe(last.trigger));
-  CHECK(last.trigger.kind() == trigger_kind::signal);
-  CHECK(describe(last.trigger).rfind(describe(signal), 0) == 0);
-  for (const auto& cause : last.trigger.causes)
-    CHECK(cause.kind != trigger_kind::tick);
+  check_last_named_by(kept_decisions(self, dc.store), signal);
   stop(self, actor, dc);
 }
 
